@@ -1,0 +1,260 @@
+/**
+ * The typed errors of effect-smb, in one module so that a caller can see every way a request can
+ * fail. Each error has a `reason` (a small literal union a program can switch on), a `cause` (the
+ * underlying failure, when there is one) and a readable `message`. None of them ever carries a
+ * password or key material.
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+
+/**
+ * A wire structure could not be decoded: too short, an offset or length outside the buffer, or a
+ * value the protocol forbids. Names the structure and the field.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class DecodeError extends Data.TaggedError("DecodeError")<{
+  readonly reason: "Truncated" | "OutOfBounds" | "Invalid"
+  readonly structure: string
+  readonly field: string
+  readonly offset?: number
+  readonly detail?: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    const at = this.offset === undefined ? "" : ` at offset ${this.offset}`
+    const detail = this.detail === undefined ? "" : `: ${this.detail}`
+    return `${this.structure}.${this.field}: ${this.reason}${at}${detail}`
+  }
+}
+
+/**
+ * The byte stream under the connection failed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TransportError extends Data.TaggedError("TransportError")<{
+  readonly reason: "Refused" | "ConnectTimeout" | "ClosedByPeer" | "FrameTooLarge" | "Malformed" | "Write" | "Read" | "Closed"
+  readonly detail?: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return this.detail === undefined ? `transport: ${this.reason}` : `transport: ${this.reason}: ${this.detail}`
+  }
+}
+
+/**
+ * The connection stopped (transport failure, explicit stop, or scope closed) while a request was
+ * in flight or was about to be sent.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConnectionStopped extends Data.TaggedError("ConnectionStopped")<{
+  readonly reason: "Stopped" | "TransportFailed" | "WorkerFailed"
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    const cause = this.cause instanceof Error ? `: ${this.cause.message}` : ""
+    return `connection stopped (${this.reason})${cause}`
+  }
+}
+
+/**
+ * A wait exceeded its time limit.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class OperationTimeout extends Data.TaggedError("OperationTimeout")<{
+  readonly reason: "Receive" | "Connect" | "Credits" | "Send"
+  readonly millis: number
+  readonly messageId?: bigint
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    const id = this.messageId === undefined ? "" : ` (message id ${this.messageId})`
+    return `timed out after ${this.millis} ms waiting for ${this.reason}${id}`
+  }
+}
+
+/**
+ * The next frame was not the one awaited (single worker), or a response came for an id nobody
+ * sent.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnexpectedMessageId extends Data.TaggedError("UnexpectedMessageId")<{
+  readonly reason: "NotAwaited" | "Unknown"
+  readonly expected?: bigint
+  readonly received: bigint
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    const expected = this.expected === undefined ? "" : `expected message id ${this.expected}, `
+    return `${expected}received message id ${this.received}`
+  }
+}
+
+/**
+ * A response had the wrong command, or was not marked as a response.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnexpectedCommand extends Data.TaggedError("UnexpectedCommand")<{
+  readonly reason: "WrongCommand" | "NotAResponse" | "AsyncNotAllowed"
+  readonly expected?: string
+  readonly received: string
+  readonly messageId: bigint
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    switch (this.reason) {
+      case "NotAResponse":
+        return `message id ${this.messageId} (${this.received}) is not marked as a response`
+      case "AsyncNotAllowed":
+        return `message id ${this.messageId} (${this.received}) went async (STATUS_PENDING) but async was not allowed`
+      default:
+        return `message id ${this.messageId}: expected ${this.expected ?? "?"}, received ${this.received}`
+    }
+  }
+}
+
+/**
+ * The server answered with an error status (or one the caller did not expect). `reason` is the
+ * NTSTATUS name (e.g. `STATUS_LOGON_FAILURE`); `status` keeps the number, so an unknown status is
+ * never lost.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ServerError extends Data.TaggedError("ServerError")<{
+  readonly reason: string
+  readonly status: number
+  readonly command: string
+  readonly messageId: bigint
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return `${this.command} failed: ${this.reason} (0x${this.status.toString(16).padStart(8, "0")})`
+  }
+}
+
+/**
+ * A frame could not be transformed: signing, verification, encryption, decryption, compression or
+ * decoding failed. Fails only the waiter whose frame it was.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TransformFailed extends Data.TaggedError("TransformFailed")<{
+  readonly reason:
+    | "Encode"
+    | "Decode"
+    | "Sign"
+    | "BadSignature"
+    | "Unsigned"
+    | "Encrypt"
+    | "Decrypt"
+    | "Plaintext"
+    | "Compress"
+    | "Decompress"
+    | "NoKey"
+  readonly messageId?: bigint
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    const id = this.messageId === undefined ? "" : ` (message id ${this.messageId})`
+    const cause = this.cause instanceof Error ? `: ${this.cause.message}` : ""
+    return `transform failed: ${this.reason}${id}${cause}`
+  }
+}
+
+/**
+ * A request was cancelled (SMB2 CANCEL sent, or the server answered STATUS_CANCELLED).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Cancelled extends Data.TaggedError("Cancelled")<{
+  readonly reason: "Interrupted" | "ServerCancelled"
+  readonly messageId: bigint
+  readonly asyncId?: bigint
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return `message id ${this.messageId} cancelled (${this.reason})`
+  }
+}
+
+/**
+ * An operation was asked for in a state that does not allow it (e.g. a request before
+ * negotiation, a second negotiate, a tree on a logged-off session).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidState extends Data.TaggedError("InvalidState")<{
+  readonly reason: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return `invalid state: ${this.reason}`
+  }
+}
+
+/**
+ * Authentication failed on the client side (bad server token, missing MIC, unsupported mechanism).
+ * A server's refusal is a ServerError carrying STATUS_LOGON_FAILURE instead.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class AuthenticationFailed extends Data.TaggedError("AuthenticationFailed")<{
+  readonly reason: "BadToken" | "NoMechanism" | "MicMismatch" | "Unsupported" | "Refused"
+  readonly detail?: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return this.detail === undefined ? `authentication failed: ${this.reason}` : `authentication failed: ${this.reason}: ${this.detail}`
+  }
+}
+
+/**
+ * A negotiation failed or its result could not be trusted (no common dialect, preauth hash or
+ * validate-negotiate mismatch, a required feature the server does not offer).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NegotiationFailed extends Data.TaggedError("NegotiationFailed")<{
+  readonly reason: "NoCommonDialect" | "Tampered" | "Unsupported" | "Invalid"
+  readonly detail?: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return this.detail === undefined ? `negotiation failed: ${this.reason}` : `negotiation failed: ${this.reason}: ${this.detail}`
+  }
+}
+
+/**
+ * Every error a request on the connection core can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type RequestError =
+  | ConnectionStopped
+  | OperationTimeout
+  | UnexpectedMessageId
+  | UnexpectedCommand
+  | ServerError
+  | TransformFailed
+  | DecodeError
+  | Cancelled
+  | InvalidState
