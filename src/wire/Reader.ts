@@ -108,7 +108,7 @@ export const decode = <A>(structure: string, body: () => A): Either.Either<A, De
   }
 }
 
-const utf16Decoder = new TextDecoder("utf-16le")
+const utf16Decoder = new TextDecoder("utf-16le", { ignoreBOM: true })
 
 /** @since 0.1.0 */
 export const decodeUtf16 = (bytes: Uint8Array): string => utf16Decoder.decode(bytes)

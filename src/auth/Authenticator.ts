@@ -1,0 +1,284 @@
+/**
+ * The client's side of SESSION_SETUP authentication: NTLMv2 inside SPNEGO, as a small state
+ * machine the connection drives one round at a time.
+ *
+ * ```
+ * initialToken()          -> NegTokenInit(mechTypes [NTLMSSP], NEGOTIATE_MESSAGE)     (request 1)
+ * next(server token)      <- NegTokenResp(accept-incomplete, NTLMSSP, CHALLENGE_MESSAGE)
+ *                         -> NegTokenResp(AUTHENTICATE_MESSAGE, mechListMIC)           (request 2)
+ * verifyFinal(token)      <- NegTokenResp(accept-completed, mechListMIC?)              (final response)
+ * sessionKey()            the ExportedSessionKey (16 bytes), input to the SMB key derivation
+ * ```
+ *
+ * The mechListMIC is the NTLM signature (sequence number 0, fresh RC4 state) of the DER
+ * MechTypeList we sent; we send one whenever the AUTHENTICATE_MESSAGE carries a MIC (as Windows
+ * and Samba do) and check the server's when it sends one. Anonymous and guest logons have no
+ * key shared with the server, so they send no mechListMIC and ignore the server's.
+ *
+ * The password is Redacted from the moment it arrives and is read only to compute NTOWFv2. Error
+ * messages name the failing step and structure, never a credential; JSON and inspect output show
+ * the user, domain and state only.
+ *
+ * @since 0.1.0
+ */
+import { randomBytes, timingSafeEqual } from "node:crypto"
+import * as Either from "effect/Either"
+import { NodeInspectSymbol } from "effect/Inspectable"
+import * as Redacted from "effect/Redacted"
+import { AuthenticationFailed } from "../errors.js"
+import type { DecodeError } from "../errors.js"
+import type { NtlmCredentials, NtlmDirectionKeys, NtlmVersion } from "./Ntlm.js"
+import {
+  authenticate,
+  DEFAULT_VERSION,
+  decodeChallenge,
+  deriveNtlmKeys,
+  encodeNegotiate,
+  NegotiateFlags,
+  sign
+} from "./Ntlm.js"
+import {
+  decodeNegTokenResp,
+  encodeMechTypeList,
+  encodeNegTokenInit,
+  encodeNegTokenResp,
+  NegState,
+  NTLMSSP_OID
+} from "./Spnego.js"
+
+/**
+ * One round's result: the token to send (if any) and whether the client has nothing more to
+ * send (the next response should be the final one).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AuthenticatorStep {
+  readonly token: Uint8Array | undefined
+  readonly done: boolean
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Authenticator {
+  readonly kind: "user" | "guest" | "anonymous"
+  /** The first SESSION_SETUP security buffer. */
+  initialToken(): Uint8Array
+  /** Answers the server's token from a STATUS_MORE_PROCESSING_REQUIRED response. */
+  next(serverToken: Uint8Array): Either.Either<AuthenticatorStep, AuthenticationFailed>
+  /** Checks the server's token in the final (STATUS_SUCCESS) response; an empty token is accepted. */
+  verifyFinal(serverToken: Uint8Array): Either.Either<void, AuthenticationFailed>
+  /** The ExportedSessionKey once the AUTHENTICATE_MESSAGE is built; empty before. */
+  sessionKey(): Uint8Array
+}
+
+/**
+ * Options shared by every variant. `random` and `now` exist for reproducible tests: `random(n)`
+ * is asked for the 8-byte client challenge, then the 16-byte random session key; `now()` gives a
+ * FILETIME (100 ns since 1601-01-01 UTC), used only when the server sends no timestamp.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommonOptions {
+  readonly workstation?: string | undefined
+  /** Sent as MsvAvTargetName, e.g. "cifs/fileserver", for servers that validate SPNs. */
+  readonly spn?: string | undefined
+  readonly version?: NtlmVersion | undefined
+  readonly random?: ((size: number) => Uint8Array) | undefined
+  readonly now?: (() => bigint) | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface NtlmAuthenticatorOptions extends CommonOptions {
+  readonly user: string
+  readonly domain: string
+  readonly password: Redacted.Redacted<string>
+}
+
+const FILETIME_UNIX_EPOCH = 116444736000000000n
+const systemFiletime = (): bigint => BigInt(Date.now()) * 10000n + FILETIME_UNIX_EPOCH
+
+const MECH_TYPES = [NTLMSSP_OID]
+const MECH_TYPE_LIST = encodeMechTypeList(MECH_TYPES)
+
+type State = "Initial" | "NegotiateSent" | "AuthenticateSent" | "Done" | "Failed"
+
+const badToken = (detail: string, cause?: DecodeError) =>
+  new AuthenticationFailed({ reason: "BadToken", detail, ...(cause === undefined ? {} : { cause }) })
+
+class NtlmAuthenticator implements Authenticator {
+  readonly #credentials: NtlmCredentials
+  readonly #options: CommonOptions
+  readonly #checksServerMic: boolean
+  #state: State = "Initial"
+  #negotiate: Uint8Array | undefined
+  #initialToken: Uint8Array | undefined
+  #exportedSessionKey: Uint8Array = new Uint8Array(0)
+  #serverKeys: NtlmDirectionKeys | undefined
+
+  constructor(
+    readonly kind: Authenticator["kind"],
+    credentials: NtlmCredentials,
+    options: CommonOptions
+  ) {
+    this.#credentials = credentials
+    this.#options = options
+    this.#checksServerMic = kind === "user"
+  }
+
+  initialToken(): Uint8Array {
+    if (this.#initialToken === undefined) {
+      this.#negotiate = encodeNegotiate(this.#options.version ?? DEFAULT_VERSION)
+      this.#initialToken = encodeNegTokenInit({ mechTypes: MECH_TYPES, mechToken: this.#negotiate })
+      this.#state = "NegotiateSent"
+    }
+    return this.#initialToken
+  }
+
+  next(serverToken: Uint8Array): Either.Either<AuthenticatorStep, AuthenticationFailed> {
+    if (this.#state !== "NegotiateSent" || this.#negotiate === undefined) {
+      return Either.left(badToken(`server token not expected in state ${this.#state}`))
+    }
+    const result = this.#answerChallenge(this.#negotiate, serverToken)
+    this.#state = Either.isRight(result) ? "AuthenticateSent" : "Failed"
+    return result
+  }
+
+  #answerChallenge(negotiate: Uint8Array, serverToken: Uint8Array): Either.Either<AuthenticatorStep, AuthenticationFailed> {
+    const response = decodeNegTokenResp(serverToken)
+    if (Either.isLeft(response)) return Either.left(badToken("server token is not a NegTokenResp", response.left))
+    const { negState, supportedMech, responseToken } = response.right
+    if (negState === NegState.Reject) return Either.left(new AuthenticationFailed({ reason: "Refused", detail: "server rejected the negotiation" }))
+    if (supportedMech !== undefined && supportedMech !== NTLMSSP_OID) {
+      return Either.left(new AuthenticationFailed({ reason: "NoMechanism", detail: `server chose ${supportedMech}, not NTLMSSP` }))
+    }
+    if (responseToken === undefined) return Either.left(badToken("NegTokenResp carries no CHALLENGE_MESSAGE"))
+    const challenge = decodeChallenge(responseToken)
+    if (Either.isLeft(challenge)) return Either.left(badToken("bad CHALLENGE_MESSAGE", challenge.left))
+    const required = NegotiateFlags.UNICODE | NegotiateFlags.EXTENDED_SESSIONSECURITY
+    if ((challenge.right.flags & required) !== required) {
+      return Either.left(new AuthenticationFailed({ reason: "Unsupported", detail: "server did not grant Unicode and extended session security" }))
+    }
+
+    const random = this.#options.random ?? randomBytes
+    const clientChallenge = random(8)
+    const randomSessionKey = random(16)
+    const built = authenticate({
+      negotiate,
+      challenge: challenge.right,
+      credentials: this.#credentials,
+      workstation: this.#options.workstation ?? "",
+      version: this.#options.version ?? DEFAULT_VERSION,
+      spn: this.#options.spn,
+      clientChallenge,
+      randomSessionKey,
+      time: (this.#options.now ?? systemFiletime)()
+    })
+    if (Either.isLeft(built)) return Either.left(built.left)
+    const { message, flags, exportedSessionKey, mic } = built.right
+    this.#exportedSessionKey = exportedSessionKey
+
+    let mechListMIC: Uint8Array | undefined
+    if (mic) {
+      const keys = deriveNtlmKeys(exportedSessionKey, flags)
+      this.#serverKeys = keys.server
+      mechListMIC = sign(keys.client, MECH_TYPE_LIST, 0)
+    }
+    const token = encodeNegTokenResp({ negState: NegState.AcceptIncomplete, responseToken: message, mechListMIC })
+    return Either.right({ token, done: true })
+  }
+
+  verifyFinal(serverToken: Uint8Array): Either.Either<void, AuthenticationFailed> {
+    if (this.#state !== "AuthenticateSent") {
+      return Either.left(badToken(`final server token not expected in state ${this.#state}`))
+    }
+    const result = this.#checkFinal(serverToken)
+    this.#state = Either.isRight(result) ? "Done" : "Failed"
+    return result
+  }
+
+  #checkFinal(serverToken: Uint8Array): Either.Either<void, AuthenticationFailed> {
+    if (serverToken.byteLength === 0) return Either.void
+    const response = decodeNegTokenResp(serverToken)
+    if (Either.isLeft(response)) return Either.left(badToken("final server token is not a NegTokenResp", response.left))
+    const { negState, mechListMIC } = response.right
+    if (negState === NegState.Reject) return Either.left(new AuthenticationFailed({ reason: "Refused", detail: "server rejected the authentication" }))
+    if (negState !== undefined && negState !== NegState.AcceptCompleted) {
+      return Either.left(badToken(`final negState is ${negState}, not accept-completed`))
+    }
+    if (mechListMIC === undefined || !this.#checksServerMic || this.#serverKeys === undefined) return Either.void
+    const expected = sign(this.#serverKeys, MECH_TYPE_LIST, 0)
+    if (mechListMIC.byteLength !== expected.byteLength || !timingSafeEqual(mechListMIC, expected)) {
+      return Either.left(new AuthenticationFailed({ reason: "MicMismatch", detail: "server mechListMIC does not verify" }))
+    }
+    return Either.void
+  }
+
+  sessionKey(): Uint8Array {
+    return this.#exportedSessionKey
+  }
+
+  toJSON(): unknown {
+    const credentials = this.#credentials
+    return {
+      _tag: "Authenticator",
+      mechanism: "NTLM",
+      kind: this.kind,
+      state: this.#state,
+      ...(credentials._tag === "User" ? { user: credentials.user, domain: credentials.domain, password: "<redacted>" } : {})
+    }
+  }
+
+  toString(): string {
+    return JSON.stringify(this.toJSON())
+  }
+
+  [NodeInspectSymbol](): unknown {
+    return this.toJSON()
+  }
+}
+
+/**
+ * An NTLMv2 logon as `domain\user`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeNtlmAuthenticator = (options: NtlmAuthenticatorOptions): Authenticator =>
+  new NtlmAuthenticator(
+    "user",
+    { _tag: "User", user: options.user, domain: options.domain, password: options.password },
+    options
+  )
+
+/**
+ * A guest logon: NTLMv2 as `user` (default "Guest") with an empty password. The server grants
+ * guest access (SMB2_SESSION_FLAG_IS_GUEST) without sharing a key, so nothing is verified.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeGuestAuthenticator = (
+  options: CommonOptions & { readonly user?: string | undefined; readonly domain?: string | undefined } = {}
+): Authenticator =>
+  new NtlmAuthenticator(
+    "guest",
+    { _tag: "User", user: options.user ?? "Guest", domain: options.domain ?? "", password: Redacted.make("") },
+    options
+  )
+
+/**
+ * An anonymous logon (null session, MS-NLMP 3.3.2's anonymous case): no user, no password, no
+ * shared key.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeAnonymousAuthenticator = (options: CommonOptions = {}): Authenticator =>
+  new NtlmAuthenticator("anonymous", { _tag: "Anonymous" }, options)

@@ -1,0 +1,271 @@
+/**
+ * ConnectionMessageHandler: the request logic over a Worker.
+ *
+ * - `sendo` takes credits from the window (waiting, with a timeout, while it is short), assigns
+ *   message ids (a request charged N credits consumes N ids), sets CreditCharge (large MTU) and
+ *   CreditRequest (the charge plus what brings the window back to the configured backlog), and
+ *   the 3.1.1 priority. Taking credits, assigning the id and handing the message to the worker
+ *   happen without an interruption point in between, so an id is never skipped: a gap in the
+ *   sequence would shrink the server's window for good.
+ * - `recvo` waits through the worker (STATUS_PENDING included), then checks that the message is a
+ *   response, carries the expected command and an accepted status; an ERROR response or another
+ *   status becomes a ServerError carrying the NTSTATUS name (STATUS_CANCELLED becomes Cancelled).
+ * - CANCEL bypasses the credits and the sequence: it reuses the id of the request it cancels.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import type { DecodeError, RequestError } from "../errors.js"
+import { Cancelled, OperationTimeout, ServerError, UnexpectedCommand } from "../errors.js"
+import { Command, commandName } from "../wire/Command.js"
+import { isResponse, makeHeader } from "../wire/Header.js"
+import { Status, statusName } from "../wire/Status.js"
+import type { IncomingMessage, ReceiveOptions, SendResult } from "./Message.js"
+import { cancelMessage, Worker } from "./Worker.js"
+import type { WorkerShape } from "./Worker.js"
+
+/**
+ * A request as a caller describes it; the handler fills in the rest of the header.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Request {
+  readonly command: number
+  readonly body: Uint8Array | ReadonlyArray<Uint8Array>
+  readonly sessionId?: bigint
+  readonly treeId?: number
+  /** Extra header flags (e.g. DFS_OPERATIONS); the handler adds priority and SIGNED itself. */
+  readonly flags?: number
+  /** Request payload bytes (WRITE data, IOCTL input): part of the credit charge. */
+  readonly payloadSize?: number
+  /** Expected response payload bytes (READ length, IOCTL/QUERY_DIRECTORY output): part of the charge. */
+  readonly responseSize?: number
+  /** 0..7; sent only on 3.1.1 (MS-SMB2 3.2.4.1.1). */
+  readonly priority?: number
+  readonly returnRaw?: boolean
+  readonly sign?: boolean
+  readonly encrypt?: boolean
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface HandlerOptions {
+  /** Credits the handler tries to keep in hand; each request asks for what brings it back. */
+  readonly creditBacklog: number
+  /** Longest wait for credits before OperationTimeout("Credits"). */
+  readonly timeout: Duration.Duration
+}
+
+/** @since 0.1.0 @category constants */
+export const defaultHandlerOptions: HandlerOptions = { creditBacklog: 128, timeout: Duration.seconds(30) }
+
+/**
+ * What negotiation decided that the handler needs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Negotiated {
+  readonly dialect: number
+  /** Multi-credit requests (SMB2_GLOBAL_CAP_LARGE_MTU, 2.1 and later). */
+  readonly largeMtu: boolean
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface MessageHandlerShape {
+  readonly sendo: (request: Request) => Effect.Effect<SendResult, RequestError>
+  readonly recvo: (options: ReceiveOptions) => Effect.Effect<IncomingMessage, RequestError>
+  readonly sendRecv: (
+    request: Request,
+    options?: Omit<ReceiveOptions, "messageId">
+  ) => Effect.Effect<IncomingMessage, RequestError>
+  readonly sendRecvDecode: <A>(
+    request: Request,
+    decode: (message: Uint8Array) => Either.Either<A, DecodeError>,
+    options?: Omit<ReceiveOptions, "messageId">
+  ) => Effect.Effect<{ readonly message: IncomingMessage; readonly value: A }, RequestError>
+  /** Sends SMB2 CANCEL for a request (with its async id once it went async). */
+  readonly cancel: (target: { readonly messageId: bigint; readonly asyncId?: bigint; readonly sessionId?: bigint }) => Effect.Effect<void, RequestError>
+  /** Consumes message ids without sending (the SMB1 NEGOTIATE of multi-protocol negotiation uses id 0). */
+  readonly reserveMessageIds: (count: number) => Effect.Effect<bigint>
+  readonly negotiated: Effect.Effect<Negotiated>
+  readonly setNegotiated: (negotiated: Negotiated) => Effect.Effect<void>
+  readonly worker: WorkerShape
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class MessageHandler extends Context.Tag("effect-smb/MessageHandler")<MessageHandler, MessageHandlerShape>() {}
+
+const MULTI_CREDIT: ReadonlySet<number> = new Set([Command.READ, Command.WRITE, Command.IOCTL, Command.QUERY_DIRECTORY])
+
+/**
+ * The credit charge of a request (MS-SMB2 3.1.5.2): one per started 64 KiB of the larger of
+ * request and response payload for READ, WRITE, IOCTL and QUERY_DIRECTORY; one otherwise.
+ *
+ * @since 0.1.0
+ */
+export const creditCharge = (command: number, payloadSize = 0, responseSize = 0): number => {
+  if (!MULTI_CREDIT.has(command)) return 1
+  const size = Math.max(payloadSize, responseSize)
+  return size <= 0 ? 1 : 1 + Math.floor((size - 1) / 65536)
+}
+
+const accepted = (status: ReceiveOptions["status"]): ReadonlyArray<number> =>
+  status === undefined ? [Status.SUCCESS] : typeof status === "number" ? [status] : status
+
+/**
+ * Checks a final response against the options.
+ *
+ * @since 0.1.0
+ */
+export const checkResponse = (
+  message: IncomingMessage,
+  options: ReceiveOptions
+): Effect.Effect<IncomingMessage, UnexpectedCommand | ServerError | Cancelled> => {
+  const { header } = message
+  if (!isResponse(header)) {
+    return Effect.fail(
+      new UnexpectedCommand({ reason: "NotAResponse", received: commandName(header.command), messageId: header.messageId })
+    )
+  }
+  if (options.command !== undefined && header.command !== options.command) {
+    return Effect.fail(
+      new UnexpectedCommand({
+        reason: "WrongCommand",
+        expected: commandName(options.command),
+        received: commandName(header.command),
+        messageId: header.messageId
+      })
+    )
+  }
+  if (accepted(options.status).includes(header.status)) return Effect.succeed(message)
+  if (header.status === Status.CANCELLED) {
+    return Effect.fail(
+      new Cancelled({
+        reason: "ServerCancelled",
+        messageId: header.messageId,
+        ...(header.asyncId === 0n ? {} : { asyncId: header.asyncId })
+      })
+    )
+  }
+  return Effect.fail(
+    new ServerError({
+      reason: statusName(header.status),
+      status: header.status,
+      command: commandName(header.command),
+      messageId: header.messageId
+    })
+  )
+}
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Partial<HandlerOptions> = {}) =>
+  Effect.gen(function*() {
+    const settings: HandlerOptions = { ...defaultHandlerOptions, ...options }
+    const worker = yield* Worker
+    const credits = worker.credits
+    let nextMessageId = 0n
+    let negotiated: Negotiated = { dialect: 0, largeMtu: false }
+    const timeoutMillis = Duration.toMillis(settings.timeout)
+
+    const takeCredits = (charge: number) =>
+      credits.acquire(charge).pipe(
+        Effect.timeoutFail({
+          duration: settings.timeout,
+          onTimeout: () => new OperationTimeout({ reason: "Credits", millis: timeoutMillis })
+        })
+      )
+
+    const sendo = (request: Request): Effect.Effect<SendResult, RequestError> => {
+      const charge = negotiated.largeMtu ? creditCharge(request.command, request.payloadSize, request.responseSize) : 1
+      // Uninterruptible from taking credits to queueing the message; the credit wait and the
+      // wait for the write are interruptible inside (CreditWindow, the worker).
+      return Effect.uninterruptible(
+        Effect.zipRight(
+          takeCredits(charge),
+          Effect.suspend(() => {
+            const messageId = nextMessageId
+            nextMessageId += BigInt(charge)
+            const ask = charge + Math.max(0, settings.creditBacklog - credits.balance)
+            let flags = request.flags ?? 0
+            if (request.priority !== undefined && negotiated.dialect === 0x0311) {
+              flags |= (request.priority & 7) << 4
+            }
+            return worker.send({
+              header: makeHeader({
+                command: request.command,
+                messageId,
+                creditCharge: negotiated.largeMtu ? charge : 0,
+                credits: Math.min(ask, 0xffff),
+                flags,
+                sessionId: request.sessionId ?? 0n,
+                treeId: request.treeId ?? 0
+              }),
+              body: request.body,
+              ...(request.returnRaw === undefined ? {} : { returnRaw: request.returnRaw }),
+              ...(request.sign === undefined ? {} : { sign: request.sign }),
+              ...(request.encrypt === undefined ? {} : { encrypt: request.encrypt })
+            })
+          })
+        )
+      )
+    }
+
+    const recvo = (options: ReceiveOptions) =>
+      Effect.flatMap(worker.receive(options), (message) => checkResponse(message, options))
+
+    // Interrupted between the send and the start of the receive, the response must still be
+    // dropped on arrival rather than stashed for a receiver that will never come.
+    const sendRecv = (request: Request, options: Omit<ReceiveOptions, "messageId"> = {}) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(sendo(request), ({ messageId }) =>
+          restore(recvo({ ...options, messageId })).pipe(Effect.onInterrupt(() => worker.abandon(messageId))))
+      ).pipe(
+        Effect.withSpan("smb.request", { attributes: { command: commandName(request.command) } })
+      )
+
+    const handler: MessageHandlerShape = {
+      sendo,
+      recvo,
+      sendRecv,
+      sendRecvDecode: (request, decode, options) =>
+        Effect.flatMap(sendRecv(request, options), (message) => {
+          const value = decode(message.message)
+          return Either.isLeft(value) ? Effect.fail(value.left) : Effect.succeed({ message, value: value.right })
+        }),
+      cancel: (target) => Effect.asVoid(worker.send(cancelMessage(target))),
+      reserveMessageIds: (count) =>
+        Effect.sync(() => {
+          const first = nextMessageId
+          nextMessageId += BigInt(count)
+          return first
+        }),
+      negotiated: Effect.sync(() => negotiated),
+      setNegotiated: (next) => Effect.sync(() => void (negotiated = next)),
+      worker
+    }
+    return handler
+  })
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Partial<HandlerOptions> = {}): Layer.Layer<MessageHandler, never, Worker> =>
+  Layer.effect(MessageHandler, make(options))

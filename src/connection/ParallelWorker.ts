@@ -1,0 +1,302 @@
+/**
+ * ParallelWorker (the seed's `ParallelWorker<B>`): many requests in flight on one connection over
+ * a MultiWorkerBackend. It owns the routing state every backend shares:
+ *
+ * - `inFlight`: message id -> entry, created when the message is sent and removed when its final
+ *   response is delivered (or dropped, for an abandoned request). An entry holds the waiter (a
+ *   Deferred), or the responses that came before anyone asked (the stash), or the mark that its
+ *   waiter gave up.
+ * - the credit window, fed on the receive path by every response header for a request we sent,
+ *   interim and abandoned ones included (invariant 1);
+ * - the notifications fan-out for MessageId 0xFFFFFFFFFFFFFFFF (invariant 5).
+ *
+ * Routing runs synchronously in the backend's receive loop: no queue or fiber between a received
+ * frame and the Deferred of its waiter.
+ *
+ * @since 0.1.0
+ */
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import * as FiberSet from "effect/FiberSet"
+import * as Layer from "effect/Layer"
+import type { DecodeError } from "../errors.js"
+import type { ConnectionStopped } from "../errors.js"
+import { InvalidState, OperationTimeout, TransformFailed, UnexpectedMessageId } from "../errors.js"
+import { Command } from "../wire/Command.js"
+import { isResponse, UNSOLICITED_MESSAGE_ID } from "../wire/Header.js"
+import { CreditWindow } from "./CreditWindow.js"
+import type { IncomingMessage, OutgoingMessage } from "./Message.js"
+import { MultiWorkerBackend } from "./MultiWorkerBackend.js"
+import { Notifications } from "./Notifications.js"
+import type { Incoming } from "./Transformer.js"
+import type { WorkerOptions, WorkerShape } from "./Worker.js"
+import type { AsyncTarget } from "./Worker.js"
+import { cancelMessage, defaultWorkerOptions, isInterim, receiveFollowingPending, Worker } from "./Worker.js"
+
+type DeliveryError = TransformFailed | DecodeError | ConnectionStopped | InvalidState
+type Delivery = Exit.Exit<IncomingMessage, DeliveryError>
+
+interface Entry {
+  waiter: Deferred.Deferred<IncomingMessage, DeliveryError> | undefined
+  stash: Array<Delivery> | undefined
+  abandoned: boolean
+  /** Set once an interim response told us the request went async. */
+  async: AsyncTarget | undefined
+  cancelled: boolean
+}
+
+const isFinal = (delivery: Delivery): boolean => Exit.isFailure(delivery) || !isInterim(delivery.value)
+
+/**
+ * Builds a ParallelWorker on the backend in context; the backend's loops live as long as the
+ * Scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Partial<WorkerOptions> = {}) =>
+  Effect.gen(function*() {
+    const settings: WorkerOptions = { ...defaultWorkerOptions, ...options }
+    const backend = yield* MultiWorkerBackend
+    const inFlight = new Map<bigint, Entry>()
+    const credits = new CreditWindow()
+    const notifications = new Notifications(settings.notificationBuffer)
+    const nextWaiters: Array<Deferred.Deferred<IncomingMessage, DeliveryError>> = []
+    let stashed = 0
+    let unknown = 0
+    let undeliverable = 0
+    let stopped: ConnectionStopped | undefined
+
+    // An abandoned request that went async is cancelled, once; its CANCEL is written by the
+    // backend's send loop (fire and forget: the server does not answer a CANCEL).
+    const cancelIfAsync = (messageId: bigint, entry: Entry): void => {
+      if (entry.async === undefined || entry.cancelled) return
+      entry.cancelled = true
+      runFork(connection.send(cancelMessage({ messageId, ...entry.async })))
+    }
+
+    const abandon = (messageId: bigint): void => {
+      const entry = inFlight.get(messageId)
+      if (entry === undefined) return
+      entry.waiter = undefined
+      if (entry.stash !== undefined) {
+        stashed -= entry.stash.length
+        const hadFinal = entry.stash.some(isFinal)
+        entry.stash = undefined
+        if (hadFinal) {
+          inFlight.delete(messageId)
+          return
+        }
+      }
+      entry.abandoned = true
+      cancelIfAsync(messageId, entry)
+    }
+
+    const stashDelivery = (messageId: bigint, entry: Entry, delivery: Delivery): void => {
+      const waiter = nextWaiters.shift()
+      if (waiter !== undefined) {
+        if (isFinal(delivery)) inFlight.delete(messageId)
+        Deferred.unsafeDone(waiter, delivery)
+        return
+      }
+      if (stashed >= settings.maxStash) {
+        // Bounded memory: the request loses its response and its receiver gets a typed error.
+        entry.stash = [Exit.fail(new InvalidState({ reason: `stash full: the response to message id ${messageId} was dropped` }))]
+        return
+      }
+      ;(entry.stash ??= []).push(delivery)
+      stashed++
+    }
+
+    const deliver = (messageId: bigint, delivery: Delivery): void => {
+      const entry = inFlight.get(messageId)
+      if (entry === undefined) {
+        unknown++
+        return
+      }
+      const final = isFinal(delivery)
+      if (!final) {
+        const { asyncId, sessionId } = (delivery as Exit.Success<IncomingMessage, DeliveryError>).value.header
+        entry.async = { asyncId, sessionId }
+      }
+      if (entry.waiter !== undefined) {
+        const waiter = entry.waiter
+        entry.waiter = undefined
+        if (final) inFlight.delete(messageId)
+        Deferred.unsafeDone(waiter, delivery)
+      } else if (entry.abandoned) {
+        if (final) inFlight.delete(messageId)
+        else cancelIfAsync(messageId, entry)
+      } else {
+        stashDelivery(messageId, entry, delivery)
+      }
+    }
+
+    const onIncoming = (incoming: Incoming): void => {
+      if (incoming._tag === "Failure") {
+        const header = incoming.header
+        if (header === undefined || !inFlight.has(header.messageId)) {
+          undeliverable++
+          return
+        }
+        if (isResponse(header)) credits.grant(header.credits)
+        deliver(header.messageId, Exit.fail(incoming.error))
+        return
+      }
+      const message = incoming.message
+      const header = message.header
+      if (header.messageId === UNSOLICITED_MESSAGE_ID) {
+        if (isResponse(header)) credits.grant(header.credits)
+        notifications.publish(message)
+        return
+      }
+      if (!inFlight.has(header.messageId)) {
+        unknown++
+        return
+      }
+      if (isResponse(header)) credits.grant(header.credits)
+      deliver(header.messageId, Exit.succeed(message))
+    }
+
+    const onStopped = (error: ConnectionStopped): void => {
+      if (stopped !== undefined) return
+      stopped = error
+      credits.stop(error)
+      for (const entry of inFlight.values()) {
+        if (entry.waiter !== undefined) Deferred.unsafeDone(entry.waiter, Exit.fail(error))
+      }
+      inFlight.clear()
+      stashed = 0
+      for (const waiter of nextWaiters.splice(0)) Deferred.unsafeDone(waiter, Exit.fail(error))
+    }
+
+    const runFork = yield* FiberSet.makeRuntime<never, unknown, unknown>()
+    const connection = yield* backend.start({ onIncoming, onStopped })
+    yield* Effect.addFinalizer(() => Effect.zipRight(connection.stop, notifications.shutdown()))
+
+    const send = (message: OutgoingMessage) =>
+      Effect.suspend(() => {
+        if (stopped !== undefined) return Effect.fail(stopped)
+        const messageId = message.header.messageId
+        const tracked = message.header.command !== Command.CANCEL
+        if (tracked) {
+          if (inFlight.has(messageId)) {
+            return Effect.fail(
+              new TransformFailed({ reason: "Encode", messageId, cause: new InvalidState({ reason: `message id ${messageId} is in flight` }) })
+            )
+          }
+          inFlight.set(messageId, { waiter: undefined, stash: undefined, abandoned: false, async: undefined, cancelled: false })
+        }
+        return connection.send(message).pipe(
+          Effect.onExit((exit) =>
+            Effect.sync(() => {
+              if (!tracked || Exit.isSuccess(exit)) return
+              // Interrupted while the write was queued: it is still written, so its response
+              // will come and must be counted. A failed write: nothing will come.
+              if (Exit.isInterrupted(exit)) abandon(messageId)
+              else inFlight.delete(messageId)
+            })
+          )
+        )
+      })
+
+    const waitFor = (messageId: bigint) =>
+      Effect.suspend((): Effect.Effect<IncomingMessage, DeliveryError | UnexpectedMessageId> => {
+        if (stopped !== undefined) return Effect.fail(stopped)
+        const entry = inFlight.get(messageId)
+        if (entry === undefined) return Effect.fail(new UnexpectedMessageId({ reason: "Unknown", received: messageId }))
+        if (entry.waiter !== undefined) {
+          return Effect.fail(new InvalidState({ reason: `message id ${messageId} is already awaited` }))
+        }
+        const early = entry.stash?.shift()
+        if (early !== undefined) {
+          stashed--
+          if (entry.stash!.length === 0) entry.stash = undefined
+          if (isFinal(early)) inFlight.delete(messageId)
+          return early
+        }
+        entry.abandoned = false
+        const waiter = Deferred.unsafeMake<IncomingMessage, DeliveryError>(FiberId.none)
+        entry.waiter = waiter
+        // Interrupted even after an interim response was handed over: abandoning then cancels.
+        return Deferred.await(waiter).pipe(Effect.onInterrupt(() => Effect.sync(() => abandon(messageId))))
+      })
+
+    const receiveNext = (opts?: { readonly timeout?: Duration.DurationInput }) =>
+      Effect.suspend((): Effect.Effect<IncomingMessage, DeliveryError> => {
+        if (stopped !== undefined) return Effect.fail(stopped)
+        for (const [messageId, entry] of inFlight) {
+          const early = entry.stash?.shift()
+          if (early === undefined) continue
+          stashed--
+          if (entry.stash!.length === 0) entry.stash = undefined
+          if (isFinal(early)) inFlight.delete(messageId)
+          return early
+        }
+        const waiter = Deferred.unsafeMake<IncomingMessage, DeliveryError>(FiberId.none)
+        nextWaiters.push(waiter)
+        return Deferred.await(waiter).pipe(
+          Effect.onInterrupt(() =>
+            Effect.sync(() => {
+              const index = nextWaiters.indexOf(waiter)
+              if (index >= 0) nextWaiters.splice(index, 1)
+            })
+          )
+        )
+      }).pipe(
+        Effect.timeoutFail({
+          duration: opts?.timeout ?? settings.timeout,
+          onTimeout: () => {
+            const millis = Duration.toMillis(Duration.decode(opts?.timeout ?? settings.timeout))
+            return new OperationTimeout({ reason: "Receive", millis })
+          }
+        })
+      )
+
+    const worker: WorkerShape = {
+      send,
+      receive: (receiveOptions) =>
+        receiveFollowingPending(receiveOptions, settings, {
+          waitFor,
+          abandon: (messageId) => Effect.sync(() => abandon(messageId))
+        }),
+      abandon: (messageId) => Effect.sync(() => abandon(messageId)),
+      receiveNext: (opts) => receiveNext(opts),
+      notifications: notifications.stream,
+      subscribe: notifications.subscribe,
+      credits,
+      updateTransformer: (update) => (stopped !== undefined ? Effect.fail(stopped) : connection.update(update)),
+      stats: Effect.sync(() => {
+        let awaiting = 0
+        let abandoned = 0
+        for (const entry of inFlight.values()) {
+          if (entry.waiter !== undefined) awaiting++
+          if (entry.abandoned) abandoned++
+        }
+        return {
+          inFlight: inFlight.size,
+          awaiting,
+          stashed,
+          abandoned,
+          unknown,
+          undeliverable,
+          droppedNotifications: notifications.dropped,
+          creditBalance: credits.balance,
+          creditsGranted: credits.totalGranted,
+          creditsSpent: credits.totalSpent
+        }
+      }),
+      stop: Effect.zipRight(connection.stop, notifications.shutdown())
+    }
+    return worker
+  })
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Partial<WorkerOptions> = {}): Layer.Layer<Worker, ConnectionStopped, MultiWorkerBackend> =>
+  Layer.scoped(Worker, make(options))

@@ -1,0 +1,194 @@
+/**
+ * SingleWorker (the seed's `SingleWorker`): no background fibers. `send` transforms and writes in
+ * the caller's fiber; `receive` reads the next frame in the caller's fiber, and that frame must
+ * answer the awaited message id (else UnexpectedMessageId). Unsolicited messages met on the way go
+ * to the notifications stream; credits are counted for every response header read. One receive
+ * at a time. Receive timeouts apply here too (smb-rs left them unimplemented): interrupting a
+ * read of the transport loses no bytes, so a timed-out receive leaves the stream intact.
+ *
+ * @since 0.1.0
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import type { DecodeError, TransformFailed } from "../errors.js"
+import { ConnectionStopped, OperationTimeout, UnexpectedMessageId } from "../errors.js"
+import { Transport } from "../transport/Transport.js"
+import { isResponse, UNSOLICITED_MESSAGE_ID } from "../wire/Header.js"
+import { CreditWindow } from "./CreditWindow.js"
+import type { IncomingMessage, OutgoingMessage, SendResult } from "./Message.js"
+import { Notifications } from "./Notifications.js"
+import type { Incoming } from "./Transformer.js"
+import { Transformer } from "./Transformer.js"
+import type { WorkerOptions, WorkerShape } from "./Worker.js"
+import type { AsyncTarget } from "./Worker.js"
+import { cancelMessage, defaultWorkerOptions, isInterim, receiveFollowingPending, Worker } from "./Worker.js"
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Partial<WorkerOptions> = {}) =>
+  Effect.gen(function*() {
+    const settings: WorkerOptions = { ...defaultWorkerOptions, ...options }
+    const transport = yield* Transport
+    const transformer = new Transformer()
+    const credits = new CreditWindow()
+    const notifications = new Notifications(settings.notificationBuffer)
+    const receiveLock = yield* Effect.makeSemaphore(1)
+    const sendLock = yield* Effect.makeSemaphore(1)
+    // The rest of a compound frame, read but not yet consumed.
+    const unread: Array<Incoming> = []
+    let unknown = 0
+    let undeliverable = 0
+    let stopped: ConnectionStopped | undefined
+
+    const stop = Effect.suspend(() => {
+      if (stopped !== undefined) return Effect.void
+      stopped = new ConnectionStopped({ reason: "Stopped" })
+      credits.stop(stopped)
+      return Effect.zipRight(transport.close, notifications.shutdown())
+    })
+    const fail = (cause: unknown) =>
+      Effect.suspend(() => {
+        if (stopped === undefined) {
+          stopped = new ConnectionStopped({ reason: "TransportFailed", cause })
+          credits.stop(stopped)
+        }
+        return Effect.zipRight(Effect.zipRight(transport.close, notifications.shutdown()), Effect.fail(stopped))
+      })
+    yield* Effect.addFinalizer(() => stop)
+
+    const send = (message: OutgoingMessage): Effect.Effect<SendResult, ConnectionStopped | TransformFailed> =>
+      Effect.suspend((): Effect.Effect<SendResult, ConnectionStopped | TransformFailed> => {
+        if (stopped !== undefined) return Effect.fail(stopped)
+        const out = transformer.outgoing(message)
+        if (Either.isLeft(out)) return Effect.fail(out.left)
+        const result: SendResult = out.right.raw === undefined
+          ? { messageId: message.header.messageId }
+          : { messageId: message.header.messageId, raw: out.right.raw }
+        return transport.send(out.right.frame).pipe(Effect.catchAll(fail), Effect.as(result))
+      }).pipe(sendLock.withPermits(1))
+
+    // Only the wait for bytes is interruptible (`restore`): a frame once read is always decoded,
+    // counted and classified, so an interruption cannot lose it or its credits.
+    type Restore = <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, E>
+    const readOne = (restore: Restore): Effect.Effect<Incoming, ConnectionStopped> =>
+      Effect.suspend(() => {
+        if (stopped !== undefined) return Effect.fail(stopped)
+        const next = unread.shift()
+        if (next !== undefined) return Effect.succeed(next)
+        return restore(transport.receive).pipe(
+          Effect.catchAll(fail),
+          Effect.map((frame) => {
+            unread.push(...transformer.incoming(frame))
+            return unread.shift()!
+          })
+        )
+      })
+
+    // Reads until a message that is not unsolicited; counts credits of every response header.
+    const readMessage = (restore: Restore): Effect.Effect<IncomingMessage, ConnectionStopped | TransformFailed | DecodeError> =>
+      Effect.flatMap(readOne(restore), (incoming) => {
+        if (incoming._tag === "Failure") {
+          if (incoming.header === undefined) {
+            undeliverable++
+            return readMessage(restore)
+          }
+          if (isResponse(incoming.header)) credits.grant(incoming.header.credits)
+          return Effect.fail(incoming.error)
+        }
+        const { header } = incoming.message
+        if (isResponse(header)) credits.grant(header.credits)
+        if (header.messageId === UNSOLICITED_MESSAGE_ID) {
+          notifications.publish(incoming.message)
+          return readMessage(restore)
+        }
+        if (abandoned.has(header.messageId)) {
+          if (!isInterim(incoming.message)) abandoned.delete(header.messageId)
+          return readMessage(restore)
+        }
+        return Effect.succeed(incoming.message)
+      })
+
+    // Async ids of awaited requests that went async, so that abandoning one can cancel it even
+    // when the interruption came right after its interim response was read.
+    const asyncOf = new Map<bigint, AsyncTarget>()
+    // Requests whose receiver gave up: their late responses are counted, then skipped. Bounded:
+    // past maxStash the oldest is forgotten (its response would then surface as unexpected).
+    const abandoned = new Set<bigint>()
+
+    const waitFor = (messageId: bigint) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(readMessage(restore), (message) => {
+          if (message.header.messageId === messageId) {
+            if (isInterim(message)) asyncOf.set(messageId, { asyncId: message.header.asyncId, sessionId: message.header.sessionId })
+            else asyncOf.delete(messageId)
+            return Effect.succeed(message)
+          }
+          unknown++
+          return Effect.fail(
+            new UnexpectedMessageId({ reason: "NotAwaited", expected: messageId, received: message.header.messageId })
+          )
+        })
+      )
+
+    const worker: WorkerShape = {
+      send,
+      receive: (receiveOptions) =>
+        receiveLock.withPermits(1)(
+          receiveFollowingPending(receiveOptions, settings, {
+            waitFor,
+            abandon: (messageId) =>
+              Effect.suspend(() => {
+                const target = asyncOf.get(messageId)
+                asyncOf.delete(messageId)
+                abandoned.add(messageId)
+                if (abandoned.size > settings.maxStash) abandoned.delete(abandoned.values().next().value!)
+                return target === undefined ? Effect.void : Effect.ignore(send(cancelMessage({ messageId, ...target })))
+              })
+          })
+        ),
+      abandon: () => Effect.void,
+      receiveNext: (opts) => {
+        const timeout = Duration.decode(opts?.timeout ?? settings.timeout)
+        return receiveLock.withPermits(1)(Effect.uninterruptibleMask(readMessage)).pipe(
+          Effect.timeoutFail({
+            duration: timeout,
+            onTimeout: () => new OperationTimeout({ reason: "Receive", millis: Duration.toMillis(timeout) })
+          })
+        )
+      },
+      notifications: notifications.stream,
+      subscribe: notifications.subscribe,
+      credits,
+      updateTransformer: (update) =>
+        Effect.suspend(() => {
+          if (stopped !== undefined) return Effect.fail(stopped)
+          transformer.update(update)
+          return Effect.void
+        }),
+      stats: Effect.sync(() => ({
+        inFlight: 0,
+        awaiting: 0,
+        stashed: unread.length,
+        abandoned: abandoned.size,
+        unknown,
+        undeliverable,
+        droppedNotifications: notifications.dropped,
+        creditBalance: credits.balance,
+        creditsGranted: credits.totalGranted,
+        creditsSpent: credits.totalSpent
+      })),
+      stop
+    }
+    return worker
+  })
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Partial<WorkerOptions> = {}): Layer.Layer<Worker, never, Transport> =>
+  Layer.scoped(Worker, make(options))

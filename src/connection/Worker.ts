@@ -1,0 +1,200 @@
+/**
+ * The Worker service (the seed's `Worker` trait): sends messages and hands each response to the
+ * one who waits for it. Two implementations: `SingleWorker` (no background work, one request at a
+ * time) and `ParallelWorker` (many requests in flight, over a `MultiWorkerBackend`). Starting a
+ * worker is building its Layer; closing the Layer's Scope stops it, and `stop` does the same on
+ * demand (idempotently).
+ *
+ * The STATUS_PENDING loop lives here, shared by both workers: an interim async response is handed
+ * to `onAsync` and the wait goes on for the final one; interrupting that wait sends SMB2 CANCEL
+ * with the async id.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Scope from "effect/Scope"
+import type * as Stream from "effect/Stream"
+import { Command } from "../wire/Command.js"
+import { makeHeader, HeaderFlags, isAsync } from "../wire/Header.js"
+import { Status } from "../wire/Status.js"
+import { commandName } from "../wire/Command.js"
+import type { ConnectionStopped, RequestError, TransformFailed } from "../errors.js"
+import { OperationTimeout, UnexpectedCommand } from "../errors.js"
+import type { CreditWindow } from "./CreditWindow.js"
+import type { IncomingMessage, OutgoingMessage, ReceiveOptions, SendResult } from "./Message.js"
+import type { TransformerUpdate } from "./Transformer.js"
+
+/**
+ * Counters that show a worker's state; the hygiene tests check them after every scenario.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WorkerStats {
+  /** Requests sent whose final response has not been delivered or dropped yet. */
+  readonly inFlight: number
+  /** Receivers waiting now. */
+  readonly awaiting: number
+  /** Responses that arrived before anyone asked, not yet taken. */
+  readonly stashed: number
+  /** Requests whose waiter gave up; their late responses are counted for credits, then dropped. */
+  readonly abandoned: number
+  /** Messages for ids nobody sent (or already answered), dropped. */
+  readonly unknown: number
+  /** Frames or messages that failed to transform and belonged to no known request. */
+  readonly undeliverable: number
+  /** Unsolicited messages dropped because the notification buffer was full. */
+  readonly droppedNotifications: number
+  readonly creditBalance: number
+  readonly creditsGranted: number
+  readonly creditsSpent: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface WorkerShape {
+  /** Sends one message; completes once it is written. A failed write fails this effect. */
+  readonly send: (message: OutgoingMessage) => Effect.Effect<SendResult, ConnectionStopped | TransformFailed>
+  /** Waits for the response to `options.messageId`, following STATUS_PENDING when allowed. */
+  readonly receive: (options: ReceiveOptions) => Effect.Effect<IncomingMessage, RequestError>
+  /** Nobody will receive this message's response: drop it on arrival (after counting its credits). */
+  readonly abandon: (messageId: bigint) => Effect.Effect<void>
+  /** The next message nobody waits for, whatever its id (e.g. the answer to an SMB1 NEGOTIATE). */
+  readonly receiveNext: (options?: { readonly timeout?: Duration.DurationInput }) => Effect.Effect<IncomingMessage, RequestError>
+  /**
+   * Unsolicited messages (MessageId 0xFFFFFFFFFFFFFFFF: oplock and lease breaks, server-to-client
+   * notifications). Each subscriber gets those that arrive after it subscribed, through a bounded
+   * buffer that drops the oldest when the subscriber falls behind (counted in stats). The stream
+   * ends when the worker stops.
+   */
+  readonly notifications: Stream.Stream<IncomingMessage>
+  /** Like `notifications`, but subscribed when this effect completes, for as long as the Scope. */
+  readonly subscribe: Effect.Effect<Stream.Stream<IncomingMessage>, never, Scope.Scope>
+  /** The credit window, fed by every response header on the receive path. */
+  readonly credits: CreditWindow
+  /** Passes a state change to the transformer, wherever it runs. */
+  readonly updateTransformer: (update: TransformerUpdate) => Effect.Effect<void, ConnectionStopped>
+  readonly stats: Effect.Effect<WorkerStats>
+  /** Stops the worker: every waiter fails with ConnectionStopped. Idempotent. */
+  readonly stop: Effect.Effect<void>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class Worker extends Context.Tag("effect-smb/Worker")<Worker, WorkerShape>() {}
+
+/**
+ * Worker settings shared by every implementation.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WorkerOptions {
+  /** Default wait for a first response. */
+  readonly timeout: Duration.Duration
+  /** Per subscriber, unsolicited messages buffered before the oldest are dropped. */
+  readonly notificationBuffer: number
+  /** Responses kept for requests nobody waits for yet, before the oldest is dropped. */
+  readonly maxStash: number
+}
+
+/** @since 0.1.0 @category constants */
+export const defaultWorkerOptions: WorkerOptions = {
+  timeout: Duration.seconds(30),
+  notificationBuffer: 1024,
+  maxStash: 8192
+}
+
+/** @since 0.1.0 */
+export const isInterim = (message: IncomingMessage): boolean =>
+  message.header.status === Status.PENDING && isAsync(message.header)
+
+/**
+ * The CANCEL request for a message (MS-SMB2 2.2.30): same message id, the async id when the
+ * request went async, no credits.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const cancelMessage = (target: { readonly messageId: bigint; readonly asyncId?: bigint; readonly sessionId?: bigint }): OutgoingMessage => {
+  const body = new Uint8Array(4)
+  body[0] = 4
+  return {
+    header: makeHeader({
+      command: Command.CANCEL,
+      messageId: target.messageId,
+      sessionId: target.sessionId ?? 0n,
+      ...(target.asyncId === undefined ? {} : { asyncId: target.asyncId, flags: HeaderFlags.ASYNC_COMMAND })
+    }),
+    body
+  }
+}
+
+/**
+ * The receive procedure both workers share. `waitFor` yields the next message for the id (interim
+ * or final). `abandon` tells the worker nobody will take the rest; it is called on every
+ * interruption or timeout, whatever the stage, and the worker, which records the async id of every
+ * interim response it reads, cancels the request when it has gone async.
+ *
+ * @since 0.1.0
+ * @category internals
+ */
+export const receiveFollowingPending = (
+  options: ReceiveOptions,
+  defaults: WorkerOptions,
+  ops: {
+    readonly waitFor: (messageId: bigint) => Effect.Effect<IncomingMessage, RequestError>
+    readonly abandon: (messageId: bigint) => Effect.Effect<void>
+  }
+): Effect.Effect<IncomingMessage, RequestError> => {
+  const { messageId } = options
+  const timeout = options.timeout === undefined ? defaults.timeout : Duration.decode(options.timeout)
+  const first = ops.waitFor(messageId).pipe(
+    Effect.timeoutFail({
+      duration: timeout,
+      onTimeout: () => new OperationTimeout({ reason: "Receive", millis: Duration.toMillis(timeout), messageId })
+    })
+  )
+  const untilFinal: Effect.Effect<IncomingMessage, RequestError> = Effect.flatMap(
+    ops.waitFor(messageId),
+    (next) => (isInterim(next) ? untilFinal : Effect.succeed(next))
+  )
+  return Effect.flatMap(first, (message) => {
+    if (!isInterim(message)) return Effect.succeed(message)
+    if (options.allowAsync !== true) {
+      return Effect.zipRight(
+        ops.abandon(messageId),
+        Effect.fail(
+          new UnexpectedCommand({ reason: "AsyncNotAllowed", received: commandName(message.header.command), messageId })
+        )
+      )
+    }
+    const info = { messageId, asyncId: message.header.asyncId }
+    return Effect.zipRight(options.onAsync === undefined ? Effect.void : options.onAsync(info), untilFinal)
+  }).pipe(
+    Effect.onExit((exit) =>
+      Exit.isFailure(exit) && (Cause.isInterruptedOnly(exit.cause) || Cause.isFailType(exit.cause) && exit.cause.error._tag === "OperationTimeout")
+        ? ops.abandon(messageId)
+        : Effect.void
+    )
+  )
+}
+
+/**
+ * What a CANCEL of an async request needs besides its message id.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AsyncTarget {
+  readonly asyncId: bigint
+  readonly sessionId: bigint
+}

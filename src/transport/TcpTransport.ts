@@ -1,0 +1,197 @@
+/**
+ * Direct TCP transport (MS-SMB2 2.1): one TCP connection, frames behind the 4-byte session header.
+ *
+ * Built on @effect/platform's Socket (`NodeSocket.fromDuplex`): the connection opens inside
+ * `socket.run`, whose fiber owns it, so closing the Scope interrupts that fiber and closes the
+ * socket. Reading is a synchronous `run` handler that feeds the deframer (no fiber per chunk, order
+ * kept). We open the `net.Socket` ourselves rather than through `NodeSocket.makeNet` for three
+ * reasons: to tell a refused connection from a timed-out one, to set TCP_NODELAY, and to write a
+ * frame as its header plus its parts in one corked `writev` (the platform writer writes one buffer
+ * per call and would need a copy or a lock to keep a frame's parts together; a 4-byte header
+ * written alone would also go out as its own TCP segment).
+ *
+ * @since 0.1.0
+ */
+import * as Socket from "@effect/platform/Socket"
+import * as NodeSocket from "@effect/platform-node/NodeSocket"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import * as Net from "node:net"
+import { TransportError } from "../errors.js"
+import * as FrameInbox from "./FrameInbox.js"
+import { checkOutgoing, encodePrefix } from "./Framing.js"
+import { type Frame, frameLength, Transport, type TransportShape } from "./Transport.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly host: string
+  /** Default 445. */
+  readonly port?: number
+  /** Default 10 seconds. */
+  readonly connectTimeout?: Duration.DurationInput
+  /** The largest frame accepted from the server; default and maximum 0xFFFFFF. */
+  readonly maxFrameSize?: number
+  /** TCP_NODELAY; default true (SMB2 is request/response: Nagle only adds latency). */
+  readonly noDelay?: boolean
+  /**
+   * Creates the socket (it must not be connected yet); default `net.createConnection`. For
+   * proxies, custom lookups and tests.
+   */
+  readonly connect?: (options: Net.NetConnectOpts) => Net.Socket
+}
+
+/** How long a closing socket may take to flush before it is destroyed. */
+const CLOSE_GRACE_MILLIS = 1000
+
+const resetCodes = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"])
+const errorCode = (cause: unknown): string | undefined =>
+  typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string"
+    ? cause.code
+    : undefined
+
+/** Ends a connected socket after what was written has been flushed, within a bounded time. */
+const release = (socket: Net.Socket, connected: boolean): void => {
+  if (socket.destroyed) return
+  if (!connected) {
+    socket.destroy()
+    return
+  }
+  socket.end(() => socket.destroy())
+  setTimeout(() => socket.destroy(), CLOSE_GRACE_MILLIS).unref()
+}
+
+/**
+ * Connects and returns the transport once the connection is open. Closing the Scope closes it.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options): Effect.Effect<TransportShape, TransportError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const host = options.host
+    const port = options.port ?? 445
+    const noDelay = options.noDelay ?? true
+    const connect = options.connect ?? Net.createConnection
+    const closedError = new TransportError({ reason: "Closed", detail: "the transport was closed" })
+    let conn: Net.Socket | undefined
+    let connected = false
+    let closing = false
+
+    const open = Effect.scopeWith((scope) =>
+      Effect.zipRight(
+        Scope.addFinalizer(scope, Effect.sync(() => conn !== undefined && release(conn, connected))),
+        Effect.async<Net.Socket, Socket.SocketError>((resume) => {
+          const socket = connect({ host, port, noDelay })
+          conn = socket
+          socket.once("connect", () => {
+            connected = true
+            // Also passed as an option above; set here too for `connect` functions that ignore it.
+            socket.setNoDelay(noDelay)
+            resume(Effect.succeed(socket))
+          })
+          // Stays attached for the socket's life: an 'error' with no listener would crash the
+          // process, and the platform's own listener is removed before our graceful close.
+          socket.on("error", (cause) => {
+            if (!connected) resume(Effect.fail(new Socket.SocketGenericError({ reason: "Open", cause })))
+          })
+        })
+      ).pipe(
+        Effect.timeoutFail({
+          duration: options.connectTimeout ?? "10 seconds",
+          onTimeout: () => new Socket.SocketGenericError({ reason: "OpenTimeout", cause: undefined })
+        })
+      )
+    )
+
+    const inbox = yield* FrameInbox.make({ maxFrameSize: options.maxFrameSize })
+    const socket = yield* NodeSocket.fromDuplex(open)
+    const opened = yield* Deferred.make<void, TransportError>()
+
+    const onRunExit = (exit: Exit.Exit<void, Socket.SocketError>): Effect.Effect<void> => {
+      if (Exit.isSuccess(exit)) {
+        inbox.peerClosed()
+      } else {
+        const failure = Cause.failureOption(exit.cause)
+        if (Option.isNone(failure)) return Effect.zipRight(inbox.close, Deferred.fail(opened, closedError))
+        const error = failure.value
+        const code = errorCode(error.cause)
+        if (error.reason === "Open") {
+          inbox.fail(
+            new TransportError({
+              reason: "Refused",
+              detail: `cannot connect to ${host}:${port}${code === undefined ? "" : ` (${code})`}`,
+              cause: error.cause
+            })
+          )
+        } else if (error.reason === "OpenTimeout") {
+          inbox.fail(new TransportError({ reason: "ConnectTimeout", detail: `cannot connect to ${host}:${port}` }))
+        } else if (error.reason === "Read" && !resetCodes.has(code ?? "")) {
+          inbox.fail(new TransportError({ reason: "Read", cause: error.cause }))
+        } else if (closing) {
+          return Effect.zipRight(inbox.close, Deferred.fail(opened, closedError))
+        } else {
+          inbox.peerClosed(error.reason === "Read" ? error.cause : undefined)
+        }
+      }
+      return Deferred.fail(opened, inbox.ended() ?? closedError)
+    }
+
+    const runFiber = yield* socket.run((chunk) => {
+      if (inbox.push(chunk) !== undefined) conn?.destroy()
+    }, { onOpen: Deferred.succeed(opened, undefined) }).pipe(
+      Effect.onExit(onRunExit),
+      Effect.forkScoped
+    )
+
+    const close: Effect.Effect<void> = Effect.suspend(() => {
+      if (closing) return Effect.void
+      closing = true
+      return Effect.zipRight(inbox.close, Fiber.interrupt(runFiber))
+    })
+    yield* Effect.addFinalizer(() => close)
+    // Interrupted or failed while connecting: release the socket now, not when the Scope closes.
+    yield* Deferred.await(opened).pipe(Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : close))
+
+    const send = (frame: Frame): Effect.Effect<void, TransportError> =>
+      Effect.async<void, TransportError>((resume) => {
+        const ended = closing ? closedError : inbox.ended()
+        if (ended !== undefined || conn === undefined) return resume(Effect.fail(ended ?? closedError))
+        const tooLarge = checkOutgoing(frame)
+        if (tooLarge !== undefined) return resume(Effect.fail(tooLarge))
+        const socket = conn
+        const done = (cause: Error | null | undefined): void =>
+          resume(cause ? Effect.fail(new TransportError({ reason: "Write", cause })) : Effect.void)
+        // Corked so that the header and every part leave in one writev; only the last write's
+        // callback is awaited (a failure fails every pending callback).
+        socket.cork()
+        const prefix = encodePrefix(frameLength(frame))
+        if (frame instanceof Uint8Array) {
+          socket.write(prefix)
+          socket.write(frame, done)
+        } else {
+          const last = frame.length - 1
+          socket.write(prefix, last < 0 ? done : undefined)
+          for (let i = 0; i <= last; i++) socket.write(frame[i]!, i === last ? done : undefined)
+        }
+        socket.uncork()
+      })
+
+    return { send, receive: inbox.receive, close } satisfies TransportShape
+  })
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<Transport, TransportError> =>
+  Layer.scoped(Transport, make(options))

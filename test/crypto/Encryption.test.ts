@@ -1,0 +1,151 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Either from "effect/Either"
+import * as FastCheck from "effect/FastCheck"
+import type { CipherId } from "../../src/crypto/Encryption.js"
+import {
+  Cipher,
+  cipherKeyLength,
+  decrypt,
+  encrypt,
+  NonceGenerator,
+  nonceLength,
+  TRANSFORM_HEADER_SIZE
+} from "../../src/crypto/Encryption.js"
+import { hex, unhex } from "./bytes.js"
+import { ENCRYPT_300_CCM, ENCRYPT_311_CCM, ENCRYPT_311_GCM } from "./msblog.js"
+
+// The three traces are from the Microsoft Open Specifications blog (sources in msblog.ts):
+// ENCRYPT_300_CCM: https://learn.microsoft.com/en-us/archive/blogs/openspecification/encryption-in-smb-3-0-a-protocol-perspective
+// ENCRYPT_311_GCM / _CCM: https://learn.microsoft.com/en-us/archive/blogs/openspecification/smb-3-1-1-encryption-in-windows-10 (A.1, A.2)
+const TRACES = [
+  { name: "SMB 3.0 AES-128-CCM", cipher: Cipher.AES_128_CCM, trace: ENCRYPT_300_CCM },
+  { name: "SMB 3.1.1 AES-128-GCM", cipher: Cipher.AES_128_GCM, trace: ENCRYPT_311_GCM },
+  { name: "SMB 3.1.1 AES-128-CCM", cipher: Cipher.AES_128_CCM, trace: ENCRYPT_311_CCM }
+] as const
+
+const CASES = TRACES.flatMap(({ cipher, name, trace }) =>
+  trace.messages.map((message) => ({
+    label: `${name}: ${message.name}`,
+    cipher,
+    key: unhex(message.fromClient ? trace.encryptionKey : trace.decryptionKey),
+    message
+  }))
+)
+
+const ALL_CIPHERS: ReadonlyArray<CipherId> = [Cipher.AES_128_CCM, Cipher.AES_128_GCM, Cipher.AES_256_CCM, Cipher.AES_256_GCM]
+
+const keyFor = (cipher: CipherId): Uint8Array => new Uint8Array(cipherKeyLength(cipher)).map((_, i) => i * 7 + 1)
+
+describe("TRANSFORM_HEADER encryption", () => {
+  it.each(CASES)("$label: decrypts to the plaintext", ({ cipher, key, message }) => {
+    const frame = unhex(message.frame)
+    const result = Either.getOrThrow(decrypt(cipher, key, frame))
+    expect(hex(result.plaintext)).toBe(message.plaintext)
+    expect(result.sessionId).toBe(new DataView(frame.buffer).getBigUint64(44, true))
+  })
+
+  it.each(CASES)("$label: encrypting the plaintext with the trace's nonce gives the frame", ({ cipher, key, message }) => {
+    const frame = unhex(message.frame)
+    const view = new DataView(frame.buffer)
+    const nonce = frame.subarray(20, 36)
+    const sessionId = view.getBigUint64(44, true)
+    const plaintext = unhex(message.plaintext)
+    expect(hex(Either.getOrThrow(encrypt(cipher, key, sessionId, nonce, plaintext)))).toBe(message.frame)
+    const parts = [plaintext.subarray(0, 64), plaintext.subarray(64, 70), plaintext.subarray(70)]
+    expect(hex(Either.getOrThrow(encrypt(cipher, key, sessionId, nonce, parts)))).toBe(message.frame)
+  })
+
+  it.each(ALL_CIPHERS)("cipher %i: encrypt then decrypt round-trips, parts or whole", (cipher) => {
+    const key = keyFor(cipher)
+    const nonces = new NonceGenerator(cipher)
+    const body = new Uint8Array(70_000).map((_, i) => i & 0xff)
+    const header = new Uint8Array(64).fill(0xfe)
+    const frame = Either.getOrThrow(encrypt(cipher, key, 0x1122334455667788n, nonces.next(), [header, body]))
+    expect(frame.length).toBe(TRANSFORM_HEADER_SIZE + 64 + body.length)
+    expect(hex(frame.subarray(0, 4))).toBe("FD534D42")
+    const decrypted = Either.getOrThrow(decrypt(cipher, key, frame))
+    expect(decrypted.sessionId).toBe(0x1122334455667788n)
+    expect(hex(decrypted.plaintext.subarray(0, 64))).toBe(hex(header))
+    expect(hex(decrypted.plaintext.subarray(64))).toBe(hex(body))
+  })
+
+  it.each(ALL_CIPHERS)("cipher %i: a flipped bit anywhere after the ProtocolId is a Left", (cipher) => {
+    const key = keyFor(cipher)
+    const frame = Either.getOrThrow(encrypt(cipher, key, 7n, new NonceGenerator(cipher).next(), new Uint8Array(100).fill(3)))
+    // Signature, Nonce (all 16 bytes are authenticated), OriginalMessageSize, Flags, SessionId, ciphertext.
+    for (const at of [4, 19, 20, 35, 36, 42, 44, 51, 52, frame.length - 1]) {
+      const tampered = frame.slice()
+      tampered[at]! ^= 0x01
+      const result = decrypt(cipher, key, tampered)
+      expect(Either.isLeft(result)).toBe(true)
+      if (Either.isLeft(result)) expect(result.left.reason).toBe("Decrypt")
+    }
+  })
+
+  it("a wrong key is a Left, not a throw", () => {
+    const frame = Either.getOrThrow(encrypt(Cipher.AES_128_GCM, keyFor(Cipher.AES_128_GCM), 1n, new Uint8Array(12), new Uint8Array(8)))
+    expect(Either.isLeft(decrypt(Cipher.AES_128_GCM, new Uint8Array(16), frame))).toBe(true)
+    expect(Either.isLeft(decrypt(Cipher.AES_256_GCM, keyFor(Cipher.AES_128_GCM), frame))).toBe(true)
+    expect(Either.isLeft(encrypt(Cipher.AES_256_CCM, new Uint8Array(16), 1n, new Uint8Array(11), new Uint8Array(8)))).toBe(true)
+    expect(Either.isLeft(encrypt(Cipher.AES_128_CCM, new Uint8Array(16), 1n, new Uint8Array(12), new Uint8Array(8)))).toBe(true)
+  })
+
+  it("a truncated frame or one with a bad ProtocolId is a Left", () => {
+    const cipher = Cipher.AES_128_CCM
+    const frame = Either.getOrThrow(encrypt(cipher, keyFor(cipher), 1n, new Uint8Array(11), new Uint8Array(40)))
+    for (const length of [0, 3, 51, 52, frame.length - 1]) {
+      expect(Either.isLeft(decrypt(cipher, keyFor(cipher), frame.subarray(0, length)))).toBe(true)
+    }
+    const wrongProtocol = frame.slice()
+    wrongProtocol[0] = 0xfe
+    const result = decrypt(cipher, keyFor(cipher), wrongProtocol)
+    expect(Either.isLeft(result) && result.left.cause).toMatchObject({ _tag: "DecodeError", field: "ProtocolId" })
+  })
+
+  it.prop(
+    "decrypt never throws on arbitrary bytes",
+    [FastCheck.constantFrom(...ALL_CIPHERS), FastCheck.uint8Array({ maxLength: 200 })],
+    ([cipher, bytes]) => {
+      const frame = bytes.slice()
+      if (frame.length >= 4) frame.set([0xfd, 0x53, 0x4d, 0x42])
+      if (frame.length >= 44) new DataView(frame.buffer).setUint32(36, frame.length - TRANSFORM_HEADER_SIZE, true)
+      if (frame.length >= 44) frame.set([1, 0], 42)
+      expect(Either.isLeft(decrypt(cipher, keyFor(cipher), frame))).toBe(true)
+    },
+    { fastCheck: { seed: 42, numRuns: 300 } }
+  )
+
+  it.prop(
+    "decrypt of a mutated valid frame is a Left or the original plaintext, never a throw",
+    [FastCheck.constantFrom(...ALL_CIPHERS), FastCheck.uint8Array({ maxLength: 64 }), FastCheck.nat(), FastCheck.integer({ min: 1, max: 255 }), FastCheck.nat()],
+    ([cipher, plaintext, at, xor, cut]) => {
+      const frame = Either.getOrThrow(encrypt(cipher, keyFor(cipher), 9n, new NonceGenerator(cipher).next(), plaintext))
+      const mutated = frame.slice(0, frame.length - (cut % 3 === 0 ? cut % 5 : 0))
+      if (mutated.length > 0) mutated[at % mutated.length]! ^= xor
+      const result = decrypt(cipher, keyFor(cipher), mutated)
+      if (Either.isRight(result)) expect(hex(result.right.plaintext)).toBe(hex(plaintext))
+    },
+    { fastCheck: { seed: 42, numRuns: 300 } }
+  )
+})
+
+describe("NonceGenerator", () => {
+  it.each(ALL_CIPHERS)("cipher %i: nonces have the cipher's length and never repeat", (cipher) => {
+    const generator = new NonceGenerator(cipher)
+    const seen = new Set<string>()
+    for (let i = 0; i < 1000; i++) {
+      const nonce = generator.next()
+      expect(nonce.length).toBe(nonceLength(cipher))
+      seen.add(hex(nonce))
+    }
+    expect(seen.size).toBe(1000)
+  })
+
+  it("counts up from a random start and wraps at 2^64", () => {
+    const seed = new Uint8Array([0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xaa, 0xbb, 0xcc, 0xdd])
+    const generator = new NonceGenerator(Cipher.AES_128_GCM, () => seed)
+    expect(hex(generator.next())).toBe("FEFFFFFFFFFFFFFFAABBCCDD")
+    expect(hex(generator.next())).toBe("FFFFFFFFFFFFFFFFAABBCCDD")
+    expect(hex(generator.next())).toBe("0000000000000000AABBCCDD")
+  })
+})
