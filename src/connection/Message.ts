@@ -24,6 +24,11 @@ export interface OutgoingMessage {
   readonly sign?: boolean
   /** Encrypt even when neither session nor tree requires it. */
   readonly encrypt?: boolean
+  /**
+   * The body is a complete SMB1 message (the NEGOTIATE that starts multi-protocol negotiation):
+   * no SMB2 header is written; `header` only carries the message id it is tracked under.
+   */
+  readonly smb1?: boolean
 }
 
 /**

@@ -50,6 +50,8 @@ export interface Request {
   readonly returnRaw?: boolean
   readonly sign?: boolean
   readonly encrypt?: boolean
+  /** The body is a complete SMB1 message (multi-protocol negotiation); see OutgoingMessage. */
+  readonly smb1?: boolean
 }
 
 /**
@@ -220,7 +222,8 @@ export const make = (options: Partial<HandlerOptions> = {}) =>
               body: request.body,
               ...(request.returnRaw === undefined ? {} : { returnRaw: request.returnRaw }),
               ...(request.sign === undefined ? {} : { sign: request.sign }),
-              ...(request.encrypt === undefined ? {} : { encrypt: request.encrypt })
+              ...(request.encrypt === undefined ? {} : { encrypt: request.encrypt }),
+              ...(request.smb1 === undefined ? {} : { smb1: request.smb1 })
             })
           })
         )

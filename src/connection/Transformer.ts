@@ -5,24 +5,73 @@
  * serializable `TransformerUpdate`s, so a backend can run it wherever its loops run: on the main
  * thread (FiberBackend, SingleWorker) or inside a worker thread (ThreadBackend).
  *
+ * Security rules (MS-SMB2 3.2.4.1.1, 3.2.5.1.1.1, 3.2.5.1.3), per session:
+ * - outgoing: encrypt when the session or the message's tree requires it, or the message asks;
+ *   otherwise sign when the session requires signing or the message asks. An encrypted message is
+ *   not signed.
+ * - incoming: a TRANSFORM_HEADER frame is decrypted with the session's key; a plaintext message
+ *   of a session or tree that requires encryption is rejected; a signed message is verified when
+ *   the session's key is known; an unsigned one is rejected where the session requires signing,
+ *   except interim STATUS_PENDING responses and unsolicited messages, which servers do not sign.
+ * Keys arrive as plain bytes in updates (they must cross to a worker thread); they are never
+ * logged or put in an error.
+ *
  * @since 0.1.0
  */
 import * as Either from "effect/Either"
 import { DecodeError, TransformFailed } from "../errors.js"
+import * as Encryption from "../crypto/Encryption.js"
+import * as Signing from "../crypto/Signing.js"
 import type { Frame } from "../transport/Transport.js"
+import { Command } from "../wire/Command.js"
 import { splitCompound } from "../wire/Compound.js"
-import { HEADER_SIZE, type Header, PROTOCOL_ID, readHeader, writeHeader } from "../wire/Header.js"
+import {
+  HEADER_SIZE,
+  type Header,
+  HeaderFlags,
+  PROTOCOL_ID,
+  readHeader,
+  TRANSFORM_PROTOCOL_ID,
+  UNSOLICITED_MESSAGE_ID,
+  writeHeader
+} from "../wire/Header.js"
 import { concatBytes, decode, Reader } from "../wire/Reader.js"
+import { Status } from "../wire/Status.js"
 import type { IncomingMessage, OutgoingMessage } from "./Message.js"
 
 /**
- * A change of the transformer's state, sent by the connection as sessions come and go. Plain
- * data, so it can cross to a worker thread.
+ * The security state of one session, as the connection established it.
  *
  * @since 0.1.0
  * @category models
  */
-export type TransformerUpdate = { readonly _tag: "SessionEnded"; readonly sessionId: bigint }
+export interface SessionSecurity {
+  readonly sessionId: bigint
+  readonly signingAlgorithm: Signing.SigningAlgorithmId
+  readonly signingKey: Uint8Array
+  /** Sign every request and require signed responses. */
+  readonly signingRequired: boolean
+  /** Present on 3.x sessions with a negotiated cipher. */
+  readonly encryption?: {
+    readonly cipher: Encryption.CipherId
+    readonly encryptionKey: Uint8Array
+    readonly decryptionKey: Uint8Array
+  }
+  /** Encrypt every request and require encrypted responses (SMB2_SESSION_FLAG_ENCRYPT_DATA, or the client's choice). */
+  readonly encryptData: boolean
+}
+
+/**
+ * A change of the transformer's state, sent by the connection as sessions and trees come and go.
+ * Plain data, so it can cross to a worker thread.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TransformerUpdate =
+  | { readonly _tag: "SessionEstablished"; readonly session: SessionSecurity }
+  | { readonly _tag: "SessionEnded"; readonly sessionId: bigint }
+  | { readonly _tag: "TreeEncryption"; readonly sessionId: bigint; readonly treeId: number; readonly encrypt: boolean }
 
 /**
  * One result of transforming a received frame.
@@ -48,53 +97,158 @@ export interface Outgoing {
   readonly raw?: Uint8Array
 }
 
+interface SessionState extends SessionSecurity {
+  readonly nonces: Encryption.NonceGenerator | undefined
+  readonly encryptedTrees: Set<number>
+}
+
 const toParts = (body: Uint8Array | ReadonlyArray<Uint8Array>): ReadonlyArray<Uint8Array> =>
   body instanceof Uint8Array ? [body] : body
+
+const protocolOf = (frame: Uint8Array): number =>
+  frame.byteLength < 4 ? -1 : new DataView(frame.buffer, frame.byteOffset, 4).getUint32(0, true)
+
+const failure = (header: Header | undefined, error: TransformFailed | DecodeError): Incoming => ({
+  _tag: "Failure",
+  header,
+  error
+})
+
+/** Neither encrypted nor signed by any session: negotiation and the first legs of session setup. */
+const isSessionless = (command: number): boolean => command === Command.NEGOTIATE
 
 /**
  * @since 0.1.0
  * @category models
  */
 export class Transformer {
+  private readonly sessions = new Map<bigint, SessionState>()
+
   /** Applies a state change. */
   update(update: TransformerUpdate): void {
     switch (update._tag) {
-      case "SessionEnded":
+      case "SessionEstablished": {
+        const { session } = update
+        this.sessions.set(session.sessionId, {
+          ...session,
+          nonces: session.encryption === undefined ? undefined : new Encryption.NonceGenerator(session.encryption.cipher),
+          encryptedTrees: this.sessions.get(session.sessionId)?.encryptedTrees ?? new Set()
+        })
         return
+      }
+      case "SessionEnded":
+        this.sessions.delete(update.sessionId)
+        return
+      case "TreeEncryption": {
+        const trees = this.sessions.get(update.sessionId)?.encryptedTrees
+        if (update.encrypt) trees?.add(update.treeId)
+        else trees?.delete(update.treeId)
+        return
+      }
     }
+  }
+
+  private mustEncrypt(session: SessionState, header: Header): boolean {
+    return session.encryptData || (header.treeId !== 0 && session.encryptedTrees.has(header.treeId))
   }
 
   /** Turns an outgoing message into the frame to write. */
   outgoing(message: OutgoingMessage): Either.Either<Outgoing, TransformFailed> {
-    const header = new Uint8Array(HEADER_SIZE)
-    writeHeader(message.header, header)
-    const parts = [header, ...toParts(message.body)]
-    return Either.right(message.returnRaw === true ? { frame: parts, raw: concatBytes(parts) } : { frame: parts })
+    if (message.smb1 === true) {
+      const parts = toParts(message.body)
+      return Either.right(message.returnRaw === true ? { frame: parts, raw: concatBytes(parts) } : { frame: parts })
+    }
+    const { header } = message
+    const session = header.sessionId === 0n ? undefined : this.sessions.get(header.sessionId)
+    const encrypt = session !== undefined && session.encryption !== undefined &&
+      header.command !== Command.SESSION_SETUP && (message.encrypt === true || this.mustEncrypt(session, header))
+    if (message.encrypt === true && !encrypt) {
+      return Either.left(
+        new TransformFailed({ reason: "NoKey", messageId: header.messageId, cause: new Error("no encryption key for this session") })
+      )
+    }
+    const sign = !encrypt && session !== undefined && (message.sign === true || session.signingRequired)
+    if (message.sign === true && session === undefined) {
+      return Either.left(
+        new TransformFailed({ reason: "NoKey", messageId: header.messageId, cause: new Error("no signing key for this session") })
+      )
+    }
+    const headerBytes = new Uint8Array(HEADER_SIZE)
+    writeHeader(sign ? { ...header, flags: header.flags | HeaderFlags.SIGNED } : header, headerBytes)
+    const parts = [headerBytes, ...toParts(message.body)]
+    if (sign) headerBytes.set(Signing.sign(session.signingAlgorithm, session.signingKey, parts), Signing.SIGNATURE_OFFSET)
+    const raw = message.returnRaw === true ? concatBytes(parts) : undefined
+    if (!encrypt) return Either.right(raw === undefined ? { frame: parts } : { frame: parts, raw })
+    const { cipher, encryptionKey } = session.encryption!
+    return Either.map(
+      Encryption.encrypt(cipher, encryptionKey, header.sessionId, session.nonces!.next(), parts),
+      (frame) => (raw === undefined ? { frame } : { frame, raw })
+    )
   }
 
   /** Turns one received frame into its messages (several for a compound). */
   incoming(frame: Uint8Array): ReadonlyArray<Incoming> {
-    if (frame.byteLength < 4 || new DataView(frame.buffer, frame.byteOffset, 4).getUint32(0, true) !== PROTOCOL_ID) {
-      return [{
-        _tag: "Failure",
-        header: undefined,
-        error: new DecodeError({ reason: "Invalid", structure: "Frame", field: "ProtocolId", offset: 0 })
-      }]
+    const protocol = protocolOf(frame)
+    if (protocol === TRANSFORM_PROTOCOL_ID) return this.decrypted(frame)
+    if (protocol !== PROTOCOL_ID) {
+      return [failure(undefined, new DecodeError({ reason: "Invalid", structure: "Frame", field: "ProtocolId", offset: 0 }))]
     }
-    const split = splitCompound(frame)
-    if (Either.isLeft(split)) return [{ _tag: "Failure", header: undefined, error: split.left }]
+    return this.messages(frame, false)
+  }
+
+  private decrypted(frame: Uint8Array): ReadonlyArray<Incoming> {
+    const sessionId = frame.byteLength >= 52 ? new DataView(frame.buffer, frame.byteOffset + 44, 8).getBigUint64(0, true) : 0n
+    const encryption = this.sessions.get(sessionId)?.encryption
+    if (encryption === undefined) {
+      return [failure(undefined, new TransformFailed({ reason: "NoKey", cause: new Error(`no decryption key for session ${sessionId}`) }))]
+    }
+    const result = Encryption.decrypt(encryption.cipher, encryption.decryptionKey, frame)
+    if (Either.isLeft(result)) return [failure(undefined, result.left)]
+    if (result.right.sessionId !== sessionId) {
+      return [failure(undefined, new TransformFailed({ reason: "Decrypt", cause: new Error("session id mismatch") }))]
+    }
+    if (protocolOf(result.right.plaintext) !== PROTOCOL_ID) {
+      return [failure(undefined, new DecodeError({ reason: "Invalid", structure: "Frame", field: "ProtocolId", offset: 52 }))]
+    }
+    return this.messages(result.right.plaintext, true)
+  }
+
+  private messages(plaintext: Uint8Array, encrypted: boolean): ReadonlyArray<Incoming> {
+    const split = splitCompound(plaintext)
+    if (Either.isLeft(split)) return [failure(undefined, split.left)]
     const out: Array<Incoming> = []
     for (const message of split.right) {
-      const header = decode("Header", () => readHeader(new Reader(message, "Header")))
-      if (Either.isLeft(header)) {
-        out.push({ _tag: "Failure", header: undefined, error: header.left })
+      const decoded = decode("Header", () => readHeader(new Reader(message, "Header")))
+      if (Either.isLeft(decoded)) {
+        out.push(failure(undefined, decoded.left))
         continue
       }
-      out.push({
-        _tag: "Message",
-        message: { header: header.right, message, body: message.subarray(HEADER_SIZE), verified: false, encrypted: false }
-      })
+      out.push(this.check(decoded.right, message, encrypted))
     }
     return out
+  }
+
+  private check(header: Header, message: Uint8Array, encrypted: boolean): Incoming {
+    const ok = (verified: boolean): Incoming => ({
+      _tag: "Message",
+      message: { header, message, body: message.subarray(HEADER_SIZE), verified, encrypted }
+    })
+    const session = header.sessionId === 0n ? undefined : this.sessions.get(header.sessionId)
+    if (session === undefined || isSessionless(header.command)) return ok(false)
+    const unsolicited = header.messageId === UNSOLICITED_MESSAGE_ID
+    if (encrypted) return ok(false)
+    if (this.mustEncrypt(session, header) && !unsolicited) {
+      return failure(header, new TransformFailed({ reason: "Plaintext", messageId: header.messageId }))
+    }
+    if ((header.flags & HeaderFlags.SIGNED) !== 0) {
+      return Signing.verify(session.signingAlgorithm, session.signingKey, message)
+        ? ok(true)
+        : failure(header, new TransformFailed({ reason: "BadSignature", messageId: header.messageId }))
+    }
+    const exempt = unsolicited || header.status === Status.PENDING
+    if (session.signingRequired && !exempt) {
+      return failure(header, new TransformFailed({ reason: "Unsigned", messageId: header.messageId }))
+    }
+    return ok(false)
   }
 }

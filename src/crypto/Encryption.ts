@@ -1,20 +1,11 @@
 /**
  * SMB 3.x message encryption (MS-SMB2 3.1.4.3, 3.2.5.1.1.1): a message (or a compound) is
  * encrypted with AES-CCM or AES-GCM under the session's cipher key and carried behind a 52-byte
- * TRANSFORM_HEADER (MS-SMB2 2.2.41):
+ * TRANSFORM_HEADER (MS-SMB2 2.2.41, laid out by src/wire/TransformHeader.ts).
  *
- * ```
- *  0 ProtocolId FD 'S' 'M' 'B'     20 Nonce (16)              40 Reserved u16
- *  4 Signature (16) = AEAD tag     36 OriginalMessageSize u32  42 Flags u16 = 0x0001 (encrypted)
- *                                                              44 SessionId u64
- * ```
- *
- * The AEAD nonce is the first 11 (CCM) or 12 (GCM) bytes of Nonce; the associated data is the 32
- * header bytes from Nonce through SessionId (all 16 Nonce bytes, even the reserved ones); the tag
- * is the Signature. node:crypto does the AEAD.
- *
- * The header is laid out here rather than through src/wire/TransformHeader.ts (written in
- * parallel) so the two can be folded together later; only the offsets above are used.
+ * The AEAD nonce is the first 11 (CCM) or 12 (GCM) bytes of the header's Nonce; the associated
+ * data is the 32 header bytes from Nonce through SessionId (all 16 Nonce bytes, even the reserved
+ * ones); the tag is the Signature. node:crypto does the AEAD.
  *
  * Copies: GCM encrypts part by part straight into the output frame (one copy of the payload,
  * which node:crypto's `update` forces anyway); CCM must see the whole plaintext in a single
@@ -26,22 +17,20 @@ import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto"
 import type { CipherCCMTypes, CipherGCMTypes } from "node:crypto"
 import * as Either from "effect/Either"
 import { DecodeError, TransformFailed } from "../errors.js"
+import { Cipher } from "../wire/NegotiateContext.js"
 import { concatBytes } from "../wire/Reader.js"
+import {
+  decodeTransformHeader,
+  TRANSFORM_HEADER_SIZE,
+  TransformFlags,
+  transformAad,
+  transformSignature,
+  writeTransformHeader
+} from "../wire/TransformHeader.js"
 
 /**
- * SMB2 cipher ids (MS-SMB2 2.2.3.1.2).
+ * A cipher id of `Cipher` (MS-SMB2 2.2.3.1.2, in src/wire/NegotiateContext.ts).
  *
- * @since 0.1.0
- * @category constants
- */
-export const Cipher = {
-  AES_128_CCM: 0x0001,
-  AES_128_GCM: 0x0002,
-  AES_256_CCM: 0x0003,
-  AES_256_GCM: 0x0004
-} as const
-
-/**
  * @since 0.1.0
  * @category models
  */
@@ -69,16 +58,6 @@ const isCcm = (cipher: CipherId): boolean => nonceLength(cipher) === 11
 const ccmAlgorithm = (cipher: CipherId): CipherCCMTypes => (cipherKeyLength(cipher) === 32 ? "aes-256-ccm" : "aes-128-ccm")
 const gcmAlgorithm = (cipher: CipherId): CipherGCMTypes => (cipherKeyLength(cipher) === 32 ? "aes-256-gcm" : "aes-128-gcm")
 
-/** @since 0.1.0 @category constants */
-export const TRANSFORM_HEADER_SIZE = 52
-
-const PROTOCOL_ID = [0xfd, 0x53, 0x4d, 0x42] as const
-const SIGNATURE = 4
-const NONCE = 20
-const ORIGINAL_MESSAGE_SIZE = 36
-const FLAGS = 42
-const SESSION_ID = 44
-const FLAGS_ENCRYPTED = 0x0001
 const TAG_LENGTH = 16
 
 const failure = (reason: "Encrypt" | "Decrypt", cause: unknown) => Either.left(new TransformFailed({ reason, cause }))
@@ -114,14 +93,14 @@ export const encrypt = (
   if (size > 0xffffffff) return failure("Encrypt", `message of ${size} bytes does not fit OriginalMessageSize`)
 
   const frame = new Uint8Array(TRANSFORM_HEADER_SIZE + size)
-  const view = new DataView(frame.buffer)
-  frame.set(PROTOCOL_ID, 0)
-  frame.set(nonce, NONCE)
-  view.setUint32(ORIGINAL_MESSAGE_SIZE, size, true)
-  view.setUint16(FLAGS, FLAGS_ENCRYPTED, true)
-  view.setBigUint64(SESSION_ID, BigInt.asUintN(64, sessionId), true)
-  const aad = frame.subarray(NONCE, TRANSFORM_HEADER_SIZE)
-  const iv = frame.subarray(NONCE, NONCE + nonceLength(cipher))
+  writeTransformHeader(frame, 0, {
+    nonce,
+    originalMessageSize: size,
+    flags: TransformFlags.ENCRYPTED,
+    sessionId: BigInt.asUintN(64, sessionId)
+  })
+  const aad = transformAad(frame)
+  const iv = aad.subarray(0, nonceLength(cipher))
 
   try {
     let tag: Uint8Array
@@ -143,7 +122,7 @@ export const encrypt = (
       c.final()
       tag = c.getAuthTag()
     }
-    frame.set(tag, SIGNATURE)
+    transformSignature(frame).set(tag)
     return Either.right(frame)
   } catch (cause) {
     return failure("Encrypt", cause)
@@ -160,7 +139,7 @@ export interface Decrypted {
 }
 
 const malformed = (field: string, reason: DecodeError["reason"], detail: string) =>
-  failure("Decrypt", new DecodeError({ reason, structure: "TRANSFORM_HEADER", field, detail }))
+  failure("Decrypt", new DecodeError({ reason, structure: "TransformHeader", field, detail }))
 
 /**
  * Checks and decrypts a frame that starts with a TRANSFORM_HEADER. A truncated or malformed frame,
@@ -172,23 +151,18 @@ const malformed = (field: string, reason: DecodeError["reason"], detail: string)
 export const decrypt = (cipher: CipherId, key: Uint8Array, frame: Uint8Array): Either.Either<Decrypted, TransformFailed> => {
   const keyProblem = checkKey(cipher, key)
   if (keyProblem !== undefined) return failure("Decrypt", keyProblem)
-  if (frame.byteLength < TRANSFORM_HEADER_SIZE) {
-    return malformed("*", "Truncated", `needs ${TRANSFORM_HEADER_SIZE} bytes, have ${frame.byteLength}`)
-  }
-  for (let i = 0; i < 4; i++) {
-    if (frame[i] !== PROTOCOL_ID[i]) return malformed("ProtocolId", "Invalid", "not FD 'S' 'M' 'B'")
-  }
-  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength)
-  const size = view.getUint32(ORIGINAL_MESSAGE_SIZE, true)
+  const decoded = decodeTransformHeader(frame)
+  if (Either.isLeft(decoded)) return failure("Decrypt", decoded.left)
+  const header = decoded.right
+  const size = header.originalMessageSize
   if (size !== frame.byteLength - TRANSFORM_HEADER_SIZE) {
     return malformed("OriginalMessageSize", "OutOfBounds", `${size}, but ${frame.byteLength - TRANSFORM_HEADER_SIZE} bytes follow`)
   }
-  const flags = view.getUint16(FLAGS, true)
-  if (flags !== FLAGS_ENCRYPTED) return malformed("Flags", "Invalid", `0x${flags.toString(16)}`)
+  if (header.flags !== TransformFlags.ENCRYPTED) return malformed("Flags", "Invalid", `0x${header.flags.toString(16)}`)
 
-  const iv = frame.subarray(NONCE, NONCE + nonceLength(cipher))
-  const aad = frame.subarray(NONCE, TRANSFORM_HEADER_SIZE)
-  const tag = frame.subarray(SIGNATURE, SIGNATURE + TAG_LENGTH)
+  const iv = header.nonce.subarray(0, nonceLength(cipher))
+  const aad = transformAad(frame)
+  const tag = header.signature
   const ciphertext = frame.subarray(TRANSFORM_HEADER_SIZE)
   try {
     let plaintext: Uint8Array
@@ -205,7 +179,7 @@ export const decrypt = (cipher: CipherId, key: Uint8Array, frame: Uint8Array): E
       plaintext = d.update(ciphertext)
       d.final()
     }
-    return Either.right({ sessionId: view.getBigUint64(SESSION_ID, true), plaintext })
+    return Either.right({ sessionId: header.sessionId, plaintext })
   } catch (cause) {
     return failure("Decrypt", cause)
   }

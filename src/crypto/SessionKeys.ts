@@ -23,27 +23,16 @@
  * @since 0.1.0
  */
 import { NodeInspectSymbol } from "effect/Inspectable"
-import { Cipher, cipherKeyLength } from "./Encryption.js"
+import { Dialect } from "../wire/Negotiate.js"
+import { Cipher } from "../wire/NegotiateContext.js"
+import { cipherKeyLength } from "./Encryption.js"
 import type { CipherId } from "./Encryption.js"
 import { deriveKey } from "./Kdf.js"
 
 /**
- * SMB2 dialect revision numbers (MS-SMB2 2.2.3).
- *
- * @since 0.1.0
- * @category constants
- */
-export const Dialect = {
-  SMB_2_0_2: 0x0202,
-  SMB_2_1: 0x0210,
-  SMB_3_0: 0x0300,
-  SMB_3_0_2: 0x0302,
-  SMB_3_1_1: 0x0311
-} as const
-
-/**
- * What the derivation needs. 3.1.1 needs the session's preauth integrity hash and the
- * negotiated cipher (if any); the earlier dialects need neither.
+ * What the derivation needs, by dialect (`Dialect` of src/wire/Negotiate.ts). 3.1.1 needs the
+ * session's preauth integrity hash and the negotiated cipher (if any); the earlier dialects need
+ * neither.
  *
  * @since 0.1.0
  * @category models

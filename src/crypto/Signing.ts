@@ -24,21 +24,13 @@
 import { createCipheriv, createHmac, timingSafeEqual } from "node:crypto"
 import { HEADER_SIZE, HeaderFlags } from "../wire/Header.js"
 import { Command } from "../wire/Command.js"
+import { SigningAlgorithm } from "../wire/NegotiateContext.js"
 import { AesCmac } from "./Cmac.js"
 
 /**
- * SMB2 signing algorithm ids (MS-SMB2 2.2.3.1.7).
+ * A signing algorithm id of `SigningAlgorithm` (MS-SMB2 2.2.3.1.7, in
+ * src/wire/NegotiateContext.ts).
  *
- * @since 0.1.0
- * @category constants
- */
-export const SigningAlgorithm = {
-  HMAC_SHA256: 0x0000,
-  AES_CMAC: 0x0001,
-  AES_GMAC: 0x0002
-} as const
-
-/**
  * @since 0.1.0
  * @category models
  */

@@ -41,7 +41,41 @@ export interface TransformHeader {
   readonly sessionId: bigint
 }
 
+const SIGNATURE_OFFSET = 4
 const AAD_OFFSET = 20
+const NONCE_END = 36
+
+/**
+ * The fields `writeTransformHeader` needs: the Signature may be left out while the AEAD tag is
+ * not known yet (the field is then zeroed; the tag goes into `transformSignature` afterwards).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TransformHeaderFields = Omit<TransformHeader, "signature"> & { readonly signature?: Uint8Array }
+
+/**
+ * Writes the 52-byte header into `out` at `offset`, every byte of it (Reserved and the padding of
+ * a short nonce are zeroed), so that an encrypting sender can lay it out in place in front of the
+ * ciphertext without a separate header buffer.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const writeTransformHeader = (out: Uint8Array, offset: number, header: TransformHeaderFields): void => {
+  const v = viewOf(out)
+  v.setUint32(offset, TRANSFORM_PROTOCOL_ID, true)
+  const signature = header.signature?.subarray(0, 16)
+  if (signature !== undefined) out.set(signature, offset + SIGNATURE_OFFSET)
+  out.fill(0, offset + SIGNATURE_OFFSET + (signature?.byteLength ?? 0), offset + AAD_OFFSET)
+  const nonce = header.nonce.subarray(0, 16)
+  out.set(nonce, offset + AAD_OFFSET)
+  out.fill(0, offset + AAD_OFFSET + nonce.byteLength, offset + NONCE_END)
+  v.setUint32(offset + 36, header.originalMessageSize >>> 0, true)
+  v.setUint16(offset + 40, 0, true)
+  v.setUint16(offset + 42, header.flags, true)
+  v.setBigUint64(offset + 44, header.sessionId, true)
+}
 
 /**
  * The 52-byte header.
@@ -51,13 +85,7 @@ const AAD_OFFSET = 20
  */
 export const encodeTransformHeader = (header: TransformHeader): Uint8Array => {
   const out = new Uint8Array(TRANSFORM_HEADER_SIZE)
-  const v = viewOf(out)
-  v.setUint32(0, TRANSFORM_PROTOCOL_ID, true)
-  out.set(header.signature.subarray(0, 16), 4)
-  out.set(header.nonce.subarray(0, 16), AAD_OFFSET)
-  v.setUint32(36, header.originalMessageSize >>> 0, true)
-  v.setUint16(42, header.flags, true)
-  v.setBigUint64(44, header.sessionId, true)
+  writeTransformHeader(out, 0, header)
   return out
 }
 
@@ -74,7 +102,7 @@ export const decodeTransformHeader = (frame: Uint8Array): Either.Either<Transfor
     const protocolId = r.u32(0, "ProtocolId")
     if (protocolId !== TRANSFORM_PROTOCOL_ID) r.fail("ProtocolId", "Invalid", `0x${protocolId.toString(16)}`, 0)
     return {
-      signature: r.bytesAt(4, 16, "Signature"),
+      signature: r.bytesAt(SIGNATURE_OFFSET, 16, "Signature"),
       nonce: r.bytesAt(AAD_OFFSET, 16, "Nonce"),
       originalMessageSize: r.u32(36, "OriginalMessageSize"),
       flags: r.u16(42, "Flags"),
@@ -90,3 +118,11 @@ export const decodeTransformHeader = (frame: Uint8Array): Either.Either<Transfor
  * @since 0.1.0
  */
 export const transformAad = (frame: Uint8Array): Uint8Array => frame.subarray(AAD_OFFSET, TRANSFORM_HEADER_SIZE)
+
+/**
+ * The 16-byte Signature field (the AEAD tag) of the header at the start of `frame`: a zero-copy
+ * view, to write the tag into after encrypting, or to read it from before decrypting.
+ *
+ * @since 0.1.0
+ */
+export const transformSignature = (frame: Uint8Array): Uint8Array => frame.subarray(SIGNATURE_OFFSET, AAD_OFFSET)

@@ -13,15 +13,18 @@ import {
   NegState,
   NTLMSSP_OID
 } from "../../src/auth/Spnego.js"
-import { Dialect, deriveSessionKeys } from "../../src/crypto/SessionKeys.js"
-import { SigningAlgorithm, verify } from "../../src/crypto/Signing.js"
-import { hex, unhex } from "../crypto/bytes.js"
+import { deriveSessionKeys } from "../../src/crypto/SessionKeys.js"
+import { verify } from "../../src/crypto/Signing.js"
+import { Dialect } from "../../src/wire/Negotiate.js"
+import { SigningAlgorithm } from "../../src/wire/NegotiateContext.js"
+import { fromHex, toUpperHex } from "../support/bytes.js"
 import { DOMAIN, PASSWORD, SESSIONS_311, USER } from "../crypto/msblog.js"
 import { AUTHENTICATE, authenticateFlags, ntlmField, securityBuffer } from "./messages.js"
+import { NLMP_AUTHENTICATE, NLMP_CHALLENGE as NLMP_CHALLENGE_HEX } from "./nlmp.js"
 
 /** A random source that hands out the given values in order. */
 const scripted = (...values: ReadonlyArray<string>) => {
-  const queue = values.map(unhex)
+  const queue = values.map(fromHex)
   return (size: number): Uint8Array => {
     const next = queue.shift()
     if (next === undefined || next.length !== size) throw new Error(`unexpected random(${size})`)
@@ -32,24 +35,12 @@ const scripted = (...values: ReadonlyArray<string>) => {
 const challengeToken = (challenge: Uint8Array): Uint8Array =>
   encodeNegTokenResp({ negState: NegState.AcceptIncomplete, supportedMech: NTLMSSP_OID, responseToken: challenge })
 
-// MS-NLMP 4.2.4.3 "Messages" (CHALLENGE and AUTHENTICATE) with the 4.2.4 inputs: user "User",
-// domain "Domain", password "Password", workstation "COMPUTER", ClientChallenge 0xaa*8,
-// RandomSessionKey 0x55*16, Time 0, Version 5.1.2600.
-const NLMP_CHALLENGE = unhex(
-  "4E544C4D53535000020000000C000C003800000033828AE20123456789ABCDEF00000000000000002400240044000000" +
-    "060070170000000F53006500720076006500720002000C0044006F006D00610069006E0001000C005300650072007600" +
-    "6500720000000000"
-)
-const NLMP_AUTHENTICATE =
-  "4E544C4D5353500003000000180018006C00000054005400840000000C000C00480000000800080054000000100010" +
-  "005C00000010001000D8000000358288E20501280A0000000F44006F006D00610069006E0055007300650072004300" +
-  "4F004D005000550054004500520086C35097AC9CEC102554764A57CCCC19AAAAAAAAAAAAAAAA68CD0AB851E51C96AA" +
-  "BC927BEBEF6A1C01010000000000000000000000000000AAAAAAAAAAAAAAAA0000000002000C0044006F006D006100" +
-  "69006E0001000C005300650072007600650072000000000000000000C5DAD2544FC9799094CE1CE90BC9D03E"
+// MS-NLMP 4.2.4.3 "Messages" (CHALLENGE and AUTHENTICATE): sources in nlmp.ts.
+const NLMP_CHALLENGE = fromHex(NLMP_CHALLENGE_HEX)
 
 const windowsClientChallenge = (session: (typeof SESSIONS_311)[number]): string => {
   const auth = Either.getOrThrow(decodeNegTokenResp(securityBuffer(session.sessionSetupRequest2))).responseToken!
-  return hex(ntlmField(auth, AUTHENTICATE.ntChallengeResponse).subarray(32, 40))
+  return toUpperHex(ntlmField(auth, AUTHENTICATE.ntChallengeResponse).subarray(32, 40))
 }
 
 const userAuthenticator = (random?: (size: number) => Uint8Array, password = PASSWORD): Authenticator =>
@@ -68,16 +59,16 @@ describe("Authenticator", () => {
     })
     const first = Either.getOrThrow(decodeNegTokenInit(auth.initialToken()))
     expect(first.mechTypes).toEqual([NTLMSSP_OID])
-    expect(hex(first.mechToken!.subarray(12, 16))).toBe("358208E2")
+    expect(toUpperHex(first.mechToken!.subarray(12, 16))).toBe("358208E2")
 
     const step = Either.getOrThrow(auth.next(challengeToken(NLMP_CHALLENGE)))
     expect(step.done).toBe(true)
     const reply = Either.getOrThrow(decodeNegTokenResp(step.token!))
-    expect(hex(reply.responseToken!)).toBe(NLMP_AUTHENTICATE)
+    expect(toUpperHex(reply.responseToken!)).toBe(NLMP_AUTHENTICATE)
     expect(reply.negState).toBe(NegState.AcceptIncomplete)
     // No MsvAvTimestamp from the server: no MIC, so no mechListMIC either.
     expect(reply.mechListMIC).toBeUndefined()
-    expect(hex(auth.sessionKey())).toBe("55".repeat(16))
+    expect(toUpperHex(auth.sessionKey())).toBe("55".repeat(16))
     expect(Either.isRight(auth.verifyFinal(new Uint8Array(0)))).toBe(true)
   })
 
@@ -89,15 +80,15 @@ describe("Authenticator", () => {
     auth.initialToken()
     const step = Either.getOrThrow(auth.next(securityBuffer(session.sessionSetupResponse1)))
     const reply = Either.getOrThrow(decodeNegTokenResp(step.token!))
-    expect(hex(reply.mechListMIC!)).toBe(session.clientMechListMIC)
+    expect(toUpperHex(reply.mechListMIC!)).toBe(session.clientMechListMIC)
     const ntlm = reply.responseToken!
     expect(authenticateFlags(ntlm)).toBe(0xe2888215)
-    expect(hex(ntlmField(ntlm, AUTHENTICATE.lmChallengeResponse))).toBe("00".repeat(24))
+    expect(toUpperHex(ntlmField(ntlm, AUTHENTICATE.lmChallengeResponse))).toBe("00".repeat(24))
 
     expect(Either.isRight(auth.verifyFinal(securityBuffer(session.sessionSetupResponse2)))).toBe(true)
-    expect(hex(auth.sessionKey())).toBe(session.sessionKey)
-    const keys = deriveSessionKeys({ dialect: Dialect.SMB_3_1_1, sessionKey: auth.sessionKey(), preauthHash: unhex(session.preauth.final) })
-    expect(verify(SigningAlgorithm.AES_CMAC, keys.signingKey, unhex(session.sessionSetupResponse2))).toBe(true)
+    expect(toUpperHex(auth.sessionKey())).toBe(session.sessionKey)
+    const keys = deriveSessionKeys({ dialect: Dialect.SMB_3_1_1, sessionKey: auth.sessionKey(), preauthHash: fromHex(session.preauth.final) })
+    expect(verify(SigningAlgorithm.AES_CMAC, keys.signingKey, fromHex(session.sessionSetupResponse2))).toBe(true)
   })
 
   const master = SESSIONS_311[0]!
@@ -165,7 +156,7 @@ describe("Authenticator", () => {
     const ntlm = reply.responseToken!
     expect(authenticateFlags(ntlm) & NegotiateFlags.ANONYMOUS).toBe(NegotiateFlags.ANONYMOUS)
     expect(ntlmField(ntlm, AUTHENTICATE.ntChallengeResponse).length).toBe(0)
-    expect(hex(ntlmField(ntlm, AUTHENTICATE.lmChallengeResponse))).toBe("00")
+    expect(toUpperHex(ntlmField(ntlm, AUTHENTICATE.lmChallengeResponse))).toBe("00")
     expect(auth.sessionKey().length).toBe(16)
     expect(Either.isRight(auth.verifyFinal(securityBuffer(master.sessionSetupResponse2)))).toBe(true)
   })

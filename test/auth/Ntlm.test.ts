@@ -23,9 +23,10 @@ import {
 import { Rc4, rc4 } from "../../src/auth/Rc4.js"
 import { decodeNegTokenInit, decodeNegTokenResp, encodeMechTypeList, NTLMSSP_OID } from "../../src/auth/Spnego.js"
 import { encodeUtf16 } from "../../src/wire/Reader.js"
-import { hex, unhex } from "../crypto/bytes.js"
+import { fromHex, toUpperHex } from "../support/bytes.js"
 import { ANATOMY_NTLM, DOMAIN, PASSWORD, SESSIONS_311, USER } from "../crypto/msblog.js"
 import { AUTHENTICATE, authenticateFlags, ntlmField, securityBuffer } from "./messages.js"
+import { NLMP_AUTHENTICATE, NLMP_CHALLENGE } from "./nlmp.js"
 
 // MS-NLMP 4.2.4 "NTLMv2 Authentication" example values:
 // 4.2.4.1.1 NTOWFv2 (https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-nlmp/7795bd0e-fd5e-43ec-bd9c-994704d8ee26),
@@ -39,11 +40,11 @@ const NLMP = {
   domain: "Domain",
   password: Redacted.make("Password"),
   workstation: "COMPUTER",
-  randomSessionKey: unhex("55555555555555555555555555555555"),
-  clientChallenge: unhex("AAAAAAAAAAAAAAAA"),
-  serverChallenge: unhex("0123456789ABCDEF"),
+  randomSessionKey: fromHex("55555555555555555555555555555555"),
+  clientChallenge: fromHex("AAAAAAAAAAAAAAAA"),
+  serverChallenge: fromHex("0123456789ABCDEF"),
   time: new Uint8Array(8),
-  targetInfo: unhex("02000C0044006F006D00610069006E0001000C0053006500720076006500720000000000"),
+  targetInfo: fromHex("02000C0044006F006D00610069006E0001000C0053006500720076006500720000000000"),
   ntowfv2: "0C868A403BFD7A93A3001EF22EF02E3F",
   temp:
     "01010000000000000000000000000000AAAAAAAAAAAAAAAA0000000002000C0044006F006D00610069006E0001000C" +
@@ -53,19 +54,6 @@ const NLMP = {
   sessionBaseKey: "8DE40CCADBC14A82F15CB0AD0DE95CA3",
   encryptedRandomSessionKey: "C5DAD2544FC9799094CE1CE90BC9D03E"
 }
-
-// MS-NLMP 4.2.4.3 "Messages": the CHALLENGE_MESSAGE (TargetNameLen 0x000c, as the length of "Server" requires) and the
-// AUTHENTICATE_MESSAGE (no MIC, Version 5.1.2600).
-const NLMP_CHALLENGE =
-  "4E544C4D53535000020000000C000C003800000033828AE20123456789ABCDEF00000000000000002400240044000000" +
-  "060070170000000F53006500720076006500720002000C0044006F006D00610069006E0001000C005300650072007600" +
-  "6500720000000000"
-const NLMP_AUTHENTICATE =
-  "4E544C4D5353500003000000180018006C00000054005400840000000C000C00480000000800080054000000100010" +
-  "005C00000010001000D8000000358288E20501280A0000000F44006F006D00610069006E0055007300650072004300" +
-  "4F004D005000550054004500520086C35097AC9CEC102554764A57CCCC19AAAAAAAAAAAAAAAA68CD0AB851E51C96AA" +
-  "BC927BEBEF6A1C01010000000000000000000000000000AAAAAAAAAAAAAAAA0000000002000C0044006F006D006100" +
-  "69006E0001000C005300650072007600650072000000000000000000C5DAD2544FC9799094CE1CE90BC9D03E"
 
 // MS-NLMP 4.2.4.4 GSS_WrapEx example (https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-nlmp/9cdb7bb2-17e6-409c-99cc-04590db064d4)
 // and SEALKEY/SIGNKEY (3.4.5.2, 3.4.5.3).
@@ -77,13 +65,13 @@ const NLMP_SEAL = {
   signature: "010000007FB38EC5C55D497600000000"
 }
 
-const challengeOf = (hexMessage: string): ChallengeMessage => Either.getOrThrow(decodeChallenge(unhex(hexMessage)))
+const challengeOf = (hexMessage: string): ChallengeMessage => Either.getOrThrow(decodeChallenge(fromHex(hexMessage)))
 
 const MECH_TYPE_LIST = encodeMechTypeList([NTLMSSP_OID])
 
 describe("NTLMv2 (MS-NLMP 4.2.4)", () => {
   it("NTOWFv2", () => {
-    expect(hex(ntowfv2(NLMP.password, NLMP.user, NLMP.domain))).toBe(NLMP.ntowfv2)
+    expect(toUpperHex(ntowfv2(NLMP.password, NLMP.user, NLMP.domain))).toBe(NLMP.ntowfv2)
   })
 
   it("NTLMv2 and LMv2 responses, session base key, encrypted random session key", () => {
@@ -94,23 +82,23 @@ describe("NTLMv2 (MS-NLMP 4.2.4)", () => {
       time: NLMP.time,
       targetInfo: NLMP.targetInfo
     })
-    expect(hex(response.ntProofStr)).toBe(NLMP.ntProofStr)
-    expect(hex(response.ntChallengeResponse)).toBe(NLMP.ntProofStr + NLMP.temp)
-    expect(hex(response.lmChallengeResponse)).toBe(NLMP.lmv2)
-    expect(hex(response.sessionBaseKey)).toBe(NLMP.sessionBaseKey)
-    expect(hex(rc4(response.sessionBaseKey, NLMP.randomSessionKey))).toBe(NLMP.encryptedRandomSessionKey)
+    expect(toUpperHex(response.ntProofStr)).toBe(NLMP.ntProofStr)
+    expect(toUpperHex(response.ntChallengeResponse)).toBe(NLMP.ntProofStr + NLMP.temp)
+    expect(toUpperHex(response.lmChallengeResponse)).toBe(NLMP.lmv2)
+    expect(toUpperHex(response.sessionBaseKey)).toBe(NLMP.sessionBaseKey)
+    expect(toUpperHex(rc4(response.sessionBaseKey, NLMP.randomSessionKey))).toBe(NLMP.encryptedRandomSessionKey)
   })
 
   it("4.2.4.3: decodes the CHALLENGE_MESSAGE", () => {
     const challenge = challengeOf(NLMP_CHALLENGE)
     expect(challenge.flags).toBe(0xe28a8233)
-    expect(hex(challenge.serverChallenge)).toBe("0123456789ABCDEF")
+    expect(toUpperHex(challenge.serverChallenge)).toBe("0123456789ABCDEF")
     expect(challenge.targetName).toBe("Server")
     expect(avPairString(challenge.targetInfo, AvId.NbDomainName)).toBe("Domain")
     expect(avPairString(challenge.targetInfo, AvId.NbComputerName)).toBe("Server")
     expect(challenge.timestamp).toBeUndefined()
     expect(challenge.version).toEqual({ major: 6, minor: 0, build: 6000, revision: 15 })
-    expect(hex(encodeAvPairs(challenge.targetInfo))).toBe(hex(NLMP.targetInfo))
+    expect(toUpperHex(encodeAvPairs(challenge.targetInfo))).toBe(toUpperHex(NLMP.targetInfo))
   })
 
   it("4.2.4.3: reproduces the AUTHENTICATE_MESSAGE byte for byte", () => {
@@ -124,35 +112,35 @@ describe("NTLMv2 (MS-NLMP 4.2.4)", () => {
       randomSessionKey: NLMP.randomSessionKey,
       time: 0n
     }))
-    expect(hex(result.message)).toBe(NLMP_AUTHENTICATE)
+    expect(toUpperHex(result.message)).toBe(NLMP_AUTHENTICATE)
     expect(result.flags).toBe(0xe2888235)
     expect(result.mic).toBe(false)
-    expect(hex(result.exportedSessionKey)).toBe(hex(NLMP.randomSessionKey))
+    expect(toUpperHex(result.exportedSessionKey)).toBe(toUpperHex(NLMP.randomSessionKey))
   })
 
   it("4.2.4.4: sealing and signing keys, sealed message and its signature", () => {
     const flags = NegotiateFlags.EXTENDED_SESSIONSECURITY | NegotiateFlags.NEGOTIATE_128 | NegotiateFlags.KEY_EXCH
     const { client, server } = deriveNtlmKeys(NLMP.randomSessionKey, flags)
-    expect(hex(client.sealingKey)).toBe(NLMP_SEAL.clientSealKey)
-    expect(hex(client.signingKey)).toBe(NLMP_SEAL.clientSignKey)
+    expect(toUpperHex(client.sealingKey)).toBe(NLMP_SEAL.clientSealKey)
+    expect(toUpperHex(client.signingKey)).toBe(NLMP_SEAL.clientSignKey)
     // GSS_WrapEx seals with the handle first, then encrypts the checksum with the same handle.
     const handle = new Rc4(client.sealingKey)
-    expect(hex(handle.update(NLMP_SEAL.plaintext))).toBe(NLMP_SEAL.sealed)
-    expect(hex(sign(client, NLMP_SEAL.plaintext, 0, handle))).toBe(NLMP_SEAL.signature)
-    expect(hex(server.sealingKey)).not.toBe(hex(client.sealingKey))
-    expect(hex(server.signingKey)).not.toBe(hex(client.signingKey))
+    expect(toUpperHex(handle.update(NLMP_SEAL.plaintext))).toBe(NLMP_SEAL.sealed)
+    expect(toUpperHex(sign(client, NLMP_SEAL.plaintext, 0, handle))).toBe(NLMP_SEAL.signature)
+    expect(toUpperHex(server.sealingKey)).not.toBe(toUpperHex(client.sealingKey))
+    expect(toUpperHex(server.signingKey)).not.toBe(toUpperHex(client.signingKey))
   })
 
   // MS-NLMP 3.4.5.3 SEALKEY: MD5(session key cut to 7 bytes (56-bit) or 5 bytes (40-bit) || magic constant).
   it("56- and 40-bit sealing keys use 7 and 5 bytes of the session key", () => {
     const magic = new TextEncoder().encode("session key to client-to-server sealing key magic constant\0")
-    const md5 = (...parts: ReadonlyArray<Uint8Array>) => hex(parts.reduce((h, p) => h.update(p), createHash("md5")).digest())
+    const md5 = (...parts: ReadonlyArray<Uint8Array>) => toUpperHex(parts.reduce((h, p) => h.update(p), createHash("md5")).digest())
     const ess = NegotiateFlags.EXTENDED_SESSIONSECURITY | NegotiateFlags.KEY_EXCH
     const k56 = deriveNtlmKeys(NLMP.randomSessionKey, ess | NegotiateFlags.NEGOTIATE_56)
     const k40 = deriveNtlmKeys(NLMP.randomSessionKey, ess)
-    expect(hex(k56.client.sealingKey)).toBe(md5(NLMP.randomSessionKey.subarray(0, 7), magic))
-    expect(hex(k40.client.sealingKey)).toBe(md5(NLMP.randomSessionKey.subarray(0, 5), magic))
-    expect(hex(k56.client.signingKey)).toBe(NLMP_SEAL.clientSignKey)
+    expect(toUpperHex(k56.client.sealingKey)).toBe(md5(NLMP.randomSessionKey.subarray(0, 7), magic))
+    expect(toUpperHex(k40.client.sealingKey)).toBe(md5(NLMP.randomSessionKey.subarray(0, 5), magic))
+    expect(toUpperHex(k56.client.signingKey)).toBe(NLMP_SEAL.clientSignKey)
   })
 
   // MS-NLMP 3.4.4.2: without KEY_EXCH the checksum is the plain HMAC-MD5 prefix.
@@ -161,15 +149,15 @@ describe("NTLMv2 (MS-NLMP 4.2.4)", () => {
     const { client } = deriveNtlmKeys(NLMP.randomSessionKey, flags)
     expect(client.keyExchange).toBe(false)
     const checksum = createHmac("md5", client.signingKey).update(new Uint8Array(4)).update(NLMP_SEAL.plaintext).digest()
-    expect(hex(sign(client, NLMP_SEAL.plaintext, 0))).toBe("01000000" + hex(checksum.subarray(0, 8)) + "00000000")
+    expect(toUpperHex(sign(client, NLMP_SEAL.plaintext, 0))).toBe("01000000" + toUpperHex(checksum.subarray(0, 8)) + "00000000")
   })
 
   it("NEGOTIATE_MESSAGE: 40 bytes, our flags, no domain or workstation", () => {
     const negotiate = encodeNegotiate()
     expect(negotiate.length).toBe(40)
-    expect(hex(negotiate.subarray(0, 16))).toBe("4E544C4D53535000" + "01000000" + "358208E2")
+    expect(toUpperHex(negotiate.subarray(0, 16))).toBe("4E544C4D53535000" + "01000000" + "358208E2")
     expect(CLIENT_FLAGS).toBe(0xe2088235)
-    expect(hex(negotiate.subarray(16, 32))).toBe("00".repeat(16))
+    expect(toUpperHex(negotiate.subarray(16, 32))).toBe("00".repeat(16))
   })
 })
 
@@ -180,9 +168,9 @@ describe("NTLMv2 against Windows (Microsoft blog traces)", () => {
   // ("NTLMv2 SessionKey calculation example").
   it("anatomy master: NT hash, NTOWFv2, NTProofStr, key exchange, MIC, session security keys", () => {
     const password = Redacted.make(PASSWORD)
-    expect(hex(md4(encodeUtf16(PASSWORD)))).toBe(ANATOMY_NTLM.ntHash)
+    expect(toUpperHex(md4(encodeUtf16(PASSWORD)))).toBe(ANATOMY_NTLM.ntHash)
     const responseKey = ntowfv2(password, USER, DOMAIN)
-    expect(hex(responseKey)).toBe(ANATOMY_NTLM.ntowfv2)
+    expect(toUpperHex(responseKey)).toBe(ANATOMY_NTLM.ntowfv2)
 
     const auth = Either.getOrThrow(decodeNegTokenResp(securityBuffer(master.sessionSetupRequest2))).responseToken!
     const challenge = Either.getOrThrow(decodeChallenge(Either.getOrThrow(decodeNegTokenResp(securityBuffer(master.sessionSetupResponse1))).responseToken!))
@@ -195,19 +183,19 @@ describe("NTLMv2 against Windows (Microsoft blog traces)", () => {
       time: temp.subarray(8, 16),
       targetInfo: temp.subarray(28, temp.length - 4)
     })
-    expect(hex(response.ntProofStr)).toBe(ANATOMY_NTLM.ntProofStr)
-    expect(hex(response.ntChallengeResponse)).toBe(hex(nt))
-    expect(hex(response.sessionBaseKey)).toBe(ANATOMY_NTLM.keyExchangeKey)
-    expect(hex(ntlmField(auth, AUTHENTICATE.encryptedRandomSessionKey))).toBe(ANATOMY_NTLM.encryptedRandomSessionKey)
-    const exported = rc4(response.sessionBaseKey, unhex(ANATOMY_NTLM.encryptedRandomSessionKey))
-    expect(hex(exported)).toBe(master.sessionKey)
+    expect(toUpperHex(response.ntProofStr)).toBe(ANATOMY_NTLM.ntProofStr)
+    expect(toUpperHex(response.ntChallengeResponse)).toBe(toUpperHex(nt))
+    expect(toUpperHex(response.sessionBaseKey)).toBe(ANATOMY_NTLM.keyExchangeKey)
+    expect(toUpperHex(ntlmField(auth, AUTHENTICATE.encryptedRandomSessionKey))).toBe(ANATOMY_NTLM.encryptedRandomSessionKey)
+    const exported = rc4(response.sessionBaseKey, fromHex(ANATOMY_NTLM.encryptedRandomSessionKey))
+    expect(toUpperHex(exported)).toBe(master.sessionKey)
 
     const keys = deriveNtlmKeys(exported, authenticateFlags(auth))
-    expect(hex(keys.client.signingKey)).toBe(ANATOMY_NTLM.clientSigningKey)
-    expect(hex(keys.client.sealingKey)).toBe(ANATOMY_NTLM.clientSealingKey)
-    expect(hex(keys.server.signingKey)).toBe(ANATOMY_NTLM.serverSigningKey)
-    expect(hex(keys.server.sealingKey)).toBe(ANATOMY_NTLM.serverSealingKey)
-    expect(hex(auth.subarray(72, 88))).toBe(ANATOMY_NTLM.mic)
+    expect(toUpperHex(keys.client.signingKey)).toBe(ANATOMY_NTLM.clientSigningKey)
+    expect(toUpperHex(keys.client.sealingKey)).toBe(ANATOMY_NTLM.clientSealingKey)
+    expect(toUpperHex(keys.server.signingKey)).toBe(ANATOMY_NTLM.serverSigningKey)
+    expect(toUpperHex(keys.server.sealingKey)).toBe(ANATOMY_NTLM.serverSealingKey)
+    expect(toUpperHex(auth.subarray(72, 88))).toBe(ANATOMY_NTLM.mic)
   })
 
   it.each(SESSIONS_311)("$name: the session key, the MIC and both mechListMICs", (session) => {
@@ -226,16 +214,16 @@ describe("NTLMv2 against Windows (Microsoft blog traces)", () => {
       targetInfo: temp.subarray(28, temp.length - 4)
     })
     const exported = rc4(sessionBaseKey, ntlmField(auth, AUTHENTICATE.encryptedRandomSessionKey))
-    expect(hex(exported)).toBe(session.sessionKey)
+    expect(toUpperHex(exported)).toBe(session.sessionKey)
 
     const zeroed = auth.slice()
     zeroed.fill(0, 72, 88)
-    expect(hex(computeMic(exported, ntlmNegotiate, challengeBytes, zeroed))).toBe(hex(auth.subarray(72, 88)))
+    expect(toUpperHex(computeMic(exported, ntlmNegotiate, challengeBytes, zeroed))).toBe(toUpperHex(auth.subarray(72, 88)))
 
     const keys = deriveNtlmKeys(exported, authenticateFlags(auth))
-    expect(hex(clientToken.mechListMIC!)).toBe(session.clientMechListMIC)
-    expect(hex(sign(keys.client, MECH_TYPE_LIST, 0))).toBe(session.clientMechListMIC)
-    expect(hex(sign(keys.server, MECH_TYPE_LIST, 0))).toBe(session.serverMechListMIC)
+    expect(toUpperHex(clientToken.mechListMIC!)).toBe(session.clientMechListMIC)
+    expect(toUpperHex(sign(keys.client, MECH_TYPE_LIST, 0))).toBe(session.clientMechListMIC)
+    expect(toUpperHex(sign(keys.server, MECH_TYPE_LIST, 0))).toBe(session.serverMechListMIC)
   })
 
   it("decodes Windows Server 2016's CHALLENGE_MESSAGE", () => {
@@ -260,8 +248,8 @@ describe("AUTHENTICATE_MESSAGE construction", () => {
     credentials: { _tag: "User", user: USER, domain: DOMAIN, password: Redacted.make(PASSWORD) },
     workstation: "CLIENT",
     version: { major: 10, minor: 0, build: 0, revision: 15 },
-    clientChallenge: unhex("0102030405060708"),
-    randomSessionKey: unhex(master.sessionKey),
+    clientChallenge: fromHex("0102030405060708"),
+    randomSessionKey: fromHex(master.sessionKey),
     time: 0x01020304050607n
   } as const
 
@@ -270,18 +258,18 @@ describe("AUTHENTICATE_MESSAGE construction", () => {
     const message = result.message
     expect(result.mic).toBe(true)
     expect(result.flags).toBe(0xe2888215)
-    expect(hex(ntlmField(message, AUTHENTICATE.lmChallengeResponse))).toBe("00".repeat(24))
+    expect(toUpperHex(ntlmField(message, AUTHENTICATE.lmChallengeResponse))).toBe("00".repeat(24))
     const temp = ntlmField(message, AUTHENTICATE.ntChallengeResponse).subarray(16)
     expect(new DataView(temp.buffer, temp.byteOffset).getBigUint64(8, true)).toBe(challenge.timestamp)
-    expect(hex(temp.subarray(16, 24))).toBe("0102030405060708")
+    expect(toUpperHex(temp.subarray(16, 24))).toBe("0102030405060708")
     const info = Either.getOrThrow(decodeChallenge(withTargetInfo(temp.subarray(28, temp.length - 4)))).targetInfo
     expect(info.slice(0, challenge.targetInfo.length)).toEqual(challenge.targetInfo)
     expect(info.find((p) => p.id === AvId.Flags)?.value).toEqual(new Uint8Array([2, 0, 0, 0]))
 
     const zeroed = message.slice()
     zeroed.fill(0, 72, 88)
-    expect(hex(message.subarray(72, 88))).toBe(hex(computeMic(result.exportedSessionKey, negotiate, challengeBytes, zeroed)))
-    expect(hex(result.exportedSessionKey)).toBe(master.sessionKey)
+    expect(toUpperHex(message.subarray(72, 88))).toBe(toUpperHex(computeMic(result.exportedSessionKey, negotiate, challengeBytes, zeroed)))
+    expect(toUpperHex(result.exportedSessionKey)).toBe(master.sessionKey)
     expect(new TextDecoder("utf-16le").decode(ntlmField(message, AUTHENTICATE.userName))).toBe(USER)
     expect(new TextDecoder("utf-16le").decode(ntlmField(message, AUTHENTICATE.workstation))).toBe("CLIENT")
   })
@@ -297,9 +285,9 @@ describe("AUTHENTICATE_MESSAGE construction", () => {
       time: temp.subarray(8, 16),
       targetInfo: temp.subarray(28, temp.length - 4)
     })
-    expect(hex(recomputed.ntChallengeResponse)).toBe(hex(nt))
+    expect(toUpperHex(recomputed.ntChallengeResponse)).toBe(toUpperHex(nt))
     const encrypted = ntlmField(result.message, AUTHENTICATE.encryptedRandomSessionKey)
-    expect(hex(rc4(recomputed.sessionBaseKey, encrypted))).toBe(master.sessionKey)
+    expect(toUpperHex(rc4(recomputed.sessionBaseKey, encrypted))).toBe(master.sessionKey)
   })
 
   it("adds MsvAvTargetName when an SPN is given", () => {
@@ -315,16 +303,16 @@ describe("AUTHENTICATE_MESSAGE construction", () => {
     expect(result.mic).toBe(false)
     expect(result.flags & NegotiateFlags.ANONYMOUS).toBe(NegotiateFlags.ANONYMOUS)
     expect(ntlmField(message, AUTHENTICATE.ntChallengeResponse).length).toBe(0)
-    expect(hex(ntlmField(message, AUTHENTICATE.lmChallengeResponse))).toBe("00")
+    expect(toUpperHex(ntlmField(message, AUTHENTICATE.lmChallengeResponse))).toBe("00")
     expect(ntlmField(message, AUTHENTICATE.userName).length).toBe(0)
     expect(ntlmField(message, AUTHENTICATE.domainName).length).toBe(0)
-    expect(hex(ntlmField(message, AUTHENTICATE.encryptedRandomSessionKey))).toBe(hex(rc4(new Uint8Array(16), input.randomSessionKey)))
+    expect(toUpperHex(ntlmField(message, AUTHENTICATE.encryptedRandomSessionKey))).toBe(toUpperHex(rc4(new Uint8Array(16), input.randomSessionKey)))
   })
 
   it("never computes an LM or NTLMv1 response: without a timestamp the LM field is LMv2", () => {
     const result = Either.getOrThrow(authenticate({ ...input, challenge: challengeOf(NLMP_CHALLENGE) }))
     const lm = ntlmField(result.message, AUTHENTICATE.lmChallengeResponse)
-    expect(hex(lm.subarray(16))).toBe("0102030405060708")
+    expect(toUpperHex(lm.subarray(16))).toBe("0102030405060708")
     expect(ntlmField(result.message, AUTHENTICATE.ntChallengeResponse).length).toBeGreaterThan(24)
   })
 
@@ -337,7 +325,7 @@ describe("AUTHENTICATE_MESSAGE construction", () => {
 /** Wraps AV pairs in a minimal CHALLENGE_MESSAGE so the decoder can read them back. */
 const withTargetInfo = (info: Uint8Array): Uint8Array => {
   const message = new Uint8Array(48 + info.length)
-  message.set(unhex("4E544C4D53535000" + "02000000"))
+  message.set(fromHex("4E544C4D53535000" + "02000000"))
   const view = new DataView(message.buffer)
   view.setUint32(20, NegotiateFlags.UNICODE, true)
   view.setUint16(40, info.length, true)
@@ -348,7 +336,7 @@ const withTargetInfo = (info: Uint8Array): Uint8Array => {
 }
 
 describe("decodeChallenge robustness", () => {
-  const valid = unhex(NLMP_CHALLENGE)
+  const valid = fromHex(NLMP_CHALLENGE)
 
   it("rejects a wrong signature, message type, or out-of-bounds buffers", () => {
     const cases: Array<[number, number]> = [[0, 0x4f], [8, 3], [16, 0xff], [44, 0x80], [40, 0xff]]
@@ -365,7 +353,7 @@ describe("decodeChallenge robustness", () => {
     [FastCheck.uint8Array({ maxLength: 300 })],
     ([bytes]) => {
       const withHeader = bytes.slice()
-      if (withHeader.length >= 12) withHeader.set(unhex("4E544C4D53535000" + "02000000"))
+      if (withHeader.length >= 12) withHeader.set(fromHex("4E544C4D53535000" + "02000000"))
       expect(Either.isEither(decodeChallenge(bytes))).toBe(true)
       expect(Either.isEither(decodeChallenge(withHeader))).toBe(true)
     },

@@ -1,12 +1,12 @@
 /** Pulls the pieces the auth tests need out of whole SMB2 messages and NTLM messages. */
-import { unhex } from "../crypto/bytes.js"
+import { fromHex } from "../support/bytes.js"
 
 const u16 = (bytes: Uint8Array, at: number): number => bytes[at]! | (bytes[at + 1]! << 8)
 const u32 = (bytes: Uint8Array, at: number): number => new DataView(bytes.buffer, bytes.byteOffset).getUint32(at, true)
 
 /** The security buffer of an SMB2 NEGOTIATE response or SESSION_SETUP request/response (MS-SMB2 2.2.4, 2.2.5, 2.2.6). */
 export const securityBuffer = (messageHex: string): Uint8Array => {
-  const bytes = unhex(messageHex)
+  const bytes = fromHex(messageHex)
   const command = u16(bytes, 12)
   const response = (u32(bytes, 16) & 1) !== 0
   const at = command === 0 ? 64 + 56 : response ? 64 + 4 : 64 + 12

@@ -2,16 +2,10 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
 import type { CipherId } from "../../src/crypto/Encryption.js"
-import {
-  Cipher,
-  cipherKeyLength,
-  decrypt,
-  encrypt,
-  NonceGenerator,
-  nonceLength,
-  TRANSFORM_HEADER_SIZE
-} from "../../src/crypto/Encryption.js"
-import { hex, unhex } from "./bytes.js"
+import { cipherKeyLength, decrypt, encrypt, NonceGenerator, nonceLength } from "../../src/crypto/Encryption.js"
+import { Cipher } from "../../src/wire/NegotiateContext.js"
+import { TRANSFORM_HEADER_SIZE } from "../../src/wire/TransformHeader.js"
+import { fromHex, toUpperHex } from "../support/bytes.js"
 import { ENCRYPT_300_CCM, ENCRYPT_311_CCM, ENCRYPT_311_GCM } from "./msblog.js"
 
 // The three traces are from the Microsoft Open Specifications blog (sources in msblog.ts):
@@ -27,7 +21,7 @@ const CASES = TRACES.flatMap(({ cipher, name, trace }) =>
   trace.messages.map((message) => ({
     label: `${name}: ${message.name}`,
     cipher,
-    key: unhex(message.fromClient ? trace.encryptionKey : trace.decryptionKey),
+    key: fromHex(message.fromClient ? trace.encryptionKey : trace.decryptionKey),
     message
   }))
 )
@@ -38,21 +32,21 @@ const keyFor = (cipher: CipherId): Uint8Array => new Uint8Array(cipherKeyLength(
 
 describe("TRANSFORM_HEADER encryption", () => {
   it.each(CASES)("$label: decrypts to the plaintext", ({ cipher, key, message }) => {
-    const frame = unhex(message.frame)
+    const frame = fromHex(message.frame)
     const result = Either.getOrThrow(decrypt(cipher, key, frame))
-    expect(hex(result.plaintext)).toBe(message.plaintext)
+    expect(toUpperHex(result.plaintext)).toBe(message.plaintext)
     expect(result.sessionId).toBe(new DataView(frame.buffer).getBigUint64(44, true))
   })
 
   it.each(CASES)("$label: encrypting the plaintext with the trace's nonce gives the frame", ({ cipher, key, message }) => {
-    const frame = unhex(message.frame)
+    const frame = fromHex(message.frame)
     const view = new DataView(frame.buffer)
     const nonce = frame.subarray(20, 36)
     const sessionId = view.getBigUint64(44, true)
-    const plaintext = unhex(message.plaintext)
-    expect(hex(Either.getOrThrow(encrypt(cipher, key, sessionId, nonce, plaintext)))).toBe(message.frame)
+    const plaintext = fromHex(message.plaintext)
+    expect(toUpperHex(Either.getOrThrow(encrypt(cipher, key, sessionId, nonce, plaintext)))).toBe(message.frame)
     const parts = [plaintext.subarray(0, 64), plaintext.subarray(64, 70), plaintext.subarray(70)]
-    expect(hex(Either.getOrThrow(encrypt(cipher, key, sessionId, nonce, parts)))).toBe(message.frame)
+    expect(toUpperHex(Either.getOrThrow(encrypt(cipher, key, sessionId, nonce, parts)))).toBe(message.frame)
   })
 
   it.each(ALL_CIPHERS)("cipher %i: encrypt then decrypt round-trips, parts or whole", (cipher) => {
@@ -62,11 +56,11 @@ describe("TRANSFORM_HEADER encryption", () => {
     const header = new Uint8Array(64).fill(0xfe)
     const frame = Either.getOrThrow(encrypt(cipher, key, 0x1122334455667788n, nonces.next(), [header, body]))
     expect(frame.length).toBe(TRANSFORM_HEADER_SIZE + 64 + body.length)
-    expect(hex(frame.subarray(0, 4))).toBe("FD534D42")
+    expect(toUpperHex(frame.subarray(0, 4))).toBe("FD534D42")
     const decrypted = Either.getOrThrow(decrypt(cipher, key, frame))
     expect(decrypted.sessionId).toBe(0x1122334455667788n)
-    expect(hex(decrypted.plaintext.subarray(0, 64))).toBe(hex(header))
-    expect(hex(decrypted.plaintext.subarray(64))).toBe(hex(body))
+    expect(toUpperHex(decrypted.plaintext.subarray(0, 64))).toBe(toUpperHex(header))
+    expect(toUpperHex(decrypted.plaintext.subarray(64))).toBe(toUpperHex(body))
   })
 
   it.each(ALL_CIPHERS)("cipher %i: a flipped bit anywhere after the ProtocolId is a Left", (cipher) => {
@@ -123,7 +117,7 @@ describe("TRANSFORM_HEADER encryption", () => {
       const mutated = frame.slice(0, frame.length - (cut % 3 === 0 ? cut % 5 : 0))
       if (mutated.length > 0) mutated[at % mutated.length]! ^= xor
       const result = decrypt(cipher, keyFor(cipher), mutated)
-      if (Either.isRight(result)) expect(hex(result.right.plaintext)).toBe(hex(plaintext))
+      if (Either.isRight(result)) expect(toUpperHex(result.right.plaintext)).toBe(toUpperHex(plaintext))
     },
     { fastCheck: { seed: 42, numRuns: 300 } }
   )
@@ -136,7 +130,7 @@ describe("NonceGenerator", () => {
     for (let i = 0; i < 1000; i++) {
       const nonce = generator.next()
       expect(nonce.length).toBe(nonceLength(cipher))
-      seen.add(hex(nonce))
+      seen.add(toUpperHex(nonce))
     }
     expect(seen.size).toBe(1000)
   })
@@ -144,8 +138,8 @@ describe("NonceGenerator", () => {
   it("counts up from a random start and wraps at 2^64", () => {
     const seed = new Uint8Array([0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xaa, 0xbb, 0xcc, 0xdd])
     const generator = new NonceGenerator(Cipher.AES_128_GCM, () => seed)
-    expect(hex(generator.next())).toBe("FEFFFFFFFFFFFFFFAABBCCDD")
-    expect(hex(generator.next())).toBe("FFFFFFFFFFFFFFFFAABBCCDD")
-    expect(hex(generator.next())).toBe("0000000000000000AABBCCDD")
+    expect(toUpperHex(generator.next())).toBe("FEFFFFFFFFFFFFFFAABBCCDD")
+    expect(toUpperHex(generator.next())).toBe("FFFFFFFFFFFFFFFFAABBCCDD")
+    expect(toUpperHex(generator.next())).toBe("0000000000000000AABBCCDD")
   })
 })

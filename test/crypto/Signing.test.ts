@@ -2,10 +2,11 @@ import { describe, expect, it } from "@effect/vitest"
 import * as FastCheck from "effect/FastCheck"
 import { createCipheriv, createHmac } from "node:crypto"
 import type { SigningAlgorithmId } from "../../src/crypto/Signing.js"
-import { sign, SigningAlgorithm, signingAlgorithmName, verify } from "../../src/crypto/Signing.js"
+import { sign, signingAlgorithmName, verify } from "../../src/crypto/Signing.js"
 import { Command } from "../../src/wire/Command.js"
 import { encodeHeader, HeaderFlags, makeHeader } from "../../src/wire/Header.js"
-import { hex, unhex } from "./bytes.js"
+import { SigningAlgorithm } from "../../src/wire/NegotiateContext.js"
+import { fromHex, toUpperHex } from "../support/bytes.js"
 import { SESSIONS_311 } from "./msblog.js"
 
 // AES-128-CMAC signatures of real Windows messages, keys from the blogs' key derivation examples:
@@ -35,7 +36,7 @@ const ALGORITHMS: ReadonlyArray<SigningAlgorithmId> = [
   SigningAlgorithm.AES_GMAC
 ]
 
-const KEY = unhex("000102030405060708090A0B0C0D0E0F")
+const KEY = fromHex("000102030405060708090A0B0C0D0E0F")
 
 const message = (fields: Partial<Parameters<typeof makeHeader>[0]> = {}, bodyLength = 200): Uint8Array => {
   const header = encodeHeader(makeHeader({ command: Command.WRITE, messageId: 42n, sessionId: 0x1234n, ...fields }))
@@ -52,9 +53,9 @@ const signInPlace = (algorithm: SigningAlgorithmId, key: Uint8Array, bytes: Uint
 
 describe("signing", () => {
   it.each(CMAC_MESSAGES)("AES-128-CMAC, $name: the Windows signature", ({ key, message }) => {
-    const bytes = unhex(message)
-    expect(hex(sign(SigningAlgorithm.AES_CMAC, unhex(key), bytes))).toBe(hex(bytes.subarray(48, 64)))
-    expect(verify(SigningAlgorithm.AES_CMAC, unhex(key), bytes)).toBe(true)
+    const bytes = fromHex(message)
+    expect(toUpperHex(sign(SigningAlgorithm.AES_CMAC, fromHex(key), bytes))).toBe(toUpperHex(bytes.subarray(48, 64)))
+    expect(verify(SigningAlgorithm.AES_CMAC, fromHex(key), bytes)).toBe(true)
   })
 
   it("HMAC-SHA256 is the first 16 bytes of the HMAC over the message with a zero signature", () => {
@@ -63,7 +64,7 @@ describe("signing", () => {
     const zeroed = bytes.slice()
     zeroed.fill(0, 48, 64)
     const expected = createHmac("sha256", KEY).update(zeroed).digest().subarray(0, 16)
-    expect(hex(sign(SigningAlgorithm.HMAC_SHA256, KEY, bytes))).toBe(hex(expected))
+    expect(toUpperHex(sign(SigningAlgorithm.HMAC_SHA256, KEY, bytes))).toBe(toUpperHex(expected))
   })
 
   // MS-SMB2 3.1.4.1: nonce = MessageId || 4 bytes, bit 0 = sent by the server, bit 1 = CANCEL request.
@@ -76,19 +77,19 @@ describe("signing", () => {
     const gcm = createCipheriv("aes-128-gcm", KEY, nonce)
     gcm.setAAD(zeroed)
     gcm.final()
-    return hex(gcm.getAuthTag())
+    return toUpperHex(gcm.getAuthTag())
   }
 
   it("AES-128-GMAC: GCM over the message as AAD, nonce from MessageId and the direction", () => {
     const request = message({ messageId: 0x0102030405060708n })
-    expect(hex(sign(SigningAlgorithm.AES_GMAC, KEY, request))).toBe(gmac(request, 0))
+    expect(toUpperHex(sign(SigningAlgorithm.AES_GMAC, KEY, request))).toBe(gmac(request, 0))
     const response = message({ messageId: 0x0102030405060708n, flags: HeaderFlags.SERVER_TO_REDIR })
-    expect(hex(sign(SigningAlgorithm.AES_GMAC, KEY, response))).toBe(gmac(response, 1))
+    expect(toUpperHex(sign(SigningAlgorithm.AES_GMAC, KEY, response))).toBe(gmac(response, 1))
   })
 
   it("AES-128-GMAC: a CANCEL request sets the nonce's second bit", () => {
     const cancel = message({ command: Command.CANCEL, messageId: 7n, flags: HeaderFlags.ASYNC_COMMAND, asyncId: 99n }, 4)
-    expect(hex(sign(SigningAlgorithm.AES_GMAC, KEY, cancel))).toBe(gmac(cancel, 2))
+    expect(toUpperHex(sign(SigningAlgorithm.AES_GMAC, KEY, cancel))).toBe(gmac(cancel, 2))
   })
 
   it.each(ALGORITHMS)("algorithm %i: sign then verify; a flipped bit fails", (algorithm) => {
@@ -106,10 +107,10 @@ describe("signing", () => {
 
   it.each(ALGORITHMS)("algorithm %i: the Signature field's content does not change the signature", (algorithm) => {
     const bytes = message()
-    const before = hex(sign(algorithm, KEY, bytes))
+    const before = toUpperHex(sign(algorithm, KEY, bytes))
     bytes.fill(0xab, 48, 64)
-    expect(hex(sign(algorithm, KEY, bytes))).toBe(before)
-    expect(hex(bytes.subarray(48, 64))).toBe("AB".repeat(16))
+    expect(toUpperHex(sign(algorithm, KEY, bytes))).toBe(before)
+    expect(toUpperHex(bytes.subarray(48, 64))).toBe("AB".repeat(16))
   })
 
   it.prop(
@@ -125,7 +126,7 @@ describe("signing", () => {
         from = point
       }
       parts.push(bytes.subarray(from))
-      expect(hex(sign(algorithm, KEY, parts))).toBe(hex(bytes.subarray(48, 64)))
+      expect(toUpperHex(sign(algorithm, KEY, parts))).toBe(toUpperHex(bytes.subarray(48, 64)))
       expect(verify(algorithm, KEY, parts)).toBe(true)
     },
     { fastCheck: { seed: 42, numRuns: 200 } }

@@ -4,7 +4,9 @@ import {
   decodeCancelRequest,
   encodeCancelRequest
 } from "../../src/wire/Cancel.js"
-import { bodyPrefix, expectLeft, expectRight, fromHex, fuzzDecoder, toHex, withHeader } from "./wireTestKit.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { expectLeft, expectRight } from "../support/codec.js"
+import { bodyPrefix, fuzzDecoder, withHeader } from "./wireTestKit.js"
 
 // MS-SMB2 2.2.30: StructureSize 4, Reserved 0.
 const BODY = "04000000"

@@ -11,7 +11,9 @@ import {
   encodeFileNotifyInformation,
   FileAction
 } from "../../src/wire/ChangeNotify.js"
-import { bytes, bytes16, fuzz, hex, left, message, right, roundTrip, toHex, u16, u32, utf16 } from "./bodyCodecTesting.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { bytes, bytes16, expectLeft, expectRight, u16, u32 } from "../support/codec.js"
+import { fuzz, message, roundTrip, utf16 } from "./bodyCodecTesting.js"
 
 const changeNotifyRequest = FastCheck.record({
   flags: u16,
@@ -29,21 +31,21 @@ describe("CHANGE_NOTIFY", () => {
     const request = {
       flags: ChangeNotifyFlags.WATCH_TREE,
       outputBufferLength: 0x10000,
-      fileId: hex("cc".repeat(16)),
+      fileId: fromHex("cc".repeat(16)),
       completionFilter: CompletionFilter.FILE_NAME | CompletionFilter.DIR_NAME | CompletionFilter.LAST_WRITE
     }
     const body = "2000" + "0100" + "00000100" + "cc".repeat(16) + "13000000" + "00000000"
     expect(toHex(encodeChangeNotifyRequest(request))).toBe(body)
-    expect(right(decodeChangeNotifyRequest(message(hex(body))))).toEqual(request)
-    expect(left(decodeChangeNotifyRequest(message(hex(body).subarray(0, 28)))).field).toBe("Body")
+    expect(expectRight(decodeChangeNotifyRequest(message(fromHex(body))))).toEqual(request)
+    expect(expectLeft(decodeChangeNotifyRequest(message(fromHex(body).subarray(0, 28)))).field).toBe("Body")
   })
 
   it("lays out the response (MS-SMB2 2.2.36) and returns a view of its buffer", () => {
     const body = "0900" + "4800" + "02000000" + "abcd"
-    expect(toHex(encodeChangeNotifyResponse({ output: hex("abcd") }))).toBe(body)
-    const whole = message(hex(body))
-    expect(right(decodeChangeNotifyResponse(whole)).output.buffer).toBe(whole.buffer)
-    expect(left(decodeChangeNotifyResponse(message(hex("0900" + "4800" + "03000000" + "abcd")))).field).toBe("Buffer")
+    expect(toHex(encodeChangeNotifyResponse({ output: fromHex("abcd") }))).toBe(body)
+    const whole = message(fromHex(body))
+    expect(expectRight(decodeChangeNotifyResponse(whole)).output.buffer).toBe(whole.buffer)
+    expect(expectLeft(decodeChangeNotifyResponse(message(fromHex("0900" + "4800" + "03000000" + "abcd")))).field).toBe("Buffer")
   })
 
   roundTrip("ChangeNotifyRequest", changeNotifyRequest, (x) => message(encodeChangeNotifyRequest(x)), decodeChangeNotifyRequest)
@@ -81,11 +83,11 @@ describe("FILE_NOTIFY_INFORMATION", () => {
       "18000000" + "04000000" + "0a000000" + "61002e00740078007400" + "0000" +
         "00000000" + "05000000" + "0c000000" + "620062002e00740078007400"
     )
-    expect(right(decodeFileNotifyInformation(buffer))).toEqual(entries)
+    expect(expectRight(decodeFileNotifyInformation(buffer))).toEqual(entries)
   })
 
   it("decodes an empty buffer as no entries", () => {
-    expect(right(decodeFileNotifyInformation(new Uint8Array(0)))).toEqual([])
+    expect(expectRight(decodeFileNotifyInformation(new Uint8Array(0)))).toEqual([])
   })
 
   it("rejects a name or Next past the entry or the buffer", () => {
@@ -95,11 +97,11 @@ describe("FILE_NOTIFY_INFORMATION", () => {
     ])
     const name = Uint8Array.from(buffer)
     name[8] = 8
-    expect(left(decodeFileNotifyInformation(name)).field).toBe("Entries[0].FileNameLength")
+    expect(expectLeft(decodeFileNotifyInformation(name)).field).toBe("Entries[0].FileNameLength")
     const next = Uint8Array.from(buffer)
     next[0] = 0x40
-    expect(left(decodeFileNotifyInformation(next)).field).toBe("Entries[0].NextEntryOffset")
-    expect(left(decodeFileNotifyInformation(buffer.subarray(0, 20))).field).toBe("Entries[1]")
+    expect(expectLeft(decodeFileNotifyInformation(next)).field).toBe("Entries[0].NextEntryOffset")
+    expect(expectLeft(decodeFileNotifyInformation(buffer.subarray(0, 20))).field).toBe("Entries[1]")
   })
 
   roundTrip("FileNotifyInformation", fileNotifyInformation, encodeFileNotifyInformation, decodeFileNotifyInformation, 200)

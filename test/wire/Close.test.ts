@@ -2,7 +2,9 @@ import { describe, expect, it } from "@effect/vitest"
 import * as FastCheck from "effect/FastCheck"
 import { CloseFlags, decodeCloseRequest, decodeCloseResponse, encodeCloseRequest, encodeCloseResponse } from "../../src/wire/Close.js"
 import { FileAttributes } from "../../src/wire/Create.js"
-import { bytes16, fuzz, hex, left, message, right, roundTrip, toHex, u16, u32, u64 } from "./bodyCodecTesting.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { bytes16, expectLeft, expectRight, u16, u32, u64 } from "../support/codec.js"
+import { fuzz, message, roundTrip } from "./bodyCodecTesting.js"
 
 const closeRequest = FastCheck.record({ flags: u16, fileId: bytes16 })
 
@@ -19,16 +21,16 @@ const closeResponse = FastCheck.record({
 
 describe("CLOSE request", () => {
   it("lays out Flags and FileId (MS-SMB2 2.2.15)", () => {
-    const request = { flags: CloseFlags.POSTQUERY_ATTRIB, fileId: hex("0102030405060708" + "090a0b0c0d0e0f10") }
+    const request = { flags: CloseFlags.POSTQUERY_ATTRIB, fileId: fromHex("0102030405060708" + "090a0b0c0d0e0f10") }
     const body = "1800" + "0100" + "00000000" + "0102030405060708" + "090a0b0c0d0e0f10"
     expect(toHex(encodeCloseRequest(request))).toBe(body)
-    expect(right(decodeCloseRequest(message(hex(body))))).toEqual(request)
+    expect(expectRight(decodeCloseRequest(message(fromHex(body))))).toEqual(request)
   })
 
   it("rejects a wrong StructureSize and a cut FileId", () => {
     const body = encodeCloseRequest({ flags: 0, fileId: new Uint8Array(16) })
-    expect(left(decodeCloseRequest(message(body.map((b, i) => (i === 0 ? 25 : b))))).field).toBe("StructureSize")
-    expect(left(decodeCloseRequest(message(body.subarray(0, 20)))).field).toBe("FileId")
+    expect(expectLeft(decodeCloseRequest(message(body.map((b, i) => (i === 0 ? 25 : b))))).field).toBe("StructureSize")
+    expect(expectLeft(decodeCloseRequest(message(body.subarray(0, 20)))).field).toBe("FileId")
   })
 
   roundTrip("CloseRequest", closeRequest, (x) => message(encodeCloseRequest(x)), decodeCloseRequest)
@@ -58,7 +60,7 @@ describe("CLOSE response", () => {
       "3c00" + "0100" + "00000000" + "0100000000000000" + "0200000000000000" + "0300000000000000" +
       "0400000000000000" + "0010000000000000" + "1700000000000000" + "20000000"
     expect(toHex(encodeCloseResponse(response))).toBe(body)
-    expect(right(decodeCloseResponse(message(hex(body))))).toEqual(response)
+    expect(expectRight(decodeCloseResponse(message(fromHex(body))))).toEqual(response)
   })
 
   it("rejects a wrong StructureSize and a cut body", () => {
@@ -72,8 +74,8 @@ describe("CLOSE response", () => {
       endOfFile: 0n,
       fileAttributes: 0
     })
-    expect(left(decodeCloseResponse(message(body.map((b, i) => (i === 0 ? 24 : b))))).field).toBe("StructureSize")
-    expect(left(decodeCloseResponse(message(body.subarray(0, 59)))).field).toBe("Body")
+    expect(expectLeft(decodeCloseResponse(message(body.map((b, i) => (i === 0 ? 24 : b))))).field).toBe("StructureSize")
+    expect(expectLeft(decodeCloseResponse(message(body.subarray(0, 59)))).field).toBe("Body")
   })
 
   roundTrip("CloseResponse", closeResponse, (x) => message(encodeCloseResponse(x)), decodeCloseResponse)

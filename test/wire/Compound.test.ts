@@ -3,7 +3,9 @@ import * as FastCheck from "effect/FastCheck"
 import { Command } from "../../src/wire/Command.js"
 import { buildCompound, splitCompound } from "../../src/wire/Compound.js"
 import { decodeHeader, HEADER_SIZE, HeaderFlags, isRelated, makeHeader } from "../../src/wire/Header.js"
-import { bytes, expectLeft, expectRight, fuzzDecoder, toHex, u16, u32, u64 } from "./wireTestKit.js"
+import { toHex } from "../support/bytes.js"
+import { bytes, expectLeft, expectRight, u16, u32, u64 } from "../support/codec.js"
+import { fuzzDecoder } from "./wireTestKit.js"
 
 const entry = (command: number, messageId: bigint, bodySize: number) => ({
   header: makeHeader({ command, messageId, sessionId: 7n }),

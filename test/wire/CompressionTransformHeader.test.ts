@@ -10,7 +10,9 @@ import {
   hasOriginalPayloadSize
 } from "../../src/wire/CompressionTransformHeader.js"
 import { CompressionAlgorithm } from "../../src/wire/NegotiateContext.js"
-import { bytes, expectLeft, expectRight, fromHex, fuzzDecoder, toHex, u16, u32, u8 } from "./wireTestKit.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { bytes, expectLeft, expectRight, u16, u32, u8 } from "../support/codec.js"
+import { fuzzDecoder } from "./wireTestKit.js"
 
 // Layouts written out from MS-SMB2 2.2.42.1, 2.2.42.2, 2.2.42.2.1 and 2.2.42.2.2.
 const UNCHAINED = "fc534d42" + "00010000" + "0200" + "0000" + "04000000" + "aabbccdd" + "010203"

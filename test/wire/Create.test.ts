@@ -15,7 +15,9 @@ import {
   ShareAccess
 } from "../../src/wire/Create.js"
 import { encodeMaximalAccessResponse } from "../../src/wire/CreateContext.js"
-import { bytes16, createContext, fuzz, hex, left, message, right, roundTrip, toHex, u32, u64, u8, utf16 } from "./bodyCodecTesting.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { bytes16, expectLeft, expectRight, u32, u64, u8 } from "../support/codec.js"
+import { createContext, fuzz, message, roundTrip, utf16 } from "./bodyCodecTesting.js"
 
 const createRequest = FastCheck.record({
   requestedOplockLevel: u8,
@@ -73,31 +75,31 @@ const OPEN_FOR_READ_BODY =
 describe("CREATE request", () => {
   it("lays out the fixed part, the name at 120 and the contexts at the next 8-byte boundary", () => {
     expect(toHex(encodeCreateRequest(OPEN_FOR_READ))).toBe(OPEN_FOR_READ_BODY)
-    expect(right(decodeCreateRequest(message(hex(OPEN_FOR_READ_BODY))))).toEqual(OPEN_FOR_READ)
+    expect(expectRight(decodeCreateRequest(message(fromHex(OPEN_FOR_READ_BODY))))).toEqual(OPEN_FOR_READ)
   })
 
   it("sends the share root as an empty name, padded to the StructureSize of 57", () => {
     const body = encodeCreateRequest({ ...OPEN_FOR_READ, name: "", contexts: [] })
     expect(body.length).toBe(57)
     expect(toHex(body.subarray(44, 56))).toBe("7800" + "0000" + "00000000" + "00000000")
-    expect(right(decodeCreateRequest(message(body))).name).toBe("")
+    expect(expectRight(decodeCreateRequest(message(body))).name).toBe("")
   })
 
   it("rejects a wrong StructureSize, a name or contexts past the message, an odd name length", () => {
-    const valid = message(hex(OPEN_FOR_READ_BODY))
+    const valid = message(fromHex(OPEN_FOR_READ_BODY))
     const size = Uint8Array.from(valid)
     size[64] = 56
-    expect(left(decodeCreateRequest(size)).field).toBe("StructureSize")
+    expect(expectLeft(decodeCreateRequest(size)).field).toBe("StructureSize")
     const name = Uint8Array.from(valid)
     name[64 + 46] = 0xff
-    expect(left(decodeCreateRequest(name))).toMatchObject({ structure: "CreateRequest", field: "Name" })
+    expect(expectLeft(decodeCreateRequest(name))).toMatchObject({ structure: "CreateRequest", field: "Name" })
     const odd = Uint8Array.from(valid)
     odd[64 + 46] = 13
-    expect(left(decodeCreateRequest(odd))).toMatchObject({ field: "Name", reason: "Invalid" })
+    expect(expectLeft(decodeCreateRequest(odd))).toMatchObject({ field: "Name", reason: "Invalid" })
     const contexts = Uint8Array.from(valid)
     contexts[64 + 52] = 0x30
-    expect(left(decodeCreateRequest(contexts)).field).toBe("CreateContexts")
-    expect(left(decodeCreateRequest(valid.subarray(0, 100))).field).toBe("Body")
+    expect(expectLeft(decodeCreateRequest(contexts)).field).toBe("CreateContexts")
+    expect(expectLeft(decodeCreateRequest(valid.subarray(0, 100))).field).toBe("Body")
   })
 
   roundTrip("CreateRequest", createRequest, (x) => message(encodeCreateRequest(x)), decodeCreateRequest)
@@ -123,7 +125,7 @@ describe("CREATE response", () => {
     allocationSize: 0n,
     endOfFile: 0n,
     fileAttributes: FileAttributes.DIRECTORY,
-    fileId: hex("0100000000000000" + "0200000000000000"),
+    fileId: fromHex("0100000000000000" + "0200000000000000"),
     contexts: [{ name: "MxAc", data: encodeMaximalAccessResponse({ queryStatus: 0, maximalAccess: 0x001f01ff }) }]
   }
   // Written out field by field from MS-SMB2 2.2.14 and 2.2.14.2.5.
@@ -138,7 +140,7 @@ describe("CREATE response", () => {
 
   it("lays out the fixed part and the contexts at 152", () => {
     expect(toHex(encodeCreateResponse(OPENED))).toBe(OPENED_BODY)
-    const decoded = right(decodeCreateResponse(message(hex(OPENED_BODY))))
+    const decoded = expectRight(decodeCreateResponse(message(fromHex(OPENED_BODY))))
     expect(decoded).toEqual(OPENED)
   })
 
@@ -146,18 +148,18 @@ describe("CREATE response", () => {
     const body = encodeCreateResponse({ ...OPENED, contexts: [] })
     expect(body.length).toBe(89)
     expect(toHex(body.subarray(80, 88))).toBe("0000000000000000")
-    expect(right(decodeCreateResponse(message(body))).contexts).toEqual([])
+    expect(expectRight(decodeCreateResponse(message(body))).contexts).toEqual([])
   })
 
   it("rejects a wrong StructureSize, a cut body and contexts past the message", () => {
-    const valid = message(hex(OPENED_BODY))
+    const valid = message(fromHex(OPENED_BODY))
     const size = Uint8Array.from(valid)
     size[64] = 88
-    expect(left(decodeCreateResponse(size)).field).toBe("StructureSize")
-    expect(left(decodeCreateResponse(valid.subarray(0, 64 + 87))).field).toBe("Body")
+    expect(expectLeft(decodeCreateResponse(size)).field).toBe("StructureSize")
+    expect(expectLeft(decodeCreateResponse(valid.subarray(0, 64 + 87))).field).toBe("Body")
     const next = Uint8Array.from(valid)
     next[152] = 0x28
-    expect(left(decodeCreateResponse(next)).field).toBe("CreateContexts[0].Next")
+    expect(expectLeft(decodeCreateResponse(next)).field).toBe("CreateContexts[0].Next")
   })
 
   roundTrip("CreateResponse", createResponse, (x) => message(encodeCreateResponse(x)), decodeCreateResponse)

@@ -20,7 +20,9 @@ import {
   LeaseFlags,
   LeaseState
 } from "../../src/wire/CreateContext.js"
-import { bytes16, createContext, fuzz, hex, left, right, roundTrip, toHex, u16, u32, u64 } from "./bodyCodecTesting.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { bytes16, expectLeft, expectRight, u16, u32, u64 } from "../support/codec.js"
+import { createContext, fuzz, roundTrip } from "./bodyCodecTesting.js"
 
 const leaseV1 = FastCheck.record({
   _tag: FastCheck.constant("LeaseV1" as const),
@@ -50,7 +52,7 @@ describe("create context chain", () => {
   it("aligns every context and its data to 8 bytes and chains them with Next (MS-SMB2 2.2.13.2)", () => {
     const chain = encodeCreateContexts([
       { name: "MxAc", data: new Uint8Array(0) },
-      { name: "DH2Q", data: hex("00000000" + "02000000" + "0000000000000000" + "11".repeat(16)) },
+      { name: "DH2Q", data: fromHex("00000000" + "02000000" + "0000000000000000" + "11".repeat(16)) },
       { name: "QFid", data: new Uint8Array(0) }
     ])
     expect(toHex(chain)).toBe(
@@ -62,18 +64,18 @@ describe("create context chain", () => {
         // QFid: last, so Next 0 and no trailing padding
         "00000000" + "1000" + "0400" + "0000" + "0000" + "00000000" + "51466964"
     )
-    expect(right(decodeCreateContexts(chain)).map((c) => c.name)).toEqual(["MxAc", "DH2Q", "QFid"])
+    expect(expectRight(decodeCreateContexts(chain)).map((c) => c.name)).toEqual(["MxAc", "DH2Q", "QFid"])
   })
 
   it("keeps a GUID name byte for byte", () => {
-    const guid = String.fromCharCode(...hex("45BCA66AEFA7F74A9008FA462E144D74"))
-    const [context] = right(decodeCreateContexts(encodeCreateContexts([{ name: guid, data: hex("01") }])))
+    const guid = String.fromCharCode(...fromHex("45BCA66AEFA7F74A9008FA462E144D74"))
+    const [context] = expectRight(decodeCreateContexts(encodeCreateContexts([{ name: guid, data: fromHex("01") }])))
     expect(context?.name).toBe(guid)
   })
 
   it("finds a context by name", () => {
-    const contexts = [{ name: "MxAc", data: hex("00000000ff011f00") }]
-    expect(findCreateContext(contexts, "MxAc")).toEqual(hex("00000000ff011f00"))
+    const contexts = [{ name: "MxAc", data: fromHex("00000000ff011f00") }]
+    expect(findCreateContext(contexts, "MxAc")).toEqual(fromHex("00000000ff011f00"))
     expect(findCreateContext(contexts, "QFid")).toBeUndefined()
   })
 
@@ -84,15 +86,15 @@ describe("create context chain", () => {
     ])
     const next = Uint8Array.from(chain)
     next[0] = 0x40
-    expect(left(decodeCreateContexts(next))).toMatchObject({ field: "CreateContexts[0].Next", reason: "OutOfBounds" })
+    expect(expectLeft(decodeCreateContexts(next))).toMatchObject({ field: "CreateContexts[0].Next", reason: "OutOfBounds" })
     const name = Uint8Array.from(chain)
     name[30] = 0x20
-    expect(left(decodeCreateContexts(name)).field).toBe("CreateContexts[1].NameOffset")
+    expect(expectLeft(decodeCreateContexts(name)).field).toBe("CreateContexts[1].NameOffset")
     const data = Uint8Array.from(chain)
     data[10] = 0x18
     data[12] = 1
-    expect(left(decodeCreateContexts(data)).field).toBe("CreateContexts[0].DataOffset")
-    expect(left(decodeCreateContexts(chain.subarray(0, 30))).field).toBe("CreateContexts[1].Next")
+    expect(expectLeft(decodeCreateContexts(data)).field).toBe("CreateContexts[0].DataOffset")
+    expect(expectLeft(decodeCreateContexts(chain.subarray(0, 30))).field).toBe("CreateContexts[1].Next")
   })
 
   roundTrip(
@@ -125,13 +127,13 @@ describe("lease contexts", () => {
     expect(toHex(encodeLease(lease))).toBe(
       "aa".repeat(16) + "07000000" + "04000000" + "0000000000000000" + "bb".repeat(16) + "0300" + "0000"
     )
-    expect(right(decodeLease(encodeLease(lease)))).toEqual(lease)
+    expect(expectRight(decodeLease(encodeLease(lease)))).toEqual(lease)
   })
 
   it("tells v1 (32 bytes) from v2 (52 bytes) by length and rejects shorter data", () => {
-    expect(right(decodeLease(new Uint8Array(32)))._tag).toBe("LeaseV1")
-    expect(right(decodeLease(new Uint8Array(52)))._tag).toBe("LeaseV2")
-    expect(left(decodeLease(new Uint8Array(31))).structure).toBe("Lease")
+    expect(expectRight(decodeLease(new Uint8Array(32)))._tag).toBe("LeaseV1")
+    expect(expectRight(decodeLease(new Uint8Array(52)))._tag).toBe("LeaseV2")
+    expect(expectLeft(decodeLease(new Uint8Array(31))).structure).toBe("Lease")
   })
 
   roundTrip("LeaseV1", leaseV1, encodeLease, decodeLease)
@@ -149,15 +151,15 @@ describe("durable handle, maximal access and on-disk id contexts", () => {
   })
 
   it("reads an MxAc response (MS-SMB2 2.2.14.2.5)", () => {
-    expect(right(decodeMaximalAccessResponse(hex("00000000" + "ff011f00")))).toEqual({
+    expect(expectRight(decodeMaximalAccessResponse(fromHex("00000000" + "ff011f00")))).toEqual({
       queryStatus: 0,
       maximalAccess: 0x001f01ff
     })
   })
 
   it("reads a QFid response (MS-SMB2 2.2.14.2.9)", () => {
-    const data = hex("0100000000000100" + "0200000000000000" + "00".repeat(16))
-    expect(right(decodeQueryOnDiskIdResponse(data))).toEqual({ diskFileId: 0x0001_0000_0000_0001n, volumeId: 2n })
+    const data = fromHex("0100000000000100" + "0200000000000000" + "00".repeat(16))
+    expect(expectRight(decodeQueryOnDiskIdResponse(data))).toEqual({ diskFileId: 0x0001_0000_0000_0001n, volumeId: 2n })
   })
 
   roundTrip("DurableHandleRequestV2", durableRequest, encodeDurableHandleRequestV2, decodeDurableHandleRequestV2)

@@ -2,17 +2,9 @@ import { describe, expect, it } from "@effect/vitest"
 import * as FastCheck from "effect/FastCheck"
 import { Command } from "../../src/wire/Command.js"
 import { decodeErrorResponse, encodeErrorResponse, type ErrorResponse, ErrorId } from "../../src/wire/ErrorResponse.js"
-import {
-  bodyPrefix,
-  bytes,
-  expectLeft,
-  expectRight,
-  fromHex,
-  fuzzDecoder,
-  toHex,
-  u32,
-  withHeader
-} from "./wireTestKit.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { bytes, expectLeft, expectRight, u32 } from "../support/codec.js"
+import { bodyPrefix, fuzzDecoder, withHeader } from "./wireTestKit.js"
 
 // Layouts written out from MS-SMB2 2.2.2 and 2.2.2.1.
 const EMPTY = "0900" + "00" + "00" + "00000000" + "00"

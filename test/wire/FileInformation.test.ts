@@ -46,7 +46,9 @@ import {
   encodeFileStandardInformation,
   FileSystemAttributes
 } from "../../src/wire/FileInformation.js"
-import { fuzz, hex, left, right, roundTrip, toHex, u32, u64, utf16 } from "./bodyCodecTesting.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { expectLeft, expectRight, u32, u64 } from "../support/codec.js"
+import { fuzz, roundTrip, utf16 } from "./bodyCodecTesting.js"
 
 const i64 = FastCheck.bigIntN(64)
 
@@ -135,7 +137,7 @@ describe("file information classes (MS-FSCC 2.4)", () => {
     expect(toHex(encodeFileBasicInformation(info))).toBe(TIMES_HEX + "20000000" + "00000000")
     const keep = { creationTime: 0n, lastAccessTime: -1n, lastWriteTime: -2n, changeTime: 0n, fileAttributes: 0 }
     expect(toHex(encodeFileBasicInformation(keep).subarray(8, 24))).toBe("ff".repeat(8) + "feffffffffffffff")
-    expect(right(decodeFileBasicInformation(encodeFileBasicInformation(keep)))).toEqual(keep)
+    expect(expectRight(decodeFileBasicInformation(encodeFileBasicInformation(keep)))).toEqual(keep)
   })
 
   it("lays out FileStandardInformation", () => {
@@ -169,7 +171,7 @@ describe("file information classes (MS-FSCC 2.4)", () => {
         "b9f8000000000400" + "00000000" + "ff011f00" + "0000000000000000" + "20000000" + "00000000" +
         "0c000000" + "5c0062002e00740078007400"
     )
-    expect(right(decodeFileAllInformation(buffer))).toEqual(info)
+    expect(expectRight(decodeFileAllInformation(buffer))).toEqual(info)
   })
 
   it("lays out the SMB2 form of FileRenameInformation with its 8-byte RootDirectory", () => {
@@ -192,19 +194,19 @@ describe("file information classes (MS-FSCC 2.4)", () => {
   })
 
   it("rejects short buffers and names past the buffer, naming the field", () => {
-    expect(left(decodeFileBasicInformation(new Uint8Array(39)))).toMatchObject({
+    expect(expectLeft(decodeFileBasicInformation(new Uint8Array(39)))).toMatchObject({
       structure: "FileBasicInformation",
       field: "Buffer",
       reason: "OutOfBounds"
     })
-    expect(left(decodeFileStandardInformation(new Uint8Array(23)))).toMatchObject({ structure: "FileStandardInformation", field: "Buffer" })
-    expect(left(decodeFileEndOfFileInformation(new Uint8Array(7))).field).toBe("EndOfFile")
-    expect(left(decodeFileDispositionInformation(new Uint8Array(0))).field).toBe("DeletePending")
+    expect(expectLeft(decodeFileStandardInformation(new Uint8Array(23)))).toMatchObject({ structure: "FileStandardInformation", field: "Buffer" })
+    expect(expectLeft(decodeFileEndOfFileInformation(new Uint8Array(7))).field).toBe("EndOfFile")
+    expect(expectLeft(decodeFileDispositionInformation(new Uint8Array(0))).field).toBe("DeletePending")
     const name = encodeFileNameInformation({ fileName: "abc" })
     name[0] = 8
-    expect(left(decodeFileNameInformation(name))).toMatchObject({ field: "FileName", reason: "OutOfBounds" })
+    expect(expectLeft(decodeFileNameInformation(name))).toMatchObject({ field: "FileName", reason: "OutOfBounds" })
     name[0] = 5
-    expect(left(decodeFileNameInformation(name))).toMatchObject({ field: "FileName", reason: "Invalid" })
+    expect(expectLeft(decodeFileNameInformation(name))).toMatchObject({ field: "FileName", reason: "Invalid" })
     const allInfo = encodeFileAllInformation({
       ...TIMES,
       fileAttributes: 0,
@@ -221,8 +223,8 @@ describe("file information classes (MS-FSCC 2.4)", () => {
       alignmentRequirement: 0,
       fileName: "x"
     })
-    expect(left(decodeFileAllInformation(allInfo.subarray(0, 99))).field).toBe("Buffer")
-    expect(left(decodeFileRenameInformation(hex("01" + "00".repeat(15) + "04000000" + "6100"))).field).toBe("FileName")
+    expect(expectLeft(decodeFileAllInformation(allInfo.subarray(0, 99))).field).toBe("Buffer")
+    expect(expectLeft(decodeFileRenameInformation(fromHex("01" + "00".repeat(15) + "04000000" + "6100"))).field).toBe("FileName")
   })
 })
 
@@ -232,7 +234,7 @@ describe("file-system information classes (MS-FSCC 2.5)", () => {
     expect(toHex(encodeFileFsVolumeInformation(info))).toBe(
       "f6e5d4c3b2a1d001" + "78563412" + "08000000" + "01" + "00" + "4400610074006100"
     )
-    expect(right(decodeFileFsVolumeInformation(encodeFileFsVolumeInformation(info)))).toEqual(info)
+    expect(expectRight(decodeFileFsVolumeInformation(encodeFileFsVolumeInformation(info)))).toEqual(info)
   })
 
   it("lays out FileFsSizeInformation and FileFsFullSizeInformation", () => {
@@ -267,7 +269,7 @@ describe("file-system information classes (MS-FSCC 2.5)", () => {
       fileSystemName: "NTFS"
     }
     expect(toHex(encodeFileFsAttributeInformation(info))).toBe("07000000" + "ff000000" + "08000000" + "4e00540046005300")
-    expect(left(decodeFileFsAttributeInformation(encodeFileFsAttributeInformation(info).subarray(0, 18))).field).toBe(
+    expect(expectLeft(decodeFileFsAttributeInformation(encodeFileFsAttributeInformation(info).subarray(0, 18))).field).toBe(
       "FileSystemName"
     )
   })

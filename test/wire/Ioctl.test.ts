@@ -14,7 +14,9 @@ import {
   makeValidateNegotiateInfoIoctl,
   NO_FILE_ID
 } from "../../src/wire/Ioctl.js"
-import { bytes, bytes16, fuzz, hex, left, message, right, roundTrip, toHex, u16, u32 } from "./bodyCodecTesting.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { bytes, bytes16, expectLeft, expectRight, u16, u32 } from "../support/codec.js"
+import { fuzz, message, roundTrip } from "./bodyCodecTesting.js"
 
 const ioctlRequest = FastCheck.record({
   ctlCode: u32,
@@ -43,7 +45,7 @@ const validateRequest = FastCheck.record({
 
 const validateResponse = FastCheck.record({ capabilities: u32, guid: bytes16, securityMode: u16, dialect: u16 })
 
-const CLIENT_GUID = hex("0102030405060708090a0b0c0d0e0f10")
+const CLIENT_GUID = fromHex("0102030405060708090a0b0c0d0e0f10")
 
 describe("IOCTL request", () => {
   it("carries VALIDATE_NEGOTIATE_INFO on the all-ones FileId (MS-SMB2 2.2.31, 2.2.31.4)", () => {
@@ -61,9 +63,9 @@ describe("IOCTL request", () => {
       "01000000" + "00000000" +
       "7f000000" + "0102030405060708090a0b0c0d0e0f10" + "0100" + "0400" + "0202" + "1002" + "0003" + "0203"
     expect(toHex(encodeIoctlRequest(ioctl))).toBe(body)
-    const decoded = right(decodeIoctlRequest(message(hex(body))))
+    const decoded = expectRight(decodeIoctlRequest(message(fromHex(body))))
     expect(decoded).toEqual(ioctl)
-    expect(right(decodeValidateNegotiateInfoRequest(decoded.input)).dialects).toEqual([0x0202, 0x0210, 0x0300, 0x0302])
+    expect(expectRight(decodeValidateNegotiateInfoRequest(decoded.input)).dialects).toEqual([0x0202, 0x0210, 0x0300, 0x0302])
     expect(NO_FILE_ID).toEqual(new Uint8Array(16).fill(0xff))
   })
 
@@ -71,9 +73,9 @@ describe("IOCTL request", () => {
     const body = encodeIoctlRequest({
       ctlCode: CtlCode.FSCTL_PIPE_TRANSCEIVE,
       fileId: new Uint8Array(16),
-      input: hex("010203"),
+      input: fromHex("010203"),
       maxInputResponse: 0,
-      output: hex("0405"),
+      output: fromHex("0405"),
       maxOutputResponse: 1024,
       flags: IoctlFlags.IS_FSCTL
     })
@@ -99,9 +101,9 @@ describe("IOCTL request", () => {
     const body = encodeIoctlRequest(
       makeValidateNegotiateInfoIoctl({ capabilities: 0, guid: CLIENT_GUID, securityMode: 0, dialects: [0x0300] })
     )
-    expect(left(decodeIoctlRequest(message(body.map((b, i) => (i === 0 ? 49 : b))))).field).toBe("StructureSize")
-    expect(left(decodeIoctlRequest(message(body.map((b, i) => (i === 28 ? 0xff : b))))).field).toBe("Input")
-    expect(left(decodeIoctlRequest(message(body.map((b, i) => (i === 36 ? 0xf0 : i === 40 ? 1 : b))))).field).toBe("Output")
+    expect(expectLeft(decodeIoctlRequest(message(body.map((b, i) => (i === 0 ? 49 : b))))).field).toBe("StructureSize")
+    expect(expectLeft(decodeIoctlRequest(message(body.map((b, i) => (i === 28 ? 0xff : b))))).field).toBe("Input")
+    expect(expectLeft(decodeIoctlRequest(message(body.map((b, i) => (i === 36 ? 0xf0 : i === 40 ? 1 : b))))).field).toBe("Output")
   })
 
   roundTrip("IoctlRequest", ioctlRequest, (x) => message(encodeIoctlRequest(x)), decodeIoctlRequest)
@@ -131,9 +133,9 @@ describe("IOCTL response", () => {
       "70000000" + "00000000" + "70000000" + "18000000" + "00000000" + "00000000" +
       "27000000" + "0102030405060708090a0b0c0d0e0f10" + "0100" + "0203"
     expect(toHex(encodeIoctlResponse(response))).toBe(body)
-    const decoded = right(decodeIoctlResponse(message(hex(body))))
+    const decoded = expectRight(decodeIoctlResponse(message(fromHex(body))))
     expect(decoded).toEqual(response)
-    expect(right(decodeValidateNegotiateInfoResponse(decoded.output))).toEqual({
+    expect(expectRight(decodeValidateNegotiateInfoResponse(decoded.output))).toEqual({
       capabilities: 0x27,
       guid: CLIENT_GUID,
       securityMode: 1,
@@ -142,9 +144,9 @@ describe("IOCTL response", () => {
   })
 
   it("rejects a wrong StructureSize and an output past the message", () => {
-    const body = encodeIoctlResponse({ ctlCode: 0, fileId: NO_FILE_ID, input: new Uint8Array(0), output: hex("01"), flags: 0 })
-    expect(left(decodeIoctlResponse(message(body.map((b, i) => (i === 0 ? 57 : b))))).field).toBe("StructureSize")
-    expect(left(decodeIoctlResponse(message(body.map((b, i) => (i === 36 ? 2 : b))))).field).toBe("Output")
+    const body = encodeIoctlResponse({ ctlCode: 0, fileId: NO_FILE_ID, input: new Uint8Array(0), output: fromHex("01"), flags: 0 })
+    expect(expectLeft(decodeIoctlResponse(message(body.map((b, i) => (i === 0 ? 57 : b))))).field).toBe("StructureSize")
+    expect(expectLeft(decodeIoctlResponse(message(body.map((b, i) => (i === 36 ? 2 : b))))).field).toBe("Output")
   })
 
   roundTrip("IoctlResponse", ioctlResponse, (x) => message(encodeIoctlResponse(x)), decodeIoctlResponse)
@@ -161,11 +163,11 @@ describe("IOCTL response", () => {
 describe("VALIDATE_NEGOTIATE_INFO", () => {
   it("rejects a dialect list longer than the buffer and a short response", () => {
     const request = encodeValidateNegotiateInfoRequest({ capabilities: 0, guid: CLIENT_GUID, securityMode: 0, dialects: [0x0300] })
-    expect(left(decodeValidateNegotiateInfoRequest(request.map((b, i) => (i === 22 ? 2 : b))))).toMatchObject({
+    expect(expectLeft(decodeValidateNegotiateInfoRequest(request.map((b, i) => (i === 22 ? 2 : b))))).toMatchObject({
       structure: "ValidateNegotiateInfoRequest",
       field: "Dialects"
     })
-    expect(left(decodeValidateNegotiateInfoResponse(new Uint8Array(23))).field).toBe("Dialect")
+    expect(expectLeft(decodeValidateNegotiateInfoResponse(new Uint8Array(23))).field).toBe("Dialect")
   })
 
   roundTrip("ValidateNegotiateInfoRequest", validateRequest, encodeValidateNegotiateInfoRequest, decodeValidateNegotiateInfoRequest)

@@ -14,21 +14,9 @@ import {
   SecurityMode
 } from "../../src/wire/Negotiate.js"
 import { Cipher, HashAlgorithm } from "../../src/wire/NegotiateContext.js"
-import {
-  bodyPrefix,
-  bytes,
-  expectLeft,
-  expectRight,
-  fixedBytes,
-  fromHex,
-  fuzzDecoder,
-  negotiateContext,
-  toHex,
-  u16,
-  u32,
-  u64,
-  withHeader
-} from "./wireTestKit.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { bytes, expectLeft, expectRight, fixedBytes, u16, u32, u64 } from "../support/codec.js"
+import { bodyPrefix, fuzzDecoder, negotiateContext, withHeader } from "./wireTestKit.js"
 
 // Windows 10 NEGOTIATE request and Windows Server 2016 response (SMB 3.1.1, master session) from
 // https://learn.microsoft.com/en-us/archive/blogs/openspecification/smb-2-and-smb-3-security-in-windows-10-the-anatomy-of-signing-and-cryptographic-keys

@@ -14,7 +14,9 @@ import {
   TransportCapabilitiesFlags
 } from "../../src/wire/NegotiateContext.js"
 import { decode, Reader } from "../../src/wire/Reader.js"
-import { expectLeft, expectRight, fromHex, fuzzDecoder, negotiateContext, toHex } from "./wireTestKit.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { expectLeft, expectRight } from "../support/codec.js"
+import { fuzzDecoder, negotiateContext } from "./wireTestKit.js"
 
 /** Reads `count` contexts from a list that starts at offset 0 (an aligned position). */
 const decodeList = (bytes: Uint8Array, count: number) =>

@@ -23,7 +23,9 @@ import {
   encodeOplockBreakResponse,
   LeaseBreakFlags
 } from "../../src/wire/OplockBreak.js"
-import { bytes16, fuzz, hex, left, message, right, roundTrip, toHex, u16, u32, u64, u8 } from "./bodyCodecTesting.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { bytes16, expectLeft, expectRight, u16, u32, u64, u8 } from "../support/codec.js"
+import { fuzz, message, roundTrip } from "./bodyCodecTesting.js"
 
 const unsolicited = encodeHeader(
   makeHeader({ command: Command.OPLOCK_BREAK, messageId: UNSOLICITED_MESSAGE_ID, flags: HeaderFlags.SERVER_TO_REDIR })
@@ -49,16 +51,16 @@ const leaseAckForm = { flags: u32, leaseKey: bytes16, leaseState: u32, leaseDura
 const leaseAcknowledgment = FastCheck.record({ _tag: FastCheck.constant("LeaseBreakAcknowledgment" as const), ...leaseAckForm })
 const leaseResponse = FastCheck.record({ _tag: FastCheck.constant("LeaseBreakResponse" as const), ...leaseAckForm })
 
-const LEASE_KEY = hex("00112233445566778899aabbccddeeff")
+const LEASE_KEY = fromHex("00112233445566778899aabbccddeeff")
 
 describe("OPLOCK_BREAK layouts", () => {
   it("lays out the oplock form: notification, acknowledgment and response (MS-SMB2 2.2.23.1, 2.2.24.1, 2.2.25.1)", () => {
-    const fields = { oplockLevel: OplockLevel.II, fileId: hex("01".repeat(8) + "02".repeat(8)) }
+    const fields = { oplockLevel: OplockLevel.II, fileId: fromHex("01".repeat(8) + "02".repeat(8)) }
     const body = "1800" + "01" + "00" + "00000000" + "01".repeat(8) + "02".repeat(8)
     expect(toHex(encodeOplockBreakNotification({ _tag: "OplockBreakNotification", ...fields }))).toBe(body)
     expect(toHex(encodeOplockBreakAcknowledgment({ _tag: "OplockBreakAcknowledgment", ...fields }))).toBe(body)
     expect(toHex(encodeOplockBreakResponse({ _tag: "OplockBreakResponse", ...fields }))).toBe(body)
-    expect(right(decodeOplockBreakAcknowledgment(message(hex(body))))).toEqual({ _tag: "OplockBreakAcknowledgment", ...fields })
+    expect(expectRight(decodeOplockBreakAcknowledgment(message(fromHex(body))))).toEqual({ _tag: "OplockBreakAcknowledgment", ...fields })
   })
 
   it("lays out a lease break notification (MS-SMB2 2.2.23.2)", () => {
@@ -77,7 +79,7 @@ describe("OPLOCK_BREAK layouts", () => {
       "2c00" + "0200" + "01000000" + "00112233445566778899aabbccddeeff" + "05000000" + "01000000" + "00000000" +
       "00000000" + "00000000"
     expect(toHex(encodeLeaseBreakNotification(notification))).toBe(body)
-    expect(right(decodeLeaseBreakNotification(message(hex(body), unsolicited)))).toEqual(notification)
+    expect(expectRight(decodeLeaseBreakNotification(message(fromHex(body), unsolicited)))).toEqual(notification)
   })
 
   it("lays out a lease break acknowledgment and response (MS-SMB2 2.2.24.2, 2.2.25.2)", () => {
@@ -85,17 +87,17 @@ describe("OPLOCK_BREAK layouts", () => {
     const body = "2400" + "0000" + "00000000" + "00112233445566778899aabbccddeeff" + "01000000" + "0000000000000000"
     expect(toHex(encodeLeaseBreakAcknowledgment({ _tag: "LeaseBreakAcknowledgment", ...fields }))).toBe(body)
     expect(toHex(encodeLeaseBreakResponse({ _tag: "LeaseBreakResponse", ...fields }))).toBe(body)
-    expect(right(decodeLeaseBreakResponse(message(hex(body))))).toEqual({ _tag: "LeaseBreakResponse", ...fields })
+    expect(expectRight(decodeLeaseBreakResponse(message(fromHex(body))))).toEqual({ _tag: "LeaseBreakResponse", ...fields })
   })
 })
 
 describe("telling OPLOCK_BREAK messages apart", () => {
-  const fileId = hex("aa".repeat(16))
+  const fileId = fromHex("aa".repeat(16))
 
   it("reads StructureSize 24 as a notification when unsolicited, as a response otherwise", () => {
     const body = encodeOplockBreakNotification({ _tag: "OplockBreakNotification", oplockLevel: 0, fileId })
-    expect(right(decodeOplockBreak(message(body, unsolicited)))._tag).toBe("OplockBreakNotification")
-    expect(right(decodeOplockBreak(message(body, answer)))._tag).toBe("OplockBreakResponse")
+    expect(expectRight(decodeOplockBreak(message(body, unsolicited)))._tag).toBe("OplockBreakNotification")
+    expect(expectRight(decodeOplockBreak(message(body, answer)))._tag).toBe("OplockBreakResponse")
   })
 
   it("reads StructureSize 44 as a lease break notification and 36 as a lease break response", () => {
@@ -110,7 +112,7 @@ describe("telling OPLOCK_BREAK messages apart", () => {
       accessMaskHint: 0,
       shareMaskHint: 0
     })
-    expect(right(decodeOplockBreak(message(notification, unsolicited)))._tag).toBe("LeaseBreakNotification")
+    expect(expectRight(decodeOplockBreak(message(notification, unsolicited)))._tag).toBe("LeaseBreakNotification")
     const response = encodeLeaseBreakResponse({
       _tag: "LeaseBreakResponse",
       flags: 0,
@@ -118,12 +120,12 @@ describe("telling OPLOCK_BREAK messages apart", () => {
       leaseState: 3,
       leaseDuration: 0n
     })
-    expect(right(decodeOplockBreak(message(response, answer)))._tag).toBe("LeaseBreakResponse")
+    expect(expectRight(decodeOplockBreak(message(response, answer)))._tag).toBe("LeaseBreakResponse")
   })
 
   it("reads a client's acknowledgment by StructureSize", () => {
     const oplock = encodeOplockBreakRequest({ _tag: "OplockBreakAcknowledgment", oplockLevel: 0, fileId })
-    expect(right(decodeOplockBreakRequest(message(oplock)))._tag).toBe("OplockBreakAcknowledgment")
+    expect(expectRight(decodeOplockBreakRequest(message(oplock)))._tag).toBe("OplockBreakAcknowledgment")
     const lease = encodeOplockBreakRequest({
       _tag: "LeaseBreakAcknowledgment",
       flags: 0,
@@ -132,24 +134,24 @@ describe("telling OPLOCK_BREAK messages apart", () => {
       leaseDuration: 0n
     })
     expect(lease.length).toBe(36)
-    expect(right(decodeOplockBreakRequest(message(lease)))._tag).toBe("LeaseBreakAcknowledgment")
+    expect(expectRight(decodeOplockBreakRequest(message(lease)))._tag).toBe("LeaseBreakAcknowledgment")
   })
 
   it("rejects other StructureSizes and cut bodies", () => {
-    expect(left(decodeOplockBreak(message(hex("2000" + "00".repeat(30)), unsolicited)))).toMatchObject({
+    expect(expectLeft(decodeOplockBreak(message(fromHex("2000" + "00".repeat(30)), unsolicited)))).toMatchObject({
       structure: "OplockBreak",
       field: "StructureSize",
       reason: "Invalid"
     })
-    expect(left(decodeOplockBreakRequest(message(hex("2c00" + "00".repeat(42))))).field).toBe("StructureSize")
-    expect(left(decodeOplockBreak(message(hex("2c00" + "00".repeat(20)), unsolicited))).field).toBe("Body")
-    expect(left(decodeOplockBreakNotification(message(hex("1800" + "00".repeat(10))))).field).toBe("FileId")
-    expect(left(decodeLeaseBreakAcknowledgment(message(hex("2400" + "00".repeat(10))))).field).toBe("Body")
+    expect(expectLeft(decodeOplockBreakRequest(message(fromHex("2c00" + "00".repeat(42))))).field).toBe("StructureSize")
+    expect(expectLeft(decodeOplockBreak(message(fromHex("2c00" + "00".repeat(20)), unsolicited))).field).toBe("Body")
+    expect(expectLeft(decodeOplockBreakNotification(message(fromHex("1800" + "00".repeat(10))))).field).toBe("FileId")
+    expect(expectLeft(decodeLeaseBreakAcknowledgment(message(fromHex("2400" + "00".repeat(10))))).field).toBe("Body")
   })
 
   it("encodes whichever server message it is given", () => {
     const response = { _tag: "OplockBreakResponse" as const, oplockLevel: 1, fileId }
-    expect(right(decodeOplockBreak(message(encodeOplockBreak(response), answer)))).toEqual(response)
+    expect(expectRight(decodeOplockBreak(message(encodeOplockBreak(response), answer)))).toEqual(response)
   })
 })
 
@@ -207,7 +209,7 @@ describe("OPLOCK_BREAK round trips and robustness", () => {
     { x: FastCheck.oneof(oplockNotification, oplockResponse, leaseNotification, leaseResponse) },
     ({ x }) => {
       const header = x._tag === "OplockBreakNotification" || x._tag === "LeaseBreakNotification" ? unsolicited : answer
-      expect(right(decodeOplockBreak(message(encodeOplockBreak(x), header)))).toEqual(x)
+      expect(expectRight(decodeOplockBreak(message(encodeOplockBreak(x), header)))).toEqual(x)
     },
     { fastCheck: { seed: 42, numRuns: 100 } }
   )
@@ -216,7 +218,7 @@ describe("OPLOCK_BREAK round trips and robustness", () => {
     "decodeOplockBreakRequest(encodeOplockBreakRequest(x)) = x",
     { x: FastCheck.oneof(oplockAcknowledgment, leaseAcknowledgment) },
     ({ x }) => {
-      expect(right(decodeOplockBreakRequest(message(encodeOplockBreakRequest(x))))).toEqual(x)
+      expect(expectRight(decodeOplockBreakRequest(message(encodeOplockBreakRequest(x))))).toEqual(x)
     },
     { fastCheck: { seed: 42, numRuns: 100 } }
   )

@@ -21,7 +21,9 @@ import {
   encodeQueryDirectoryResponse,
   QueryDirectoryFlags
 } from "../../src/wire/QueryDirectory.js"
-import { bytes, bytes16, fuzz, hex, left, message, right, roundTrip, toHex, u32, u64, u8, utf16 } from "./bodyCodecTesting.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { bytes, bytes16, expectLeft, expectRight, u32, u64, u8 } from "../support/codec.js"
+import { fuzz, message, roundTrip, utf16 } from "./bodyCodecTesting.js"
 
 const queryDirectoryRequest = FastCheck.record({
   fileInformationClass: u8,
@@ -69,19 +71,19 @@ describe("QUERY_DIRECTORY request", () => {
       fileInformationClass: FileInformationClass.FileIdBothDirectoryInformation,
       flags: QueryDirectoryFlags.RESTART_SCANS,
       fileIndex: 0,
-      fileId: hex("dd".repeat(16)),
+      fileId: fromHex("dd".repeat(16)),
       fileName: "*",
       outputBufferLength: 0x10000
     }
     const body = "2100" + "25" + "01" + "00000000" + "dd".repeat(16) + "6000" + "0200" + "00000100" + "2a00"
     expect(toHex(encodeQueryDirectoryRequest(request))).toBe(body)
-    expect(right(decodeQueryDirectoryRequest(message(hex(body))))).toEqual(request)
+    expect(expectRight(decodeQueryDirectoryRequest(message(fromHex(body))))).toEqual(request)
   })
 
   it("rejects a wrong StructureSize and a pattern past the message", () => {
-    const body = hex("2100" + "25" + "01" + "00000000" + "dd".repeat(16) + "6000" + "0400" + "00000100" + "2a00")
-    expect(left(decodeQueryDirectoryRequest(message(body))).field).toBe("FileName")
-    expect(left(decodeQueryDirectoryRequest(message(body.map((b, i) => (i === 0 ? 0x20 : b))))).field).toBe("StructureSize")
+    const body = fromHex("2100" + "25" + "01" + "00000000" + "dd".repeat(16) + "6000" + "0400" + "00000100" + "2a00")
+    expect(expectLeft(decodeQueryDirectoryRequest(message(body))).field).toBe("FileName")
+    expect(expectLeft(decodeQueryDirectoryRequest(message(body.map((b, i) => (i === 0 ? 0x20 : b))))).field).toBe("StructureSize")
   })
 
   roundTrip(
@@ -103,10 +105,10 @@ describe("QUERY_DIRECTORY request", () => {
 describe("QUERY_DIRECTORY response", () => {
   it("lays out the output at 72 (MS-SMB2 2.2.34) and returns a view of it", () => {
     const body = "0900" + "4800" + "03000000" + "010203"
-    expect(toHex(encodeQueryDirectoryResponse({ output: hex("010203") }))).toBe(body)
-    const whole = message(hex(body))
-    expect(right(decodeQueryDirectoryResponse(whole)).output.buffer).toBe(whole.buffer)
-    expect(left(decodeQueryDirectoryResponse(message(hex("0900" + "4800" + "04000000" + "010203")))).field).toBe("Buffer")
+    expect(toHex(encodeQueryDirectoryResponse({ output: fromHex("010203") }))).toBe(body)
+    const whole = message(fromHex(body))
+    expect(expectRight(decodeQueryDirectoryResponse(whole)).output.buffer).toBe(whole.buffer)
+    expect(expectLeft(decodeQueryDirectoryResponse(message(fromHex("0900" + "4800" + "04000000" + "010203")))).field).toBe("Buffer")
   })
 
   roundTrip(
@@ -160,7 +162,7 @@ describe("directory information classes", () => {
         "00000000" + "0e" + "00" + "42007e0031002e00540058005400" + "00".repeat(10) + "0000" + "b9f8000000000400" +
         "62002e00740078007400"
     )
-    expect(right(decodeFileIdBothDirectoryInformation(buffer))).toEqual(entries)
+    expect(expectRight(decodeFileIdBothDirectoryInformation(buffer))).toEqual(entries)
   })
 
   it("lays out the other classes with their name at 64, 68, 94, 80 and 12", () => {
@@ -178,7 +180,7 @@ describe("directory information classes", () => {
   })
 
   it("decodes an empty buffer as no entries", () => {
-    expect(right(decodeFileIdBothDirectoryInformation(new Uint8Array(0)))).toEqual([])
+    expect(expectRight(decodeFileIdBothDirectoryInformation(new Uint8Array(0)))).toEqual([])
   })
 
   it("rejects a name past its entry, a Next past the buffer, a cut entry and a long short name", () => {
@@ -188,20 +190,20 @@ describe("directory information classes", () => {
     ])
     const name = Uint8Array.from(buffer)
     name[8] = 16
-    expect(left(decodeFileNamesInformation(name))).toMatchObject({
+    expect(expectLeft(decodeFileNamesInformation(name))).toMatchObject({
       structure: "FileNamesInformation",
       field: "Entries[0].FileNameLength",
       reason: "OutOfBounds"
     })
     const next = Uint8Array.from(buffer)
     next[0] = 0x80
-    expect(left(decodeFileNamesInformation(next)).field).toBe("Entries[0].NextEntryOffset")
-    expect(left(decodeFileNamesInformation(buffer.subarray(0, 30))).field).toBe("Entries[1]")
+    expect(expectLeft(decodeFileNamesInformation(next)).field).toBe("Entries[0].NextEntryOffset")
+    expect(expectLeft(decodeFileNamesInformation(buffer.subarray(0, 30))).field).toBe("Entries[1]")
     const both = encodeFileBothDirectoryInformation([
       { fileIndex: 0, ...TIMES, endOfFile: 0n, allocationSize: 0n, fileAttributes: 0, eaSize: 0, shortName: "", fileName: "a" }
     ])
     both[68] = 26
-    expect(left(decodeFileBothDirectoryInformation(both))).toMatchObject({ field: "Entries[0].ShortNameLength", reason: "Invalid" })
+    expect(expectLeft(decodeFileBothDirectoryInformation(both))).toMatchObject({ field: "Entries[0].ShortNameLength", reason: "Invalid" })
   })
 
   roundTrip("FileDirectoryInformation", directory, encodeFileDirectoryInformation, decodeFileDirectoryInformation)

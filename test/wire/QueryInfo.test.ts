@@ -7,7 +7,9 @@ import {
   encodeQueryInfoRequest,
   encodeQueryInfoResponse
 } from "../../src/wire/QueryInfo.js"
-import { bytes, bytes16, fuzz, hex, left, message, right, roundTrip, toHex, u32, u8 } from "./bodyCodecTesting.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { bytes, bytes16, expectLeft, expectRight, u32, u8 } from "../support/codec.js"
+import { fuzz, message, roundTrip } from "./bodyCodecTesting.js"
 
 const queryInfoRequest = FastCheck.record({
   infoType: u8,
@@ -29,13 +31,13 @@ describe("QUERY_INFO request", () => {
       outputBufferLength: 4096,
       additionalInformation: 0,
       flags: 0,
-      fileId: hex("aa".repeat(16)),
+      fileId: fromHex("aa".repeat(16)),
       input: new Uint8Array(0)
     }
     const body =
       "2900" + "01" + "12" + "00100000" + "0000" + "0000" + "00000000" + "00000000" + "00000000" + "aa".repeat(16) + "00"
     expect(toHex(encodeQueryInfoRequest(request))).toBe(body)
-    expect(right(decodeQueryInfoRequest(message(hex(body))))).toEqual(request)
+    expect(expectRight(decodeQueryInfoRequest(message(fromHex(body))))).toEqual(request)
   })
 
   it("places an input buffer at 104", () => {
@@ -46,7 +48,7 @@ describe("QUERY_INFO request", () => {
       additionalInformation: SecurityInformation.OWNER | SecurityInformation.DACL,
       flags: 0,
       fileId: new Uint8Array(16),
-      input: hex("01020304")
+      input: fromHex("01020304")
     })
     expect(toHex(body.subarray(8, 20))).toBe("6800" + "0000" + "04000000" + "05000000")
     expect(toHex(body.subarray(40))).toBe("01020304")
@@ -60,10 +62,10 @@ describe("QUERY_INFO request", () => {
       additionalInformation: 0,
       flags: 0,
       fileId: new Uint8Array(16),
-      input: hex("01")
+      input: fromHex("01")
     })
-    expect(left(decodeQueryInfoRequest(message(body.map((b, i) => (i === 0 ? 40 : b))))).field).toBe("StructureSize")
-    expect(left(decodeQueryInfoRequest(message(body.map((b, i) => (i === 12 ? 2 : b))))).field).toBe("Input")
+    expect(expectLeft(decodeQueryInfoRequest(message(body.map((b, i) => (i === 0 ? 40 : b))))).field).toBe("StructureSize")
+    expect(expectLeft(decodeQueryInfoRequest(message(body.map((b, i) => (i === 12 ? 2 : b))))).field).toBe("Input")
   })
 
   roundTrip("QueryInfoRequest", queryInfoRequest, (x) => message(encodeQueryInfoRequest(x)), decodeQueryInfoRequest)
@@ -80,15 +82,15 @@ describe("QUERY_INFO request", () => {
 describe("QUERY_INFO response", () => {
   it("lays out the output buffer at 72 (MS-SMB2 2.2.38) and returns a view of it", () => {
     const body = "0900" + "4800" + "04000000" + "0a0b0c0d"
-    expect(toHex(encodeQueryInfoResponse({ output: hex("0a0b0c0d") }))).toBe(body)
-    const whole = message(hex(body))
-    const output = right(decodeQueryInfoResponse(whole)).output
-    expect(output).toEqual(hex("0a0b0c0d"))
+    expect(toHex(encodeQueryInfoResponse({ output: fromHex("0a0b0c0d") }))).toBe(body)
+    const whole = message(fromHex(body))
+    const output = expectRight(decodeQueryInfoResponse(whole)).output
+    expect(output).toEqual(fromHex("0a0b0c0d"))
     expect(output.buffer).toBe(whole.buffer)
   })
 
   it("rejects an output past the message", () => {
-    expect(left(decodeQueryInfoResponse(message(hex("0900" + "4800" + "05000000" + "0a0b0c0d")))).field).toBe("Buffer")
+    expect(expectLeft(decodeQueryInfoResponse(message(fromHex("0900" + "4800" + "05000000" + "0a0b0c0d")))).field).toBe("Buffer")
   })
 
   roundTrip("QueryInfoResponse", queryInfoResponse, (x) => message(encodeQueryInfoResponse(x)), decodeQueryInfoResponse)

@@ -9,23 +9,9 @@ import {
   ReadFlags
 } from "../../src/wire/Read.js"
 import { concatBytes } from "../../src/wire/Reader.js"
-import {
-  ascii,
-  bytes,
-  bytes16,
-  fuzz,
-  hex,
-  left,
-  message,
-  reencode,
-  right,
-  roundTrip,
-  toHex,
-  u16,
-  u32,
-  u64,
-  u8
-} from "./bodyCodecTesting.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { bytes, bytes16, expectLeft, expectRight, u16, u32, u64, u8 } from "../support/codec.js"
+import { ascii, fuzz, message, reencode, roundTrip } from "./bodyCodecTesting.js"
 
 // Plaintext READ requests and responses of the published encryption test vectors:
 // SMB 3.0 (AES-128-CCM): https://learn.microsoft.com/en-us/archive/blogs/openspecification/encryption-in-smb-3-0-a-protocol-perspective (Test vector)
@@ -35,12 +21,12 @@ const CAPTURES = [
   {
     name: "SMB 3.0 (encryption-in-smb-3-0 test vector)",
     fileId: "15010000390000020100000039020000",
-    request: hex(
+    request: fromHex(
       "FE534D4240000100000000000800400008000000000000000500000000000000FFFE0000010000001100001400E4080000000000000000000000000000000000" +
         "3100000017000000000000000000000015010000390000020100000039020000" +
         "0000000000000000000000000000000000"
     ),
-    response: hex(
+    response: fromHex(
       "FE534D4240000100000000000800210009000000000000000500000000000000FFFE0000010000001100001400E4080000000000000000000000000000000000" +
         "11005000170000000000000000000000" +
         "536D623320656E6372797074696F6E2074657374696E67"
@@ -49,12 +35,12 @@ const CAPTURES = [
   {
     name: "SMB 3.1.1 AES-128-GCM (appendix A.1)",
     fileId: "06000000040000000100000004000000",
-    request: hex(
+    request: fromHex(
       "FE534D4240000100000000000800010008000000000000000600000000000000FFFE000001000000250000000010000000000000000000000000000000000000" +
         "3100000017000000000000000000000006000000040000000100000004000000" +
         "0000000000000000000000000000000000"
     ),
-    response: hex(
+    response: fromHex(
       "FE534D4240000100000000000800010001000000000000000600000000000000FFFE000001000000250000000010000000000000000000000000000000000000" +
         "11005000170000000000000000000000" +
         "536D623320656E6372797074696F6E2074657374696E67"
@@ -63,12 +49,12 @@ const CAPTURES = [
   {
     name: "SMB 3.1.1 AES-128-CCM (appendix A.2)",
     fileId: "05000000040000000100000004000000",
-    request: hex(
+    request: fromHex(
       "FE534D4240000100000000000800010008000000000000000600000000000000FFFE000001000000210000000010000000000000000000000000000000000000" +
         "3100000017000000000000000000000005000000040000000100000004000000" +
         "0000000000000000000000000000000000"
     ),
-    response: hex(
+    response: fromHex(
       "FE534D4240000100000000000800010001000000000000000600000000000000FFFE000001000000210000000010000000000000000000000000000000000000" +
         "11005000170000000000000000000000" +
         "536D623320656E6372797074696F6E2074657374696E67"
@@ -94,13 +80,13 @@ const readResponse = FastCheck.record({ dataRemaining: u32, flags: u32, data: by
 describe("READ request", () => {
   for (const capture of CAPTURES) {
     it(`decodes the ${capture.name} request and re-encodes it byte for byte`, () => {
-      const request = right(decodeReadRequest(capture.request))
+      const request = expectRight(decodeReadRequest(capture.request))
       expect(request).toEqual({
         padding: 0,
         flags: 0,
         length: 23,
         offset: 0n,
-        fileId: hex(capture.fileId),
+        fileId: fromHex(capture.fileId),
         minimumCount: 0,
         channel: 0,
         remainingBytes: 0,
@@ -133,12 +119,12 @@ describe("READ request", () => {
   it("rejects a wrong StructureSize, a cut body and channel info past the message", () => {
     const wrongSize = Uint8Array.from(CAPTURES[0].request)
     wrongSize[64] = 17
-    expect(left(decodeReadRequest(wrongSize)).field).toBe("StructureSize")
-    expect(left(decodeReadRequest(CAPTURES[0].request.subarray(0, 111))).field).toBe("Body")
+    expect(expectLeft(decodeReadRequest(wrongSize)).field).toBe("StructureSize")
+    expect(expectLeft(decodeReadRequest(CAPTURES[0].request.subarray(0, 111))).field).toBe("Body")
     const channelInfo = Uint8Array.from(CAPTURES[0].request)
     channelInfo[108] = 0x70
     channelInfo[110] = 0x10
-    expect(left(decodeReadRequest(channelInfo))).toMatchObject({ field: "ReadChannelInfo", reason: "OutOfBounds" })
+    expect(expectLeft(decodeReadRequest(channelInfo))).toMatchObject({ field: "ReadChannelInfo", reason: "OutOfBounds" })
   })
 
   roundTrip("ReadRequest", readRequest, (x) => message(encodeReadRequest(x)), decodeReadRequest)
@@ -155,7 +141,7 @@ describe("READ request", () => {
 describe("READ response", () => {
   for (const capture of CAPTURES) {
     it(`decodes the ${capture.name} response and re-encodes it byte for byte`, () => {
-      const response = right(decodeReadResponse(capture.response))
+      const response = expectRight(decodeReadResponse(capture.response))
       expect(response.dataRemaining).toBe(0)
       expect(response.flags).toBe(0)
       expect(ascii(response.data)).toBe("Smb3 encryption testing")
@@ -166,30 +152,30 @@ describe("READ response", () => {
   }
 
   it("returns the data as a view into the message, not a copy", () => {
-    const response = right(decodeReadResponse(CAPTURES[0].response))
+    const response = expectRight(decodeReadResponse(CAPTURES[0].response))
     expect(response.data.buffer).toBe(CAPTURES[0].response.buffer)
     expect(response.data.byteOffset).toBe(CAPTURES[0].response.byteOffset + 80)
   })
 
   it("follows DataOffset wherever the server put the data", () => {
-    const body = hex("1100" + "58" + "00" + "03000000" + "07000000" + "00000000" + "0000000000000000" + "616263")
-    expect(right(decodeReadResponse(message(body)))).toEqual({ dataRemaining: 7, flags: 0, data: hex("616263") })
+    const body = fromHex("1100" + "58" + "00" + "03000000" + "07000000" + "00000000" + "0000000000000000" + "616263")
+    expect(expectRight(decodeReadResponse(message(body)))).toEqual({ dataRemaining: 7, flags: 0, data: fromHex("616263") })
   })
 
   it("pads an empty response to the StructureSize of 17", () => {
     const body = encodeReadResponse({ dataRemaining: 0, flags: 0, data: new Uint8Array(0) })
     expect(body.length).toBe(17)
-    expect(right(decodeReadResponse(message(body))).data.length).toBe(0)
+    expect(expectRight(decodeReadResponse(message(body))).data.length).toBe(0)
   })
 
   it("rejects a wrong StructureSize and data past the message", () => {
     const wrongSize = Uint8Array.from(CAPTURES[0].response)
     wrongSize[64] = 16
-    expect(left(decodeReadResponse(wrongSize)).field).toBe("StructureSize")
+    expect(expectLeft(decodeReadResponse(wrongSize)).field).toBe("StructureSize")
     const longer = Uint8Array.from(CAPTURES[0].response)
     longer[68] = 24
-    expect(left(decodeReadResponse(longer))).toMatchObject({ structure: "ReadResponse", field: "Data", reason: "OutOfBounds" })
-    expect(left(decodeReadResponse(CAPTURES[0].response.subarray(0, 90))).field).toBe("Data")
+    expect(expectLeft(decodeReadResponse(longer))).toMatchObject({ structure: "ReadResponse", field: "Data", reason: "OutOfBounds" })
+    expect(expectLeft(decodeReadResponse(CAPTURES[0].response.subarray(0, 90))).field).toBe("Data")
   })
 
   roundTrip("ReadResponse", readResponse, (x) => message(encodeReadResponse(x)), decodeReadResponse)

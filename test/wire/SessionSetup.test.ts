@@ -12,20 +12,9 @@ import {
   SessionSetupFlags
 } from "../../src/wire/SessionSetup.js"
 import { Status } from "../../src/wire/Status.js"
-import {
-  bodyPrefix,
-  bytes,
-  expectLeft,
-  expectRight,
-  fromHex,
-  fuzzDecoder,
-  toHex,
-  u16,
-  u32,
-  u64,
-  u8,
-  withHeader
-} from "./wireTestKit.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { bytes, expectLeft, expectRight, u16, u32, u64, u8 } from "../support/codec.js"
+import { bodyPrefix, fuzzDecoder, withHeader } from "./wireTestKit.js"
 
 // The SESSION_SETUP exchange of the SMB 3.1.1 master session and the first request of the session
 // binding (second channel) in

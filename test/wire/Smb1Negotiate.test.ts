@@ -6,7 +6,9 @@ import {
   multiProtocolNegotiateRequest,
   Smb1Dialect
 } from "../../src/wire/Smb1Negotiate.js"
-import { expectLeft, expectRight, fromHex, fuzzDecoder, toHex, u16, u32, u8 } from "./wireTestKit.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { expectLeft, expectRight, u16, u32, u8 } from "../support/codec.js"
+import { fuzzDecoder } from "./wireTestKit.js"
 
 // The SMB1 header of MS-CIFS 2.2.3.1 and the SMB_COM_NEGOTIATE request of MS-CIFS 2.2.4.52.1,
 // written out for the multi-protocol negotiate of MS-SMB2 3.2.4.2.2.1 (header values as in the

@@ -5,20 +5,13 @@ import {
   encodeTransformHeader,
   TRANSFORM_HEADER_SIZE,
   TransformFlags,
-  transformAad
+  transformAad,
+  transformSignature,
+  writeTransformHeader
 } from "../../src/wire/TransformHeader.js"
-import {
-  bytes,
-  expectLeft,
-  expectRight,
-  fixedBytes,
-  fromHex,
-  fuzzDecoder,
-  toHex,
-  u16,
-  u32,
-  u64
-} from "./wireTestKit.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { bytes, expectLeft, expectRight, fixedBytes, u16, u32, u64, u8 } from "../support/codec.js"
+import { fuzzDecoder } from "./wireTestKit.js"
 
 // Encrypted WRITE request of the SMB 3.0 AES-128-CCM test vector in
 // https://learn.microsoft.com/en-us/archive/blogs/openspecification/encryption-in-smb-3-0-a-protocol-perspective
@@ -122,6 +115,25 @@ describe("TRANSFORM_HEADER", () => {
       expect(expectRight(decodeTransformHeader(frame))).toEqual(header)
     },
     { fastCheck: { seed: 42, numRuns: 300 } }
+  )
+
+  it.prop(
+    "writes in place at an offset over dirty bytes, zeroing the Signature when it is left out",
+    { header: transformHeader, offset: FastCheck.nat({ max: 16 }), fill: u8 },
+    ({ fill, header, offset }) => {
+      const out = new Uint8Array(offset + TRANSFORM_HEADER_SIZE + 4).fill(fill)
+      const { signature, ...fields } = header
+      writeTransformHeader(out, offset, fields)
+      const written = out.subarray(offset)
+      expect(toHex(written.subarray(0, TRANSFORM_HEADER_SIZE))).toBe(
+        toHex(encodeTransformHeader({ ...header, signature: new Uint8Array(16) }))
+      )
+      expect(Array.from(out.subarray(0, offset)).every((b) => b === fill)).toBe(true)
+      expect(Array.from(written.subarray(TRANSFORM_HEADER_SIZE)).every((b) => b === fill)).toBe(true)
+      transformSignature(written).set(signature)
+      expect(expectRight(decodeTransformHeader(written))).toEqual(header)
+    },
+    { fastCheck: { seed: 42, numRuns: 200 } }
   )
 
   fuzzDecoder("decodeTransformHeader", decodeTransformHeader, {

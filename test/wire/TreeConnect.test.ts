@@ -11,19 +11,9 @@ import {
   ShareType,
   TreeConnectFlags
 } from "../../src/wire/TreeConnect.js"
-import {
-  bodyPrefix,
-  expectLeft,
-  expectRight,
-  fromHex,
-  fuzzDecoder,
-  toHex,
-  u16,
-  u32,
-  u8,
-  utf16Text,
-  withHeader
-} from "./wireTestKit.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { expectLeft, expectRight, u16, u32, u8 } from "../support/codec.js"
+import { bodyPrefix, fuzzDecoder, utf16Text, withHeader } from "./wireTestKit.js"
 
 // Layouts written out from MS-SMB2 2.2.9 and 2.2.10. "\\srv\IPC$" in UTF-16LE:
 const PATH_HEX = "5c005c007300720076005c004900500043002400"

@@ -6,7 +6,9 @@ import {
   encodeTreeDisconnectRequest,
   encodeTreeDisconnectResponse
 } from "../../src/wire/TreeDisconnect.js"
-import { bodyPrefix, expectLeft, expectRight, fromHex, fuzzDecoder, toHex, withHeader } from "./wireTestKit.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { expectLeft, expectRight } from "../support/codec.js"
+import { bodyPrefix, fuzzDecoder, withHeader } from "./wireTestKit.js"
 
 // MS-SMB2 2.2.11, 2.2.12: StructureSize 4, Reserved 0.
 const BODY = "04000000"

@@ -9,22 +9,9 @@ import {
   encodeWriteResponse,
   WriteFlags
 } from "../../src/wire/Write.js"
-import {
-  ascii,
-  bytes,
-  bytes16,
-  fuzz,
-  hex,
-  left,
-  message,
-  reencode,
-  right,
-  roundTrip,
-  toHex,
-  u16,
-  u32,
-  u64
-} from "./bodyCodecTesting.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { bytes, bytes16, expectLeft, expectRight, u16, u32, u64 } from "../support/codec.js"
+import { ascii, fuzz, message, reencode, roundTrip } from "./bodyCodecTesting.js"
 
 // Plaintext WRITE requests and responses of the published encryption test vectors:
 // SMB 3.0 (AES-128-CCM): https://learn.microsoft.com/en-us/archive/blogs/openspecification/encryption-in-smb-3-0-a-protocol-perspective (Test vector)
@@ -34,13 +21,13 @@ const CAPTURES = [
   {
     name: "SMB 3.0 (encryption-in-smb-3-0 test vector)",
     fileId: "15010000390000020100000039020000",
-    request: hex(
+    request: fromHex(
       "FE534D4240000100000000000900400008000000000000000400000000000000FFFE0000010000001100001400E4080000000000000000000000000000000000" +
       "3100700017000000000000000000000015010000390000020100000039020000" +
       "00000000000000007000000000000000536D623320656E6372797074696F6E20" +
       "74657374696E67"
     ),
-    response: hex(
+    response: fromHex(
       "FE534D4240000100000000000900210009000000000000000400000000000000FFFE0000010000001100001400E4080000000000000000000000000000000000" +
       "11000000170000000000000000000000"
     )
@@ -48,13 +35,13 @@ const CAPTURES = [
   {
     name: "SMB 3.1.1 AES-128-GCM (appendix A.1)",
     fileId: "06000000040000000100000004000000",
-    request: hex(
+    request: fromHex(
       "FE534D4240000100000000000900010008000000000000000500000000000000FFFE000001000000250000000010000000000000000000000000000000000000" +
       "3100700017000000000000000000000006000000040000000100000004000000" +
       "00000000000000007000000000000000536D623320656E6372797074696F6E20" +
       "74657374696E67"
     ),
-    response: hex(
+    response: fromHex(
       "FE534D4240000100000000000900010001000000000000000500000000000000FFFE000001000000250000000010000000000000000000000000000000000000" +
       "11000000170000000000000000000000"
     )
@@ -62,13 +49,13 @@ const CAPTURES = [
   {
     name: "SMB 3.1.1 AES-128-CCM (appendix A.2)",
     fileId: "05000000040000000100000004000000",
-    request: hex(
+    request: fromHex(
       "FE534D4240000100000000000900010008000000000000000500000000000000FFFE000001000000210000000010000000000000000000000000000000000000" +
       "3100700017000000000000000000000005000000040000000100000004000000" +
       "00000000000000007000000000000000536D623320656E6372797074696F6E20" +
       "74657374696E67"
     ),
-    response: hex(
+    response: fromHex(
       "FE534D4240000100000000000900010001000000000000000500000000000000FFFE000001000000210000000010000000000000000000000000000000000000" +
       "11000000170000000000000000000000"
     )
@@ -91,7 +78,7 @@ const writeResponse = FastCheck.record({ count: u32, remaining: u32 })
 describe("WRITE request", () => {
   for (const capture of CAPTURES) {
     it(`decodes the ${capture.name} request and re-encodes it byte for byte`, () => {
-      const request = right(decodeWriteRequest(capture.request))
+      const request = expectRight(decodeWriteRequest(capture.request))
       expect(request.offset).toBe(0n)
       expect(toHex(request.fileId)).toBe(capture.fileId)
       expect(request.channel).toBe(0)
@@ -107,7 +94,7 @@ describe("WRITE request", () => {
   }
 
   it("returns the data as a view into the message, not a copy", () => {
-    const request = right(decodeWriteRequest(CAPTURES[0].request))
+    const request = expectRight(decodeWriteRequest(CAPTURES[0].request))
     expect(request.data.buffer).toBe(CAPTURES[0].request.buffer)
     expect(request.data.byteOffset).toBe(CAPTURES[0].request.byteOffset + 112)
   })
@@ -143,20 +130,20 @@ describe("WRITE request", () => {
       data: new Uint8Array(0)
     })
     expect(body.length).toBe(49)
-    expect(right(decodeWriteRequest(message(body))).data.length).toBe(0)
+    expect(expectRight(decodeWriteRequest(message(body))).data.length).toBe(0)
   })
 
   it("rejects a wrong StructureSize, data past the message, and a cut body", () => {
     const wrongSize = Uint8Array.from(CAPTURES[0].request)
     wrongSize[64] = 48
-    expect(left(decodeWriteRequest(wrongSize)).field).toBe("StructureSize")
+    expect(expectLeft(decodeWriteRequest(wrongSize)).field).toBe("StructureSize")
     const longer = Uint8Array.from(CAPTURES[0].request)
     longer[68] = 24
-    expect(left(decodeWriteRequest(longer))).toMatchObject({ structure: "WriteRequest", field: "Data", reason: "OutOfBounds" })
-    expect(left(decodeWriteRequest(CAPTURES[0].request.subarray(0, 100))).field).toBe("Body")
+    expect(expectLeft(decodeWriteRequest(longer))).toMatchObject({ structure: "WriteRequest", field: "Data", reason: "OutOfBounds" })
+    expect(expectLeft(decodeWriteRequest(CAPTURES[0].request.subarray(0, 100))).field).toBe("Body")
     const channelInfo = Uint8Array.from(CAPTURES[0].request)
     channelInfo[106] = 0xff
-    expect(left(decodeWriteRequest(channelInfo)).field).toBe("WriteChannelInfo")
+    expect(expectLeft(decodeWriteRequest(channelInfo)).field).toBe("WriteChannelInfo")
   })
 
   roundTrip("WriteRequest", writeRequest, (x) => message(encodeWriteRequest(x)), decodeWriteRequest)
@@ -173,7 +160,7 @@ describe("WRITE request", () => {
 describe("WRITE response", () => {
   for (const capture of CAPTURES) {
     it(`decodes the ${capture.name} response and re-encodes it byte for byte`, () => {
-      const response = right(decodeWriteResponse(capture.response))
+      const response = expectRight(decodeWriteResponse(capture.response))
       expect(response).toEqual({ count: 23, remaining: 0 })
       expect(reencode(capture.response, encodeWriteResponse(response))).toEqual(capture.response)
     })
@@ -182,8 +169,8 @@ describe("WRITE response", () => {
   it("rejects a wrong StructureSize and a cut body", () => {
     const wrongSize = Uint8Array.from(CAPTURES[0].response)
     wrongSize[64] = 16
-    expect(left(decodeWriteResponse(wrongSize)).field).toBe("StructureSize")
-    expect(left(decodeWriteResponse(CAPTURES[0].response.subarray(0, 75))).reason).toBe("OutOfBounds")
+    expect(expectLeft(decodeWriteResponse(wrongSize)).field).toBe("StructureSize")
+    expect(expectLeft(decodeWriteResponse(CAPTURES[0].response.subarray(0, 75))).reason).toBe("OutOfBounds")
   })
 
   roundTrip("WriteResponse", writeResponse, (x) => message(encodeWriteResponse(x)), decodeWriteResponse)

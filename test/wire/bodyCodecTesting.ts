@@ -1,22 +1,19 @@
 /**
- * Shared helpers for the message-body and information-class codec tests: arbitraries for the
- * field types, building a whole message from a body, and the robustness properties every decoder
- * must pass (random bytes and mutated valid encodings decode to Right or to a DecodeError that
- * names a field, and never throw).
+ * Shared helpers for the message-body and information-class codec tests: arbitraries for names
+ * and create contexts, building a whole message from a body, and the robustness properties every
+ * decoder must pass (random bytes and mutated valid encodings decode to Right or to a deliberate
+ * DecodeError, see `expectTotal` in ../support/codec.ts, and what decodes encodes again).
  */
 import { expect, it } from "@effect/vitest"
 import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
-import { DecodeError } from "../../src/errors.js"
+import type { DecodeError } from "../../src/errors.js"
 import { CreateContextName } from "../../src/wire/CreateContext.js"
 import { decodeHeader, encodeHeader } from "../../src/wire/Header.js"
 import { concatBytes } from "../../src/wire/Reader.js"
+import { bytes, expectRight, expectTotal, u8 } from "../support/codec.js"
 
 export const SEED = 42
-
-export const hex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text.replace(/\s+/g, ""), "hex"))
-
-export const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex")
 
 export const ascii = (bytes: Uint8Array): string => Buffer.from(bytes).toString("latin1")
 
@@ -30,26 +27,6 @@ export const reencode = (captured: Uint8Array, body: Uint8Array): Uint8Array => 
   if (Either.isLeft(header)) throw header.left
   return concatBytes([encodeHeader(header.right), body])
 }
-
-/** The Right of `result`, failing the test with the DecodeError otherwise. */
-export const right = <A>(result: Either.Either<A, DecodeError>): A => {
-  if (Either.isLeft(result)) throw new Error(`expected Right, got ${result.left.message}`)
-  return result.right
-}
-
-/** The Left of `result`, failing the test if it decoded. */
-export const left = <A>(result: Either.Either<A, DecodeError>): DecodeError => {
-  if (Either.isRight(result)) throw new Error("expected a DecodeError, got Right")
-  return result.left
-}
-
-export const u8 = FastCheck.integer({ min: 0, max: 0xff })
-export const u16 = FastCheck.integer({ min: 0, max: 0xffff })
-export const u32 = FastCheck.integer({ min: 0, max: 0xffffffff })
-export const u64 = FastCheck.bigUintN(64)
-export const i64 = FastCheck.bigIntN(64)
-export const bytes16 = FastCheck.uint8Array({ minLength: 16, maxLength: 16 })
-export const bytes = (maxLength = 64) => FastCheck.uint8Array({ maxLength })
 
 /**
  * Any UTF-16 string without lone surrogates (the wire carries UTF-16LE, and a lone surrogate does
@@ -140,19 +117,14 @@ const randomMessage = (structureSize: number) =>
     }
   )
 
-const expectTotal = <A>(
+const expectTotalAndEncodable = <A>(
   decoder: (bytes: Uint8Array) => Either.Either<A, DecodeError>,
   encoder: ((value: A) => Uint8Array) | undefined,
   input: Uint8Array
 ): void => {
   const result = decoder(input)
-  if (Either.isLeft(result)) {
-    expect(result.left).toBeInstanceOf(DecodeError)
-    // "*" is what `decode` reports for an exception that was not a bounds or value check.
-    expect(result.left.field).not.toBe("*")
-  } else if (encoder !== undefined) {
-    expect(encoder(result.right)).toBeInstanceOf(Uint8Array)
-  }
+  expectTotal(result)
+  if (Either.isRight(result) && encoder !== undefined) expect(encoder(result.right)).toBeInstanceOf(Uint8Array)
 }
 
 export interface FuzzTarget<A> {
@@ -172,13 +144,13 @@ export const fuzz = <A>(target: FuzzTarget<A>): void => {
   it.prop(
     `${target.name}: random bytes never throw`,
     { input: random },
-    ({ input }) => expectTotal(target.decode, target.encode, input),
+    ({ input }) => expectTotalAndEncodable(target.decode, target.encode, input),
     { fastCheck: { seed: SEED, numRuns: RANDOM_RUNS } }
   )
   it.prop(
     `${target.name}: mutated encodings never throw`,
     { input: mutated(target.valid) },
-    ({ input }) => expectTotal(target.decode, target.encode, input),
+    ({ input }) => expectTotalAndEncodable(target.decode, target.encode, input),
     { fastCheck: { seed: SEED, numRuns: MUTATED_RUNS } }
   )
 }
@@ -195,7 +167,7 @@ export const roundTrip = <A>(
     `${name}: decode(encode(x)) = x`,
     { value: arbitrary },
     ({ value }) => {
-      expect(right(decode(encode(value)))).toEqual(value)
+      expect(expectRight(decode(encode(value)))).toEqual(value)
     },
     { fastCheck: { seed: SEED, numRuns } }
   )

@@ -14,7 +14,9 @@ import {
   writeHeader
 } from "../../src/wire/Header.js"
 import { isError, Status, statusName } from "../../src/wire/Status.js"
-import { expectLeft, expectRight, fixedBytes, fromHex, fuzzDecoder, toHex, u16, u32, u64 } from "./wireTestKit.js"
+import { fromHex, toHex } from "../support/bytes.js"
+import { expectLeft, expectRight, fixedBytes, u16, u32, u64 } from "../support/codec.js"
+import { fuzzDecoder } from "./wireTestKit.js"
 
 // The final SESSION_SETUP response header of the Windows SMB 3.1.1 trace in
 // https://learn.microsoft.com/en-us/archive/blogs/openspecification/smb-2-and-smb-3-security-in-windows-10-the-anatomy-of-signing-and-cryptographic-keys

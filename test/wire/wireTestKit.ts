@@ -1,20 +1,17 @@
 /**
- * Helpers for the tests of the negotiate, session, tree, transform and compound codecs: hex,
- * wrapping a body in a header, arbitraries, and the robustness properties every decoder must pass
- * (random bytes and mutated valid messages decode to a Right or to a deliberate DecodeError, never
- * a throw and never an unexpected internal exception).
+ * Helpers for the tests of the negotiate, session, tree, transform and compound codecs: wrapping
+ * a body in a header, negotiate-context arbitraries, and the robustness properties every decoder
+ * must pass (random bytes and mutated valid messages decode to a Right or to a deliberate
+ * DecodeError; see `expectTotal` in ../support/codec.ts).
  */
 import { expect, it } from "@effect/vitest"
 import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
-import { DecodeError } from "../../src/errors.js"
+import type { DecodeError } from "../../src/errors.js"
 import { encodeHeader, makeHeader } from "../../src/wire/Header.js"
 import { type NegotiateContext, NegotiateContextType } from "../../src/wire/NegotiateContext.js"
 import { concatBytes } from "../../src/wire/Reader.js"
-
-export const fromHex = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex.replace(/\s+/g, ""), "hex"))
-
-export const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex")
+import { bytes, expectRight, expectTotal, u16, u32 } from "../support/codec.js"
 
 /** A whole message: a zeroed header for `command` followed by `body`. */
 export const withHeader = (command: number, body: Uint8Array): Uint8Array =>
@@ -26,33 +23,6 @@ export const bodyPrefix = (structureSize: number): Uint8Array => {
   prefix[64] = structureSize & 0xff
   prefix[65] = structureSize >>> 8
   return prefix
-}
-
-/** The value of a Right, or a test failure naming the DecodeError. */
-export const expectRight = <A>(result: Either.Either<A, DecodeError>): A => {
-  if (Either.isLeft(result)) expect.fail(`expected a decoded value, got ${result.left.message}`)
-  return (result as Either.Right<DecodeError, A>).right
-}
-
-/** The DecodeError of a Left, or a test failure. */
-export const expectLeft = <A>(result: Either.Either<A, DecodeError>): DecodeError => {
-  if (Either.isRight(result)) expect.fail("expected a DecodeError, got a decoded value")
-  return (result as Either.Left<DecodeError, A>).left
-}
-
-/**
- * A decoder's answer to arbitrary input: a Right, or a Left holding a DecodeError that the decoder
- * raised on purpose (the `decode` wrapper reports anything else thrown inside with field "*").
- */
-const expectTotal = (result: unknown): void => {
-  expect(Either.isEither(result)).toBe(true)
-  const either = result as Either.Either<unknown, unknown>
-  if (Either.isLeft(either)) {
-    expect(either.left).toBeInstanceOf(DecodeError)
-    const error = either.left as DecodeError
-    expect(error.field).not.toBe("*")
-    expect(error.structure.length).toBeGreaterThan(0)
-  }
 }
 
 /** Valid messages with a few bytes changed (biased towards the fixed fields), cut short or extended. */
@@ -113,14 +83,6 @@ export const fuzzDecoder = <A>(
     { fastCheck: { seed: 42, numRuns: options.numRuns } }
   )
 }
-
-export const u8 = FastCheck.integer({ min: 0, max: 0xff })
-export const u16 = FastCheck.integer({ min: 0, max: 0xffff })
-export const u32 = FastCheck.integer({ min: 0, max: 0xffffffff })
-export const u64 = FastCheck.bigUintN(64)
-export const bytes = (maxLength: number): FastCheck.Arbitrary<Uint8Array> => FastCheck.uint8Array({ maxLength })
-export const fixedBytes = (length: number): FastCheck.Arbitrary<Uint8Array> =>
-  FastCheck.uint8Array({ minLength: length, maxLength: length })
 
 /**
  * Text that survives UTF-16LE: whole code points only, and no leading U+FEFF (the shared

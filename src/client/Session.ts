@@ -1,0 +1,230 @@
+/**
+ * Session: an authenticated user on a connection (MS-SMB2 3.2.4.2.3, 3.2.5.3). Authentication is
+ * NTLMv2 inside SPNEGO (or anonymous, or guest), over as many SESSION_SETUP rounds as the
+ * mechanism needs. For 3.1.1 every SESSION_SETUP request and every non-final response extends the
+ * connection's preauth integrity hash, whose value is the KDF context of the session's keys.
+ *
+ * Once the keys are derived, the final response's signature is checked here (it may have been
+ * routed before the transformer knew the keys), then the keys go to the transformer, which signs,
+ * encrypts and verifies everything that follows. Closing the Scope logs off.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import type { Authenticator, AuthenticatorStep } from "../auth/Authenticator.js"
+import { makeAnonymousAuthenticator, makeGuestAuthenticator, makeNtlmAuthenticator } from "../auth/Authenticator.js"
+import type { Connection, ConnectionShape } from "../connection/Connection.js"
+import * as ConnectionModule from "../connection/Connection.js"
+import { cipherValue, signingValue } from "../connection/ConnectionOptions.js"
+import type { IncomingMessage, SendResult } from "../connection/Message.js"
+import type { SessionSecurity } from "../connection/Transformer.js"
+import type { CipherId } from "../crypto/Encryption.js"
+import type { PreauthHash } from "../crypto/PreauthHash.js"
+import { deriveSessionKeys } from "../crypto/SessionKeys.js"
+import type { SigningAlgorithmId } from "../crypto/Signing.js"
+import * as Signing from "../crypto/Signing.js"
+import type { RequestError } from "../errors.js"
+import { AuthenticationFailed, TransformFailed } from "../errors.js"
+import { Command } from "../wire/Command.js"
+import { HeaderFlags } from "../wire/Header.js"
+import { Dialect, SecurityMode } from "../wire/Negotiate.js"
+import type { SessionSetupResponse } from "../wire/SessionSetup.js"
+import { decodeSessionSetupResponse, encodeSessionSetupRequest, SessionFlags } from "../wire/SessionSetup.js"
+import { Status } from "../wire/Status.js"
+
+/**
+ * Who to log on as. The password is Redacted from the moment it enters.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Credentials =
+  | { readonly _tag: "User"; readonly user: string; readonly password: Redacted.Redacted<string>; readonly domain?: string }
+  | { readonly _tag: "Guest" }
+  | { readonly _tag: "Anonymous" }
+
+/** @since 0.1.0 @category constructors */
+export const user = (user: string, password: string | Redacted.Redacted<string>, domain = ""): Credentials => ({
+  _tag: "User",
+  user,
+  password: Redacted.isRedacted(password) ? password : Redacted.make(password),
+  domain
+})
+/** @since 0.1.0 @category constructors */
+export const guest: Credentials = { _tag: "Guest" }
+/** @since 0.1.0 @category constructors */
+export const anonymous: Credentials = { _tag: "Anonymous" }
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface SessionShape {
+  readonly id: bigint
+  readonly connection: ConnectionShape
+  /** SMB2_SESSION_FLAG_* of the final SESSION_SETUP response. */
+  readonly flags: number
+  readonly isGuest: boolean
+  readonly isAnonymous: boolean
+  /** Every message of this session is signed (and checked). */
+  readonly signingRequired: boolean
+  /** Every message of this session is encrypted. */
+  readonly encrypted: boolean
+  /** Logs off; idempotent. Also done when the Scope closes. */
+  readonly logoff: Effect.Effect<void, RequestError>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class Session extends Context.Tag("effect-smb/Session")<Session, SessionShape>() {}
+
+const authenticatorFor = (credentials: Credentials): Authenticator => {
+  switch (credentials._tag) {
+    case "User":
+      return makeNtlmAuthenticator({ user: credentials.user, domain: credentials.domain ?? "", password: credentials.password })
+    case "Guest":
+      return makeGuestAuthenticator()
+    case "Anonymous":
+      return makeAnonymousAuthenticator()
+  }
+}
+
+const fromAuth = <A>(value: Either.Either<A, AuthenticationFailed>) =>
+  Either.isRight(value) ? Effect.succeed(value.right) : Effect.fail(value.left)
+
+const decodeResponse = (message: IncomingMessage) => {
+  const decoded = decodeSessionSetupResponse(message.message)
+  return Either.isRight(decoded) ? Effect.succeed(decoded.right) : Effect.fail(decoded.left)
+}
+
+/**
+ * Authenticates on `connection`; the session lives until the Scope closes (then logs off).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  connection: ConnectionShape,
+  credentials: Credentials
+): Effect.Effect<SessionShape, RequestError | AuthenticationFailed, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { handler, negotiated } = connection
+    const authenticator = authenticatorFor(credentials)
+    const dialect = negotiated.dialectRevision
+    const securityMode = connection.options.signing === "required"
+      ? SecurityMode.SIGNING_ENABLED | SecurityMode.SIGNING_REQUIRED
+      : SecurityMode.SIGNING_ENABLED
+    let preauth: PreauthHash | undefined = connection.preauthHash
+    let sessionId = 0n
+    let token: Uint8Array | undefined = authenticator.initialToken()
+    let final: IncomingMessage | undefined
+
+    while (final === undefined) {
+      if (token === undefined) {
+        return yield* new AuthenticationFailed({ reason: "BadToken", detail: "the server wants more, the mechanism has nothing" })
+      }
+      const sent: SendResult = yield* handler.sendo({
+        command: Command.SESSION_SETUP,
+        sessionId,
+        body: encodeSessionSetupRequest({
+          flags: 0,
+          securityMode,
+          capabilities: 0,
+          channel: 0,
+          previousSessionId: 0n,
+          securityBuffer: token
+        }),
+        returnRaw: true
+      })
+      preauth = preauth?.update(sent.raw!)
+      const reply: IncomingMessage = yield* handler.recvo({
+        messageId: sent.messageId,
+        command: Command.SESSION_SETUP,
+        status: [Status.SUCCESS, Status.MORE_PROCESSING_REQUIRED]
+      })
+      sessionId = reply.header.sessionId
+      const response: SessionSetupResponse = yield* decodeResponse(reply)
+      if (reply.header.status === Status.SUCCESS) {
+        final = reply
+        yield* fromAuth(authenticator.verifyFinal(response.securityBuffer))
+      } else {
+        preauth = preauth?.update(reply.message)
+        const step: AuthenticatorStep = yield* fromAuth(authenticator.next(response.securityBuffer))
+        token = step.token
+      }
+    }
+
+    const { sessionFlags } = yield* decodeResponse(final)
+    const isGuest = (sessionFlags & SessionFlags.IS_GUEST) !== 0
+    const isAnonymous = (sessionFlags & SessionFlags.IS_NULL) !== 0 || credentials._tag === "Anonymous"
+    const hasKey = !isGuest && !isAnonymous
+    const cipher = negotiated.encryption === null ? undefined : cipherValue(negotiated.encryption) as CipherId
+    const encryptData = hasKey && cipher !== undefined &&
+      ((sessionFlags & SessionFlags.ENCRYPT_DATA) !== 0 || connection.options.encryption === "required")
+    if (connection.options.encryption === "required" && !encryptData) {
+      return yield* new AuthenticationFailed({ reason: "Refused", detail: "encryption required, but this session cannot encrypt" })
+    }
+    const signingRequired = hasKey && negotiated.signingRequired
+
+    if (hasKey) {
+      const keys = dialect === Dialect.SMB_3_1_1
+        ? deriveSessionKeys({ dialect, sessionKey: authenticator.sessionKey(), preauthHash: preauth!.value, cipher })
+        : deriveSessionKeys({ dialect: dialect as 0x0202, sessionKey: authenticator.sessionKey() })
+      const signingAlgorithm = signingValue(negotiated.signing) as SigningAlgorithmId
+      // The final response is signed with the new key (3.2.5.3.1); when signing is required it must be.
+      if ((final.header.flags & HeaderFlags.SIGNED) !== 0 || signingRequired) {
+        if (!Signing.verify(signingAlgorithm, keys.signingKey, final.message)) {
+          return yield* new TransformFailed({ reason: "BadSignature", messageId: final.header.messageId })
+        }
+      }
+      const security: SessionSecurity = {
+        sessionId,
+        signingAlgorithm,
+        signingKey: keys.signingKey,
+        signingRequired,
+        encryptData,
+        ...(cipher === undefined || keys.encryptionKey === undefined || keys.decryptionKey === undefined
+          ? {}
+          : { encryption: { cipher, encryptionKey: keys.encryptionKey, decryptionKey: keys.decryptionKey } })
+      }
+      yield* handler.worker.updateTransformer({ _tag: "SessionEstablished", session: security })
+    }
+
+    let loggedOff = false
+    const logoff = Effect.suspend(() => {
+      if (loggedOff) return Effect.void
+      loggedOff = true
+      return handler.sendRecv({ command: Command.LOGOFF, sessionId, body: new Uint8Array([4, 0, 0, 0]) }, { command: Command.LOGOFF }).pipe(
+        Effect.zipRight(handler.worker.updateTransformer({ _tag: "SessionEnded", sessionId })),
+        Effect.asVoid
+      )
+    })
+    yield* Effect.addFinalizer(() => Effect.ignore(logoff))
+    const session: SessionShape = {
+      id: sessionId,
+      connection,
+      flags: sessionFlags,
+      isGuest,
+      isAnonymous,
+      signingRequired,
+      encrypted: encryptData,
+      logoff
+    }
+    return session
+  }).pipe(Effect.withSpan("smb.session_setup"))
+
+/**
+ * A session on the Connection in context.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (credentials: Credentials): Layer.Layer<Session, RequestError | AuthenticationFailed, Connection> =>
+  Layer.scoped(Session, Effect.flatMap(ConnectionModule.Connection, (connection) => make(connection, credentials)))

@@ -1,0 +1,280 @@
+/**
+ * Connection: one negotiated connection to a server. Building its Layer opens the transport,
+ * starts the chosen worker and negotiates (MS-SMB2 3.2.4.2): SMB2-only, or multi-protocol (an SMB1
+ * NEGOTIATE answered with the wildcard dialect 0x02FF, then SMB2 NEGOTIATE with message id 1).
+ * For 3.1.1 it offers the preauth integrity, encryption and signing contexts and starts the
+ * SHA-512 preauth hash over the NEGOTIATE request and response; sessions continue it.
+ *
+ * The negotiated properties are plain data on the service (`negotiated`).
+ *
+ * @since 0.1.0
+ */
+import { randomBytes } from "node:crypto"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as PreauthHashModule from "../crypto/PreauthHash.js"
+import type { RequestError, TransportError } from "../errors.js"
+import { NegotiationFailed } from "../errors.js"
+import * as TcpTransport from "../transport/TcpTransport.js"
+import type { Transport } from "../transport/Transport.js"
+import { Command } from "../wire/Command.js"
+import { Capabilities, decodeNegotiateResponse, Dialect, encodeNegotiateRequest, SecurityMode } from "../wire/Negotiate.js"
+import type { NegotiateResponse } from "../wire/Negotiate.js"
+import type { NegotiateContext } from "../wire/NegotiateContext.js"
+import { Cipher, HashAlgorithm, SigningAlgorithm } from "../wire/NegotiateContext.js"
+import { encodeSmb1NegotiateRequest, multiProtocolNegotiateRequest } from "../wire/Smb1Negotiate.js"
+import * as FiberBackend from "./FiberBackend.js"
+import type { CipherName, ConnectionOptions, DialectName, SigningName } from "./ConnectionOptions.js"
+import * as Options from "./ConnectionOptions.js"
+import { MessageHandler, type MessageHandlerShape } from "./MessageHandler.js"
+import * as MessageHandlerModule from "./MessageHandler.js"
+import * as ParallelWorker from "./ParallelWorker.js"
+import * as SingleWorker from "./SingleWorker.js"
+import type { Worker } from "./Worker.js"
+
+/**
+ * What negotiation decided, as users read it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Negotiated {
+  readonly dialect: DialectName
+  readonly dialectRevision: number
+  /** The server's SecurityMode (bit 0: signing enabled, bit 1: signing required). */
+  readonly securityMode: number
+  /** Signing is required by the server or by the client's options. */
+  readonly signingRequired: boolean
+  /** What authenticated sessions sign with. */
+  readonly signing: SigningName
+  /** The cipher sessions can encrypt with; null when the server offers none (or 2.x). */
+  readonly encryption: CipherName | null
+  readonly capabilities: number
+  readonly maxTransactSize: number
+  readonly maxReadSize: number
+  readonly maxWriteSize: number
+  /** The server GUID as 32 hex digits. */
+  readonly serverGuid: string
+  /** The server's clock at negotiation. */
+  readonly systemTime: Date
+}
+
+/**
+ * What the client sent, kept for VALIDATE_NEGOTIATE_INFO (3.0, 3.0.2).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClientNegotiation {
+  readonly clientGuid: Uint8Array
+  readonly securityMode: number
+  readonly capabilities: number
+  readonly dialects: ReadonlyArray<number>
+  readonly serverGuid: Uint8Array
+  readonly serverSecurityMode: number
+  readonly serverCapabilities: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConnectionShape {
+  readonly host: string
+  readonly options: ConnectionOptions
+  readonly negotiated: Negotiated
+  /** The negotiation as sent and answered, for VALIDATE_NEGOTIATE_INFO. */
+  readonly negotiation: ClientNegotiation
+  /** The connection's preauth integrity hash after NEGOTIATE (3.1.1); sessions continue from it. */
+  readonly preauthHash: PreauthHashModule.PreauthHash | undefined
+  /** The server's SPNEGO hint from the NEGOTIATE response. */
+  readonly securityBuffer: Uint8Array
+  readonly handler: MessageHandlerShape
+  /** ECHO round trip. */
+  readonly echo: Effect.Effect<void, RequestError>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class Connection extends Context.Tag("effect-smb/Connection")<Connection, ConnectionShape>() {}
+
+const FILETIME_UNIX_EPOCH = 116444736000000000n
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex")
+
+const invalid = (detail: string) => new NegotiationFailed({ reason: "Invalid", detail })
+
+const decodeOrFail = <A>(value: Either.Either<A, unknown>) =>
+  Either.isRight(value) ? Effect.succeed(value.right) : Effect.fail(invalid(`undecodable response: ${String(value.left)}`))
+
+/**
+ * Negotiates over the handler in context.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const negotiate = (options: ConnectionOptions) =>
+  Effect.gen(function*() {
+    const handler = yield* MessageHandler
+    const min = Options.dialectValue(options.minDialect ?? "2.0.2")
+    const max = Options.dialectValue(options.maxDialect ?? "3.1.1")
+    const offered = Options.dialects.map(([, value]) => value).filter((d) => d >= min && d <= max)
+    if (offered.length === 0) return yield* new NegotiationFailed({ reason: "NoCommonDialect", detail: "empty dialect range" })
+    const encryptionMode = options.encryption ?? "auto"
+    const signingRequired = options.signing === "required"
+    const securityMode = SecurityMode.SIGNING_ENABLED | (signingRequired ? SecurityMode.SIGNING_REQUIRED : 0)
+    const capabilities = Capabilities.LARGE_MTU |
+      (encryptionMode !== "off" && max >= Dialect.SMB_3_0 ? Capabilities.ENCRYPTION : 0)
+    const clientGuid = new Uint8Array(randomBytes(16))
+    const cipherPreference = (options.ciphers ?? Options.ciphers.map(([name]) => name)).map(Options.cipherValue)
+    const signingPreference = (options.signingAlgorithms ?? Options.signingAlgorithms.map(([name]) => name)).map(
+      Options.signingValue
+    )
+    const contexts: Array<NegotiateContext> = [
+      { _tag: "PreauthIntegrity", hashAlgorithms: [HashAlgorithm.SHA_512], salt: new Uint8Array(randomBytes(32)) },
+      ...(encryptionMode === "off" ? [] : [{ _tag: "Encryption" as const, ciphers: cipherPreference }]),
+      { _tag: "Signing", algorithms: signingPreference }
+    ]
+
+    if (options.multiProtocol === true) {
+      const { messageId } = yield* handler.sendo({
+        command: Command.NEGOTIATE,
+        body: encodeSmb1NegotiateRequest(multiProtocolNegotiateRequest),
+        smb1: true
+      })
+      const first = yield* handler.recvo({ messageId, command: Command.NEGOTIATE })
+      const response = yield* decodeOrFail(decodeNegotiateResponse(first.message))
+      if (response.dialectRevision !== Dialect.SMB_2_WILDCARD) {
+        return yield* finish(response, undefined)
+      }
+    }
+
+    const request = encodeNegotiateRequest({ securityMode, capabilities, clientGuid, dialects: offered, negotiateContexts: contexts })
+    const sent = yield* handler.sendo({ command: Command.NEGOTIATE, body: request, returnRaw: true })
+    const reply = yield* handler.recvo({ messageId: sent.messageId, command: Command.NEGOTIATE })
+    const response = yield* decodeOrFail(decodeNegotiateResponse(reply.message))
+    const hash = response.dialectRevision === Dialect.SMB_3_1_1
+      ? PreauthHashModule.PreauthHash.initial.update(sent.raw!).update(reply.message)
+      : undefined
+    return yield* finish(response, hash)
+
+    function finish(response: NegotiateResponse, preauthHash: PreauthHashModule.PreauthHash | undefined) {
+      return Effect.gen(function*() {
+        const dialect = response.dialectRevision
+        const name = Options.dialectName(dialect)
+        if (name === undefined || !offered.includes(dialect)) {
+          return yield* new NegotiationFailed({ reason: "NoCommonDialect", detail: `server chose 0x${dialect.toString(16)}` })
+        }
+        let cipher: number | undefined
+        let signing: number = dialect >= Dialect.SMB_3_0 ? SigningAlgorithm.AES_CMAC : SigningAlgorithm.HMAC_SHA256
+        if (dialect === Dialect.SMB_3_1_1) {
+          const preauth = response.negotiateContexts.find((c) => c._tag === "PreauthIntegrity")
+          if (preauth?._tag !== "PreauthIntegrity" || !preauth.hashAlgorithms.includes(HashAlgorithm.SHA_512)) {
+            return yield* invalid("3.1.1 response without SHA-512 preauth integrity")
+          }
+          const encryption = response.negotiateContexts.find((c) => c._tag === "Encryption")
+          if (encryption?._tag === "Encryption" && encryption.ciphers[0] !== undefined && encryption.ciphers[0] !== 0) {
+            if (!cipherPreference.includes(encryption.ciphers[0])) return yield* invalid("server chose a cipher not offered")
+            cipher = encryption.ciphers[0]
+          }
+          const signingContext = response.negotiateContexts.find((c) => c._tag === "Signing")
+          if (signingContext?._tag === "Signing" && signingContext.algorithms[0] !== undefined) {
+            if (!signingPreference.includes(signingContext.algorithms[0])) {
+              return yield* invalid("server chose a signing algorithm not offered")
+            }
+            signing = signingContext.algorithms[0]
+          }
+        } else if (dialect >= Dialect.SMB_3_0 && (response.capabilities & Capabilities.ENCRYPTION) !== 0 && encryptionMode !== "off") {
+          cipher = Cipher.AES_128_CCM
+        }
+        if (encryptionMode === "required" && cipher === undefined) {
+          return yield* new NegotiationFailed({ reason: "Unsupported", detail: `encryption required, but ${name} negotiated none` })
+        }
+        yield* handler.setNegotiated({
+          dialect,
+          largeMtu: dialect >= Dialect.SMB_2_1 && (response.capabilities & Capabilities.LARGE_MTU) !== 0
+        })
+        const negotiated: Negotiated = {
+          dialect: name,
+          dialectRevision: dialect,
+          securityMode: response.securityMode,
+          signingRequired: signingRequired || (response.securityMode & SecurityMode.SIGNING_REQUIRED) !== 0,
+          signing: Options.signingName(signing)!,
+          encryption: cipher === undefined ? null : Options.cipherName(cipher)!,
+          capabilities: response.capabilities,
+          maxTransactSize: response.maxTransactSize,
+          maxReadSize: response.maxReadSize,
+          maxWriteSize: response.maxWriteSize,
+          serverGuid: hex(response.serverGuid),
+          systemTime: new Date(Number((response.systemTime - FILETIME_UNIX_EPOCH) / 10000n))
+        }
+        const negotiation: ClientNegotiation = {
+          clientGuid,
+          securityMode,
+          capabilities,
+          dialects: offered,
+          serverGuid: response.serverGuid,
+          serverSecurityMode: response.securityMode,
+          serverCapabilities: response.capabilities
+        }
+        return { negotiated, negotiation, preauthHash, securityBuffer: response.securityBuffer }
+      })
+    }
+  })
+
+/**
+ * Negotiates on the handler in context and returns the service.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: ConnectionOptions) =>
+  Effect.gen(function*() {
+    const handler = yield* MessageHandler
+    const result = yield* negotiate(options)
+    const connection: ConnectionShape = {
+      host: options.host,
+      options,
+      ...result,
+      handler,
+      echo: Effect.asVoid(handler.sendRecv({ command: Command.ECHO, body: new Uint8Array([4, 0, 0, 0]) }, { command: Command.ECHO }))
+    }
+    return connection
+  })
+
+/**
+ * The worker and handler stack for the options, over the Transport in context.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerHandler = (options: ConnectionOptions) => {
+  const timeout = Duration.decode(options.timeout ?? Duration.seconds(30))
+  const workerOptions = { timeout }
+  const worker: Layer.Layer<Worker, never, Transport> = options.worker === "single"
+    ? SingleWorker.layer(workerOptions)
+    : ParallelWorker.layer(workerOptions).pipe(Layer.provide(FiberBackend.layer), Layer.orDie)
+  return MessageHandlerModule.layer({ timeout, creditBacklog: options.creditBacklog ?? 128 }).pipe(Layer.provideMerge(worker))
+}
+
+/**
+ * A negotiated connection over TCP: transport, worker, handler and negotiation in one Layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: ConnectionOptions): Layer.Layer<Connection, NegotiationFailed | RequestError | TransportError> =>
+  Layer.effect(Connection, make(options)).pipe(
+    Layer.provide(layerHandler(options)),
+    Layer.provide(
+      TcpTransport.layer({
+        host: options.host,
+        port: options.port ?? 445,
+        ...(options.connectTimeout === undefined ? {} : { connectTimeout: options.connectTimeout })
+      })
+    )
+  )

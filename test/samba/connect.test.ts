@@ -1,0 +1,78 @@
+/**
+ * Negotiation, authentication, signing, tree connect, echo and logoff against a real Samba smbd
+ * (test/support/samba starts one per variant).
+ */
+import { expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type { DialectName, SigningName } from "../../src/connection/ConnectionOptions.js"
+import { Command } from "../../src/wire/Command.js"
+import { describeSamba } from "../support/samba/index.js"
+import { scenario } from "./scenario.js"
+
+const dialects: ReadonlyArray<DialectName> = ["2.0.2", "2.1", "3.0", "3.0.2", "3.1.1"]
+
+describeSamba("Samba: negotiate, authenticate, tree connect, echo, logoff", (servers) => {
+  for (const variant of ["default", "signing"] as const) {
+    for (const dialect of dialects) {
+      it.scopedLive(`${variant}: ${dialect}`, () =>
+        Effect.gen(function*() {
+          const { connection, session, tree } = yield* scenario(servers[variant], { minDialect: dialect, maxDialect: dialect })
+          expect(connection.negotiated.dialect).toBe(dialect)
+          expect(session.signingRequired).toBe(variant === "signing")
+          expect(tree.id).not.toBe(0)
+          const expected = dialect === "3.1.1" ? "AES-128-GMAC" : dialect.startsWith("3") ? "AES-128-CMAC" : "HMAC-SHA256"
+          expect(connection.negotiated.signing).toBe(expected)
+          // a request in the session: its response is signed and verified exactly when required
+          const echo = yield* connection.handler.sendRecv({ command: Command.ECHO, sessionId: session.id, body: new Uint8Array([4, 0, 0, 0]) })
+          expect(echo.verified).toBe(variant === "signing")
+          yield* tree.disconnect
+          yield* session.logoff
+        }))
+    }
+  }
+
+  for (const algorithm of ["AES-128-GMAC", "AES-128-CMAC", "HMAC-SHA256"] as ReadonlyArray<SigningName>) {
+    it.scopedLive(`signing: 3.1.1 with ${algorithm} only`, () =>
+      Effect.gen(function*() {
+        const { connection, session } = yield* scenario(servers.signing, { signingAlgorithms: [algorithm] })
+        expect(connection.negotiated.signing).toBe(algorithm)
+        expect(session.signingRequired).toBe(true)
+        yield* connection.echo
+      }))
+  }
+
+  it.scopedLive("client-required signing on a server that does not require it", () =>
+    Effect.gen(function*() {
+      const { session } = yield* scenario(servers.default, { signing: "required" })
+      expect(session.signingRequired).toBe(true)
+    }))
+
+  it.scopedLive("a wrong password fails with STATUS_LOGON_FAILURE", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(scenario(servers.default, {}, "not the password"))
+      expect(exit).toMatchObject({ _tag: "Failure", cause: { error: { _tag: "ServerError", reason: "STATUS_LOGON_FAILURE" } } })
+      expect(Exit.isFailure(exit) && Cause.pretty(exit.cause).includes("not the password")).toBe(false)
+    }))
+
+  it.scopedLive("a bad share name fails with STATUS_BAD_NETWORK_NAME", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(scenario(servers.default, {}, servers.default.password, "no-such-share"))
+      expect(exit).toMatchObject({ _tag: "Failure", cause: { error: { _tag: "ServerError", reason: "STATUS_BAD_NETWORK_NAME" } } })
+    }))
+
+  for (const multiProtocol of [true, false]) {
+    it.scopedLive(`${multiProtocol ? "multi-protocol" : "SMB2-only"} negotiation reaches 3.1.1`, () =>
+      Effect.gen(function*() {
+        const { connection } = yield* scenario(servers.default, { multiProtocol })
+        expect(connection.negotiated.dialect).toBe("3.1.1")
+      }))
+  }
+
+  it.scopedLive("the single worker serves a whole session too", () =>
+    Effect.gen(function*() {
+      const { connection } = yield* scenario(servers.signing, { worker: "single" })
+      expect(connection.negotiated.signingRequired).toBe(true)
+    }))
+})

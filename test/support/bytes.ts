@@ -1,0 +1,12 @@
+/**
+ * Hex and text conversions shared by the tests. Hex input may contain white space (vectors are
+ * often pasted in blocks); upper-case output matches how MS-NLMP and the Microsoft blog traces
+ * print their bytes.
+ */
+export const fromHex = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex.replace(/\s+/g, ""), "hex"))
+
+export const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex")
+
+export const toUpperHex = (bytes: Uint8Array): string => toHex(bytes).toUpperCase()
+
+export const ascii = (text: string): Uint8Array => new TextEncoder().encode(text)
