@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import type * as Scope from "effect/Scope"
 import type { Authenticator, AuthenticatorStep } from "../auth/Authenticator.js"
 import { makeAnonymousAuthenticator, makeGuestAuthenticator, makeNtlmAuthenticator } from "../auth/Authenticator.js"
@@ -33,6 +34,7 @@ import { AuthenticationFailed, TransformFailed } from "../errors.js"
 import { Command } from "../wire/Command.js"
 import { HeaderFlags } from "../wire/Header.js"
 import { Dialect, SecurityMode } from "../wire/Negotiate.js"
+import { decodeServerNotification, NotificationType } from "../wire/ServerNotification.js"
 import type { SessionSetupResponse } from "../wire/SessionSetup.js"
 import { decodeSessionSetupResponse, encodeSessionSetupRequest, SessionFlags } from "../wire/SessionSetup.js"
 import { Status } from "../wire/Status.js"
@@ -75,6 +77,8 @@ export interface SessionShape {
   readonly signingRequired: boolean
   /** Every message of this session is encrypted. */
   readonly encrypted: boolean
+  /** The server closed the session (SMB2_NOTIFY_SESSION_CLOSED); its requests now fail. */
+  readonly closedByServer: Effect.Effect<boolean>
   /** Logs off; idempotent. Also done when the Scope closes. */
   readonly logoff: Effect.Effect<void, RequestError>
 }
@@ -197,9 +201,28 @@ export const make = (
       yield* handler.worker.updateTransformer({ _tag: "SessionEstablished", session: security })
     }
 
+    // A server that closes the session says so (3.1.1); forget its keys and skip the logoff.
+    let closedByServer = false
+    const notifications = yield* handler.worker.subscribe
+    yield* notifications.pipe(
+      Stream.filter((m) => m.header.command === Command.SERVER_TO_CLIENT_NOTIFICATION && m.header.sessionId === sessionId),
+      Stream.filter((m) => {
+        const decoded = decodeServerNotification(m.message)
+        return Either.isRight(decoded) && decoded.right.notificationType === NotificationType.SESSION_CLOSED
+      }),
+      Stream.take(1),
+      Stream.runForEach(() =>
+        Effect.zipRight(
+          Effect.sync(() => (closedByServer = true)),
+          Effect.ignore(handler.worker.updateTransformer({ _tag: "SessionEnded", sessionId }))
+        )
+      ),
+      Effect.forkScoped
+    )
+
     let loggedOff = false
     const logoff = Effect.suspend(() => {
-      if (loggedOff) return Effect.void
+      if (loggedOff || closedByServer) return Effect.void
       loggedOff = true
       return handler.sendRecv({ command: Command.LOGOFF, sessionId, body: new Uint8Array([4, 0, 0, 0]) }, { command: Command.LOGOFF }).pipe(
         Effect.zipRight(handler.worker.updateTransformer({ _tag: "SessionEnded", sessionId })),
@@ -215,6 +238,7 @@ export const make = (
       isAnonymous,
       signingRequired,
       encrypted: encryptData,
+      closedByServer: Effect.sync(() => closedByServer),
       logoff
     }
     return session

@@ -4,7 +4,12 @@
  */
 import { expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Session from "../../src/client/Session.js"
+import * as Tree from "../../src/client/Tree.js"
+import * as Connection from "../../src/connection/Connection.js"
 import * as Exit from "effect/Exit"
 import type { DialectName, SigningName } from "../../src/connection/ConnectionOptions.js"
 import { Command } from "../../src/wire/Command.js"
@@ -74,5 +79,27 @@ describeSamba("Samba: negotiate, authenticate, tree connect, echo, logoff", (ser
     Effect.gen(function*() {
       const { connection } = yield* scenario(servers.signing, { worker: "single" })
       expect(connection.negotiated.signingRequired).toBe(true)
+    }))
+})
+
+describeSamba("Samba: anonymous and guest", (servers) => {
+  const connect = (server: typeof servers.default) =>
+    Effect.map(Layer.build(Connection.layer({ host: server.host, port: server.port })), Context.get(Connection.Connection))
+
+  it.scopedLive("an anonymous session is a null session without keys; the share refuses it", () =>
+    Effect.gen(function*() {
+      const connection = yield* connect(servers.default)
+      const session = yield* Session.make(connection, Session.anonymous)
+      expect(session.isAnonymous).toBe(true)
+      expect(session.signingRequired).toBe(false)
+      const exit = yield* Effect.exit(Tree.make(session, servers.default.share))
+      expect(exit).toMatchObject({ _tag: "Failure", cause: { error: { _tag: "ServerError", reason: "STATUS_ACCESS_DENIED" } } })
+    }))
+
+  it.scopedLive("a guest login on a server that maps no guests fails with STATUS_LOGON_FAILURE", () =>
+    Effect.gen(function*() {
+      const connection = yield* connect(servers.default)
+      const exit = yield* Effect.exit(Session.make(connection, Session.guest))
+      expect(exit).toMatchObject({ _tag: "Failure", cause: { error: { _tag: "ServerError", reason: "STATUS_LOGON_FAILURE" } } })
     }))
 })
