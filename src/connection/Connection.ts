@@ -16,7 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as PreauthHashModule from "../crypto/PreauthHash.js"
-import type { RequestError, TransportError } from "../errors.js"
+import type { ConnectionStopped, RequestError, TransportError } from "../errors.js"
 import { NegotiationFailed } from "../errors.js"
 import * as TcpTransport from "../transport/TcpTransport.js"
 import type { Transport } from "../transport/Transport.js"
@@ -33,6 +33,7 @@ import { MessageHandler, type MessageHandlerShape } from "./MessageHandler.js"
 import * as MessageHandlerModule from "./MessageHandler.js"
 import * as ParallelWorker from "./ParallelWorker.js"
 import * as SingleWorker from "./SingleWorker.js"
+import * as ThreadBackend from "./ThreadBackend.js"
 import type { Worker } from "./Worker.js"
 
 /**
@@ -247,18 +248,45 @@ export const make = (options: ConnectionOptions) =>
   })
 
 /**
- * The worker and handler stack for the options, over the Transport in context.
+ * The worker and handler stack for the options, over the Transport in context (single and fiber
+ * workers).
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerHandler = (options: ConnectionOptions) => {
   const timeout = Duration.decode(options.timeout ?? Duration.seconds(30))
-  const workerOptions = { timeout }
   const worker: Layer.Layer<Worker, never, Transport> = options.worker === "single"
-    ? SingleWorker.layer(workerOptions)
-    : ParallelWorker.layer(workerOptions).pipe(Layer.provide(FiberBackend.layer), Layer.orDie)
+    ? SingleWorker.layer({ timeout })
+    : ParallelWorker.layer({ timeout }).pipe(Layer.provide(FiberBackend.layer), Layer.orDie)
   return MessageHandlerModule.layer({ timeout, creditBacklog: options.creditBacklog ?? 128 }).pipe(Layer.provideMerge(worker))
+}
+
+const tcpOptions = (options: ConnectionOptions): TcpTransport.Options => ({
+  host: options.host,
+  port: options.port ?? 445,
+  ...(options.connectTimeout === undefined ? {} : { connectTimeout: options.connectTimeout })
+})
+
+/**
+ * The whole stack under a Connection: transport, worker and handler, as the options choose.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerStack = (
+  options: ConnectionOptions
+): Layer.Layer<MessageHandler | Worker, TransportError | ConnectionStopped> => {
+  if (options.worker !== "thread") return layerHandler(options).pipe(Layer.provide(TcpTransport.layer(tcpOptions(options))))
+  const timeout = Duration.decode(options.timeout ?? Duration.seconds(30))
+  const backend = ThreadBackend.layer({
+    ...tcpOptions(options),
+    ...(options.threadEntry === undefined ? {} : { entry: options.threadEntry })
+  })
+  return MessageHandlerModule.layer({ timeout, creditBacklog: options.creditBacklog ?? 128 }).pipe(
+    Layer.provideMerge(ParallelWorker.layer({ timeout })),
+    Layer.provide(backend)
+  )
 }
 
 /**
@@ -267,14 +295,7 @@ export const layerHandler = (options: ConnectionOptions) => {
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: ConnectionOptions): Layer.Layer<Connection, NegotiationFailed | RequestError | TransportError> =>
-  Layer.effect(Connection, make(options)).pipe(
-    Layer.provide(layerHandler(options)),
-    Layer.provide(
-      TcpTransport.layer({
-        host: options.host,
-        port: options.port ?? 445,
-        ...(options.connectTimeout === undefined ? {} : { connectTimeout: options.connectTimeout })
-      })
-    )
-  )
+export const layer = (
+  options: ConnectionOptions
+): Layer.Layer<Connection, NegotiationFailed | RequestError | TransportError | ConnectionStopped> =>
+  Layer.effect(Connection, make(options)).pipe(Layer.provide(layerStack(options)))

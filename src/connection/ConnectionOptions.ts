@@ -83,8 +83,14 @@ export interface ConnectionOptions {
   readonly ciphers?: ReadonlyArray<CipherName>
   /** Preference order offered to 3.1.1 servers. Default GMAC, CMAC, HMAC-SHA256. */
   readonly signingAlgorithms?: ReadonlyArray<SigningName>
-  /** The worker that runs the connection. Default "fiber" (many requests in flight). */
-  readonly worker?: "single" | "fiber"
+  /**
+   * The worker that runs the connection. "fiber" (default): many requests in flight, loops as
+   * fibers on the main thread. "thread": the same, with the socket, the loops and signing and
+   * encryption in a worker thread. "single": one request at a time, no background work.
+   */
+  readonly worker?: "single" | "fiber" | "thread"
+  /** The worker thread's entry module for `worker: "thread"`; default the package's built one. */
+  readonly threadEntry?: URL | string
   /** Default wait for a response, and for credits. Default 30 seconds. */
   readonly timeout?: Duration.DurationInput
   /** Default 10 seconds. */
@@ -108,7 +114,7 @@ export const config: Config.Config<ConnectionOptions> = Config.all({
   maxDialect: Config.literal("2.0.2", "2.1", "3.0", "3.0.2", "3.1.1")("SMB_MAX_DIALECT").pipe(Config.withDefault("3.1.1" as const)),
   signing: Config.literal("required", "auto")("SMB_SIGNING").pipe(Config.withDefault("auto" as const)),
   encryption: Config.literal("required", "auto", "off")("SMB_ENCRYPTION").pipe(Config.withDefault("auto" as const)),
-  worker: Config.literal("single", "fiber")("SMB_WORKER").pipe(Config.withDefault("fiber" as const)),
+  worker: Config.literal("single", "fiber", "thread")("SMB_WORKER").pipe(Config.withDefault("fiber" as const)),
   timeout: Config.duration("SMB_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30))),
   creditBacklog: Config.integer("SMB_CREDIT_BACKLOG").pipe(Config.withDefault(128))
 })

@@ -77,6 +77,14 @@ export class CreditWindow {
     }
   }
 
+  /** Takes `credits` now if the window allows and nobody waits before us. */
+  tryAcquire(credits: number): boolean {
+    if (this.stopped !== undefined || this.waiters.length > 0 || credits > this.available) return false
+    this.available -= credits
+    this.spent += credits
+    return true
+  }
+
   /**
    * Takes `credits`, waiting behind earlier waiters while the window is short. Only the wait is
    * interruptible: run inside an uninterruptible region, credits taken on the fast path cannot be
@@ -85,11 +93,7 @@ export class CreditWindow {
   acquire(credits: number): Effect.Effect<void, ConnectionStopped> {
     return Effect.suspend(() => {
       if (this.stopped !== undefined) return Effect.fail(this.stopped)
-      if (this.waiters.length === 0 && credits <= this.available) {
-        this.available -= credits
-        this.spent += credits
-        return Effect.void
-      }
+      if (this.tryAcquire(credits)) return Effect.void
       const waiter: Waiter = { credits, deferred: Deferred.unsafeMake<void, ConnectionStopped>(FiberId.none) }
       this.waiters.push(waiter)
       return Effect.interruptible(Deferred.await(waiter.deferred)).pipe(

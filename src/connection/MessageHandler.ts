@@ -186,15 +186,17 @@ export const make = (options: Partial<HandlerOptions> = {}) =>
     let negotiated: Negotiated = { dialect: 0, largeMtu: false }
     const timeoutMillis = Duration.toMillis(settings.timeout)
 
+    // The timeout is paid for only when the window is short.
     const takeCredits = (charge: number) =>
-      credits.acquire(charge).pipe(
+      Effect.suspend(() =>
+        credits.tryAcquire(charge) ? Effect.void : credits.acquire(charge).pipe(
         Effect.timeoutFail({
           duration: settings.timeout,
           onTimeout: () => new OperationTimeout({ reason: "Credits", millis: timeoutMillis })
         })
-      )
+      ))
 
-    const sendo = (request: Request): Effect.Effect<SendResult, RequestError> => {
+    const sendo = (request: Request): Effect.Effect<SendResult, RequestError> => Effect.suspend(() => {
       const charge = negotiated.largeMtu ? creditCharge(request.command, request.payloadSize, request.responseSize) : 1
       // Uninterruptible from taking credits to queueing the message; the credit wait and the
       // wait for the write are interruptible inside (CreditWindow, the worker).
@@ -228,7 +230,7 @@ export const make = (options: Partial<HandlerOptions> = {}) =>
           })
         )
       )
-    }
+    })
 
     const recvo = (options: ReceiveOptions) =>
       Effect.flatMap(worker.receive(options), (message) => checkResponse(message, options))
@@ -240,7 +242,8 @@ export const make = (options: Partial<HandlerOptions> = {}) =>
         Effect.flatMap(sendo(request), ({ messageId }) =>
           restore(recvo({ ...options, messageId })).pipe(Effect.onInterrupt(() => worker.abandon(messageId))))
       ).pipe(
-        Effect.withSpan("smb.request", { attributes: { command: commandName(request.command) } })
+        // No stack capture: it costs an Error per request and the span names the command.
+        Effect.withSpan("smb.request", { attributes: { command: commandName(request.command) }, captureStackTrace: false })
       )
 
     const handler: MessageHandlerShape = {

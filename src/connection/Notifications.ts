@@ -40,11 +40,13 @@ export class Notifications {
   readonly subscribe: Effect.Effect<Stream.Stream<IncomingMessage>, never, Scope.Scope>
 
   constructor(private readonly capacity: number) {
+    // One element per pull: a chunk taken from the queue would sit outside the bound, holding up
+    // to `capacity` old messages that are never dropped while newer ones are.
     this.subscribe = Effect.acquireRelease(
       Effect.tap(Queue.sliding<IncomingMessage>(this.capacity), (queue) =>
         this.closed ? Queue.shutdown(queue) : Effect.sync(() => this.subscribers.add(queue))),
       (queue) => Effect.zipRight(Effect.sync(() => this.subscribers.delete(queue)), Queue.shutdown(queue))
-    ).pipe(Effect.map((queue) => Stream.fromQueue(queue)))
+    ).pipe(Effect.map((queue) => Stream.fromQueue(queue, { maxChunkSize: 1 })))
     this.stream = Stream.unwrapScoped(this.subscribe)
   }
 

@@ -34,13 +34,17 @@ import { Notifications } from "./Notifications.js"
 import type { Incoming } from "./Transformer.js"
 import type { WorkerOptions, WorkerShape } from "./Worker.js"
 import type { AsyncTarget } from "./Worker.js"
-import { cancelMessage, defaultWorkerOptions, isInterim, receiveFollowingPending, Worker } from "./Worker.js"
+import { cancelMessage, defaultWorkerOptions, isInterim, receiveFollowingPending, receiveTimeout, Worker } from "./Worker.js"
 
-type DeliveryError = TransformFailed | DecodeError | ConnectionStopped | InvalidState
+type DeliveryError = TransformFailed | DecodeError | ConnectionStopped | InvalidState | OperationTimeout
+
 type Delivery = Exit.Exit<IncomingMessage, DeliveryError>
 
 interface Entry {
   waiter: Deferred.Deferred<IncomingMessage, DeliveryError> | undefined
+  /** When the waiter's wait ends with OperationTimeout (clock millis), if it has a timeout. */
+  deadline: number | undefined
+  timeout: Duration.Duration | undefined
   stash: Array<Delivery> | undefined
   abandoned: boolean
   /** Set once an interim response told us the request went async. */
@@ -188,7 +192,15 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
               new TransformFailed({ reason: "Encode", messageId, cause: new InvalidState({ reason: `message id ${messageId} is in flight` }) })
             )
           }
-          inFlight.set(messageId, { waiter: undefined, stash: undefined, abandoned: false, async: undefined, cancelled: false })
+          inFlight.set(messageId, {
+            waiter: undefined,
+            deadline: undefined,
+            timeout: undefined,
+            stash: undefined,
+            abandoned: false,
+            async: undefined,
+            cancelled: false
+          })
         }
         return connection.send(message).pipe(
           Effect.onExit((exit) =>
@@ -203,8 +215,43 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         )
       })
 
-    const waitFor = (messageId: bigint) =>
-      Effect.suspend((): Effect.Effect<IncomingMessage, DeliveryError | UnexpectedMessageId> => {
+    // Timeouts: rather than a timer race per request (two forked fibers and a timer each), a
+    // waiter records its deadline and one timer fiber, running only while some waiter has a
+    // deadline, sleeps until the earliest one and fails the expired waiters. A new deadline
+    // earlier than the one it sleeps for wakes it to re-arm.
+    const clock = yield* Effect.clock
+    const armed = yield* Effect.makeLatch(false)
+    const rearm = yield* Effect.makeLatch(false)
+    let wakeAt = Infinity
+    const expire = Effect.sync(() => {
+      const now = clock.unsafeCurrentTimeMillis()
+      let next = Infinity
+      for (const [messageId, entry] of inFlight) {
+        if (entry.waiter === undefined || entry.deadline === undefined) continue
+        if (now < entry.deadline) {
+          next = Math.min(next, entry.deadline)
+          continue
+        }
+        const waiter = entry.waiter
+        entry.waiter = undefined
+        entry.deadline = undefined
+        Deferred.unsafeDone(waiter, Exit.fail(receiveTimeout(messageId, entry.timeout!)))
+      }
+      wakeAt = next
+      rearm.unsafeClose()
+      if (next === Infinity) armed.unsafeClose()
+      return next === Infinity ? 0 : next - now
+    })
+    yield* armed.await.pipe(
+      Effect.zipRight(expire),
+      Effect.flatMap((millis) => millis === 0 ? Effect.void : Effect.raceFirst(Effect.sleep(millis), rearm.await)),
+      Effect.forever,
+      Effect.interruptible,
+      Effect.forkScoped
+    )
+
+    const waitFor = (messageId: bigint, timeout?: Duration.Duration) =>
+      Effect.suspend((): Effect.Effect<IncomingMessage, DeliveryError | UnexpectedMessageId | OperationTimeout> => {
         if (stopped !== undefined) return Effect.fail(stopped)
         const entry = inFlight.get(messageId)
         if (entry === undefined) return Effect.fail(new UnexpectedMessageId({ reason: "Unknown", received: messageId }))
@@ -219,8 +266,14 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
           return early
         }
         entry.abandoned = false
-        const waiter = Deferred.unsafeMake<IncomingMessage, DeliveryError>(FiberId.none)
+        const waiter = Deferred.unsafeMake<IncomingMessage, DeliveryError | OperationTimeout>(FiberId.none)
         entry.waiter = waiter
+        entry.timeout = timeout
+        entry.deadline = timeout === undefined ? undefined : clock.unsafeCurrentTimeMillis() + Duration.toMillis(timeout)
+        if (entry.deadline !== undefined) {
+          armed.unsafeOpen()
+          if (entry.deadline < wakeAt) rearm.unsafeOpen()
+        }
         // Interrupted even after an interim response was handed over: abandoning then cancels.
         return Deferred.await(waiter).pipe(Effect.onInterrupt(() => Effect.sync(() => abandon(messageId))))
       })

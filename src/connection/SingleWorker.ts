@@ -23,7 +23,7 @@ import type { Incoming } from "./Transformer.js"
 import { Transformer } from "./Transformer.js"
 import type { WorkerOptions, WorkerShape } from "./Worker.js"
 import type { AsyncTarget } from "./Worker.js"
-import { cancelMessage, defaultWorkerOptions, isInterim, receiveFollowingPending, Worker } from "./Worker.js"
+import { cancelMessage, defaultWorkerOptions, isInterim, receiveFollowingPending, receiveTimeout, Worker } from "./Worker.js"
 
 /**
  * @since 0.1.0
@@ -119,7 +119,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
     // past maxStash the oldest is forgotten (its response would then surface as unexpected).
     const abandoned = new Set<bigint>()
 
-    const waitFor = (messageId: bigint) =>
+    const waitFor = (messageId: bigint, timeout?: Duration.Duration) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.flatMap(readMessage(restore), (message) => {
           if (message.header.messageId === messageId) {
@@ -132,6 +132,10 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
             new UnexpectedMessageId({ reason: "NotAwaited", expected: messageId, received: message.header.messageId })
           )
         })
+      ).pipe(
+        timeout === undefined
+          ? (effect) => effect
+          : Effect.timeoutFail({ duration: timeout, onTimeout: () => receiveTimeout(messageId, timeout) })
       )
 
     const worker: WorkerShape = {

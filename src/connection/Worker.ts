@@ -140,9 +140,10 @@ export const cancelMessage = (target: { readonly messageId: bigint; readonly asy
 
 /**
  * The receive procedure both workers share. `waitFor` yields the next message for the id (interim
- * or final). `abandon` tells the worker nobody will take the rest; it is called on every
- * interruption or timeout, whatever the stage, and the worker, which records the async id of every
- * interim response it reads, cancels the request when it has gone async.
+ * or final), failing with OperationTimeout when `timeout` is given and passes first: each worker
+ * times its waits its own way. `abandon` tells the worker nobody will take the rest; it is called
+ * on every interruption or timeout, whatever the stage, and the worker, which records the async id
+ * of every interim response it reads, cancels the request when it has gone async.
  *
  * @since 0.1.0
  * @category internals
@@ -151,23 +152,17 @@ export const receiveFollowingPending = (
   options: ReceiveOptions,
   defaults: WorkerOptions,
   ops: {
-    readonly waitFor: (messageId: bigint) => Effect.Effect<IncomingMessage, RequestError>
+    readonly waitFor: (messageId: bigint, timeout?: Duration.Duration) => Effect.Effect<IncomingMessage, RequestError>
     readonly abandon: (messageId: bigint) => Effect.Effect<void>
   }
 ): Effect.Effect<IncomingMessage, RequestError> => {
   const { messageId } = options
   const timeout = options.timeout === undefined ? defaults.timeout : Duration.decode(options.timeout)
-  const first = ops.waitFor(messageId).pipe(
-    Effect.timeoutFail({
-      duration: timeout,
-      onTimeout: () => new OperationTimeout({ reason: "Receive", millis: Duration.toMillis(timeout), messageId })
-    })
-  )
   const untilFinal: Effect.Effect<IncomingMessage, RequestError> = Effect.flatMap(
     ops.waitFor(messageId),
     (next) => (isInterim(next) ? untilFinal : Effect.succeed(next))
   )
-  return Effect.flatMap(first, (message) => {
+  return Effect.flatMap(ops.waitFor(messageId, timeout), (message) => {
     if (!isInterim(message)) return Effect.succeed(message)
     if (options.allowAsync !== true) {
       return Effect.zipRight(
@@ -187,6 +182,15 @@ export const receiveFollowingPending = (
     )
   )
 }
+
+/**
+ * The error of a first wait that timed out.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const receiveTimeout = (messageId: bigint, timeout: Duration.Duration): OperationTimeout =>
+  new OperationTimeout({ reason: "Receive", millis: Duration.toMillis(timeout), messageId })
 
 /**
  * What a CANCEL of an async request needs besides its message id.

@@ -25,6 +25,10 @@ import { makeDeframer } from "./Framing.js"
 export interface FrameInbox {
   /** Feeds received bytes. Returns the framing error if they broke framing (the inbox has then ended). */
   readonly push: (chunk: Uint8Array) => TransportError | undefined
+  /** Where the next read should go (see Deframer.readTarget); for `net`'s `onread`. */
+  readonly readTarget: () => Uint8Array
+  /** `read` (from `readTarget`) holds `n` received bytes; as `push`. */
+  readonly commit: (read: Uint8Array, n: number) => TransportError | undefined
   /** The peer closed the stream (or reset it: pass the cause). */
   readonly peerClosed: (cause?: unknown) => void
   /** The stream failed with `error`; frames already received are delivered first. */
@@ -59,6 +63,13 @@ export const make = (options?: { readonly maxFrameSize?: number | undefined }): 
       push: (chunk) => {
         if (ending !== undefined) return undefined
         const error = deframer.push(chunk, offer)
+        if (error !== undefined) end(error)
+        return error
+      },
+      readTarget: deframer.readTarget,
+      commit: (read, n) => {
+        if (ending !== undefined) return undefined
+        const error = deframer.commit(read, n, offer)
         if (error !== undefined) end(error)
         return error
       },

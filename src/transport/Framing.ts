@@ -5,8 +5,11 @@
  * The deframer is shared by the TCP and in-memory transports (and the test peer), so that garbage,
  * truncated and split frames behave the same in tests as on the wire. It is built for large
  * transfers: the announced length is checked before anything is allocated, a frame that sits whole
- * inside one received chunk is handed out as a view of that chunk, and only a frame that spans
- * chunks is copied, once, into a buffer of its announced size.
+ * inside one received chunk is handed out as a view of that chunk, and a frame that spans chunks
+ * gets a buffer of its announced size only once a good part of it has arrived (so that 4 bytes
+ * cannot make us reserve 16 MiB). Reading in place (`readTarget` + `commit`) goes further: the
+ * rest of a large frame is read straight into that buffer, and between frames reads go into one
+ * reused scratch buffer rather than a fresh one per read.
  *
  * @since 0.1.0
  */
@@ -91,7 +94,8 @@ export const checkOutgoing = (frame: Frame): TransportError | undefined => {
 }
 
 /**
- * Cuts a byte stream into frames. Stateful: feed it every received chunk in order.
+ * Cuts a byte stream into frames. Stateful: feed it every received chunk in order, either with
+ * `push` (chunks it may keep) or with `readTarget` + `commit` (reads into memory it supplies).
  *
  * @since 0.1.0
  * @category models
@@ -106,8 +110,41 @@ export interface Deframer {
    * that sits whole inside `chunk` shares its memory, so a chunk must not be reused after a push.
    */
   readonly push: (chunk: Uint8Array, onFrame: (frame: Uint8Array) => void) => TransportError | undefined
+  /**
+   * Where the next read should put its bytes: the rest of the current frame's buffer once that
+   * exists (so that a large frame is read in place, never copied), otherwise a scratch buffer
+   * that the deframer reuses (frames are then copied out of it: none ever views it).
+   */
+  readonly readTarget: () => Uint8Array
+  /** `read` (the buffer last returned by `readTarget`) now holds `n` received bytes; as `push`. */
+  readonly commit: (read: Uint8Array, n: number, onFrame: (frame: Uint8Array) => void) => TransportError | undefined
   /** Bytes held of an incomplete frame (session header included): non-zero means mid-frame. */
   readonly buffered: () => number
+}
+
+/** Size of the reused buffer that reads go into between frames (and for small frames). */
+const SCRATCH_SIZE = 256 * 1024
+
+/**
+ * A frame's buffer is allocated once its received bytes reach 1/ALLOCATION_RATIO of the announced
+ * length (or at once for frames up to SMALL_FRAME): a peer cannot make us reserve more than this
+ * many times what it actually sent. Until then the bytes wait as pieces, copied once into the
+ * frame's buffer when it is allocated.
+ */
+const ALLOCATION_RATIO = 8
+const SMALL_FRAME = 64 * 1024
+
+/** A buffer that owns its whole ArrayBuffer (so it can be transferred to a worker thread). */
+const allocateFrame = (length: number): Uint8Array => {
+  // Not zero-filled: every byte is overwritten before the frame is handed out.
+  const slow = Buffer.allocUnsafeSlow(length)
+  return new Uint8Array(slow.buffer, slow.byteOffset, length)
+}
+
+const copyOf = (bytes: Uint8Array): Uint8Array => {
+  const out = new Uint8Array(bytes.byteLength)
+  out.set(bytes)
+  return out
 }
 
 /**
@@ -118,13 +155,23 @@ export const makeDeframer = (options?: { readonly maxFrameSize?: number | undefi
   const maxFrameSize = resolveMaxFrameSize(options?.maxFrameSize)
   const prefix = new Uint8Array(PREFIX_SIZE)
   let prefixFill = 0
+  /** The announced length of the frame being received, once its header is complete. */
+  let length = 0
+  /** Received bytes of that frame, before its buffer exists. */
+  let pieces: Array<Uint8Array> | undefined
+  let piecesFill = 0
   let body: Uint8Array | undefined
   let bodyFill = 0
+  let scratch: Uint8Array | undefined
+  /** What `readTarget` last handed out into `body`, to recognise it in `commit`. */
+  let target: Uint8Array | undefined
   let failure: TransportError | undefined
 
   const fail = (error: TransportError): TransportError => {
     failure = error
     body = undefined
+    pieces = undefined
+    target = undefined
     prefixFill = 0
     return error
   }
@@ -135,15 +182,36 @@ export const makeDeframer = (options?: { readonly maxFrameSize?: number | undefi
         detail: `session header starts with 0x${byte.toString(16).padStart(2, "0")}, expected 0x00`
       })
     )
-  const checkLength = (length: number): TransportError | undefined =>
-    length <= maxFrameSize ? undefined : fail(
+  const checkLength = (announced: number): TransportError | undefined =>
+    announced <= maxFrameSize ? undefined : fail(
       new TransportError({
         reason: "FrameTooLarge",
-        detail: `peer announced a ${length}-byte frame, the maximum is ${maxFrameSize}`
+        detail: `peer announced a ${announced}-byte frame, the maximum is ${maxFrameSize}`
       })
     )
 
-  const push = (chunk: Uint8Array, onFrame: (frame: Uint8Array) => void): TransportError | undefined => {
+  /** Moves the waiting pieces into the frame's buffer once enough of the frame has arrived. */
+  const allocateIfDue = (): void => {
+    if (pieces === undefined || (length > SMALL_FRAME && piecesFill * ALLOCATION_RATIO < length)) return
+    body = allocateFrame(length)
+    bodyFill = 0
+    for (const piece of pieces) {
+      body.set(piece, bodyFill)
+      bodyFill += piece.byteLength
+    }
+    pieces = undefined
+    piecesFill = 0
+  }
+
+  const deliverIfComplete = (onFrame: (frame: Uint8Array) => void): void => {
+    if (body === undefined || bodyFill < body.byteLength) return
+    const frame = body
+    body = undefined
+    onFrame(frame)
+  }
+
+  /** `owned`: the chunk is never reused, so frames and pieces may be views of it. */
+  const feed = (chunk: Uint8Array, owned: boolean, onFrame: (frame: Uint8Array) => void): TransportError | undefined => {
     if (failure !== undefined) return failure
     const end = chunk.byteLength
     let at = 0
@@ -153,14 +221,19 @@ export const makeDeframer = (options?: { readonly maxFrameSize?: number | undefi
         body.set(chunk.subarray(at, at + take), bodyFill)
         bodyFill += take
         at += take
-        if (bodyFill === body.byteLength) {
-          const frame = body
-          body = undefined
-          onFrame(frame)
-        }
+        deliverIfComplete(onFrame)
         continue
       }
-      let length: number
+      if (pieces !== undefined) {
+        const take = Math.min(length - piecesFill, end - at)
+        const piece = chunk.subarray(at, at + take)
+        pieces.push(owned ? piece : copyOf(piece))
+        piecesFill += take
+        at += take
+        allocateIfDue()
+        deliverIfComplete(onFrame)
+        continue
+      }
       if (prefixFill === 0 && end - at >= PREFIX_SIZE) {
         const error = checkFirstByte(chunk[at]!)
         if (error !== undefined) return error
@@ -180,21 +253,42 @@ export const makeDeframer = (options?: { readonly maxFrameSize?: number | undefi
       const error = checkLength(length)
       if (error !== undefined) return error
       if (end - at >= length) {
-        onFrame(new Uint8Array(chunk.buffer, chunk.byteOffset + at, length))
+        const frame = chunk.subarray(at, at + length)
+        onFrame(owned ? new Uint8Array(chunk.buffer, chunk.byteOffset + at, length) : copyOf(frame))
         at += length
       } else {
-        // Not zero-filled: every byte is overwritten before the frame is handed out. Unpooled, so
-        // the frame owns its whole ArrayBuffer and can be transferred to a worker thread.
-        const slow = Buffer.allocUnsafeSlow(length)
-        body = new Uint8Array(slow.buffer, slow.byteOffset, length)
-        bodyFill = 0
+        pieces = []
+        piecesFill = 0
+        allocateIfDue()
       }
     }
     return undefined
   }
 
   return {
-    push,
-    buffered: () => (body === undefined ? prefixFill : PREFIX_SIZE + bodyFill)
+    push: (chunk, onFrame) => feed(chunk, true, onFrame),
+    readTarget: () => {
+      if (failure === undefined && body !== undefined && bodyFill < body.byteLength) {
+        target = body.subarray(bodyFill)
+        return target
+      }
+      target = undefined
+      scratch ??= new Uint8Array(SCRATCH_SIZE)
+      return scratch
+    },
+    commit: (read, n, onFrame) => {
+      if (failure !== undefined) return failure
+      if (read !== target || body === undefined) return feed(read.subarray(0, n), false, onFrame)
+      target = undefined
+      bodyFill += n
+      deliverIfComplete(onFrame)
+      return undefined
+    },
+    buffered: () =>
+      body !== undefined
+        ? PREFIX_SIZE + bodyFill
+        : pieces !== undefined
+        ? PREFIX_SIZE + piecesFill
+        : prefixFill
   }
 }

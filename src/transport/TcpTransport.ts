@@ -91,7 +91,21 @@ export const make = (options: Options): Effect.Effect<TransportShape, TransportE
       Effect.zipRight(
         Scope.addFinalizer(scope, Effect.sync(() => conn !== undefined && release(conn, connected))),
         Effect.async<Net.Socket, Socket.SocketError>((resume) => {
-          const socket = connect({ host, port, noDelay })
+          // Reads go where the deframer says: the rest of a large frame in place, anything else
+          // into its reused scratch buffer, instead of a new 64 KiB buffer per read. A `connect`
+          // that drops `onread` still works: its 'data' chunks reach the `run` handler below.
+          const socket = connect({
+            host,
+            port,
+            noDelay,
+            onread: {
+              buffer: inbox.readTarget,
+              callback: (n, read) => {
+                if (inbox.commit(read, n) !== undefined) socket.destroy()
+                return true
+              }
+            }
+          })
           conn = socket
           socket.once("connect", () => {
             connected = true
@@ -169,21 +183,30 @@ export const make = (options: Options): Effect.Effect<TransportShape, TransportE
         const tooLarge = checkOutgoing(frame)
         if (tooLarge !== undefined) return resume(Effect.fail(tooLarge))
         const socket = conn
-        const done = (cause: Error | null | undefined): void =>
+        let resumed = false
+        const done = (cause: Error | null | undefined): void => {
+          if (resumed) return
+          resumed = true
           resume(cause ? Effect.fail(new TransportError({ reason: "Write", cause })) : Effect.void)
+        }
         // Corked so that the header and every part leave in one writev; only the last write's
         // callback is awaited (a failure fails every pending callback).
         socket.cork()
         const prefix = encodePrefix(frameLength(frame))
+        let accepted: boolean
         if (frame instanceof Uint8Array) {
           socket.write(prefix)
-          socket.write(frame, done)
+          accepted = socket.write(frame, done)
         } else {
           const last = frame.length - 1
-          socket.write(prefix, last < 0 ? done : undefined)
-          for (let i = 0; i <= last; i++) socket.write(frame[i]!, i === last ? done : undefined)
+          accepted = socket.write(prefix, last < 0 ? done : undefined)
+          for (let i = 0; i <= last; i++) accepted = socket.write(frame[i]!, i === last ? done : undefined)
         }
         socket.uncork()
+        // Below the high-water mark there is no backpressure to wait for: done now, one async hop
+        // saved per frame. A later write error destroys the socket, so the receive side ends the
+        // connection and every waiter fails (ConnectionStopped): the error still reaches its caller.
+        if (accepted && !socket.destroyed) done(null)
       })
 
     return { send, receive: inbox.receive, close } satisfies TransportShape

@@ -14,6 +14,7 @@ import * as Exit from "effect/Exit"
 import type { DialectName, SigningName } from "../../src/connection/ConnectionOptions.js"
 import { Command } from "../../src/wire/Command.js"
 import { describeSamba } from "../support/samba/index.js"
+import { threadEntry } from "../connection/subjects.js"
 import { scenario } from "./scenario.js"
 
 const dialects: ReadonlyArray<DialectName> = ["2.0.2", "2.1", "3.0", "3.0.2", "3.1.1"]
@@ -72,6 +73,21 @@ describeSamba("Samba: negotiate, authenticate, tree connect, echo, logoff", (ser
       Effect.gen(function*() {
         const { connection } = yield* scenario(servers.default, { multiProtocol })
         expect(connection.negotiated.dialect).toBe("3.1.1")
+      }))
+  }
+
+  for (const variant of ["signing", "encrypt"] as const) {
+    it.scopedLive(`the thread worker serves a ${variant} session: signing and encryption run in the thread`, () =>
+      Effect.gen(function*() {
+        const entry = yield* threadEntry
+        const { connection, session, tree } = yield* scenario(servers[variant], { worker: "thread", threadEntry: entry })
+        const echo = yield* connection.handler.sendRecv({
+          command: Command.ECHO,
+          sessionId: session.id,
+          treeId: tree.id,
+          body: new Uint8Array([4, 0, 0, 0])
+        })
+        expect(variant === "signing" ? echo.verified : echo.encrypted).toBe(true)
       }))
   }
 

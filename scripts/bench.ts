@@ -1,0 +1,500 @@
+/**
+ * The issue's benchmark, in one command: `npm run bench` (vite-node scripts/bench.ts).
+ *
+ * It starts its own Samba smbd on loopback and measures, against that one server:
+ * - reading and writing a 256 MiB file over SMB 3.1.1 unsigned, signed (AES-128-GMAC) and
+ *   encrypted (AES-128-GCM): this library against smbclient, each run timed from connect to the
+ *   last byte (smbclient is a fresh process per transfer, so ours includes connect, login and tree
+ *   connect too; the transfer alone is reported beside it);
+ * - ECHO round trips per second with 1 and 16 in flight on one connection, against smbtorture's
+ *   smb2.bench.echo;
+ * - node-smb2 (the Node peer) reading and writing the same file (it speaks SMB 2.0.2 only);
+ * - the ceilings: raw loopback TCP between two Node sockets, and AES-128-GCM on one core;
+ * - our peak RSS during the 256 MiB transfers (sampled every 10 ms).
+ *
+ * Contenders alternate run by run and every figure is a median, since the machine is shared.
+ *
+ *   npm run bench -- [--runs 3] [--size-mib 256] [--echo-seconds 3] [--only files,echo,node-smb2,ceilings]
+ *
+ * Prints a table and writes the same figures to bench-results.json.
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import { spawn } from "node:child_process"
+import { createCipheriv, randomBytes } from "node:crypto"
+import { chownSync, closeSync, createReadStream, openSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs"
+import * as Net from "node:net"
+import * as Os from "node:os"
+import { join } from "node:path"
+import { parseArgs } from "node:util"
+import * as Files from "../src/client/Files.js"
+import * as Session from "../src/client/Session.js"
+import * as Tree from "../src/client/Tree.js"
+import * as Connection from "../src/connection/Connection.js"
+import type { ConnectionOptions } from "../src/connection/ConnectionOptions.js"
+import type { SambaInstance } from "../test/support/samba/Samba.js"
+import { ensureSambaInstalled, startSamba, stopSamba } from "../test/support/samba/Samba.js"
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: "string", default: "3" },
+    "size-mib": { type: "string", default: "256" },
+    "echo-seconds": { type: "string", default: "3" },
+    only: { type: "string", default: "files,echo,node-smb2,ceilings" },
+    out: { type: "string", default: "bench-results.json" }
+  }
+})
+const RUNS = Number(args.runs)
+const MiB = 1024 * 1024
+const SIZE = Number(args["size-mib"]) * MiB
+const ECHO_SECONDS = Number(args["echo-seconds"])
+const ONLY = new Set(args.only.split(","))
+
+const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].filter(Number.isFinite).sort((a, b) => a - b)
+  if (sorted.length === 0) return Number.NaN
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+const mibps = (bytes: number, ms: number) => bytes / MiB / (ms / 1000)
+
+// ---------------------------------------------------------------------------------------------
+// Peak RSS: sampled while a transfer runs (VmHWM would keep the setup's peak too).
+
+let rssPeak = 0
+const rssSampler = setInterval(() => {
+  rssPeak = Math.max(rssPeak, process.memoryUsage.rss())
+}, 10)
+rssSampler.unref()
+const resetRssPeak = () => {
+  rssPeak = process.memoryUsage.rss()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contenders
+
+type Mode = "unsigned" | "signed" | "encrypted"
+const MODES: ReadonlyArray<Mode> = ["unsigned", "signed", "encrypted"]
+
+const ourOptions: Record<Mode, Partial<ConnectionOptions>> = {
+  unsigned: { maxDialect: "3.1.1", minDialect: "3.1.1", encryption: "off" },
+  signed: { maxDialect: "3.1.1", minDialect: "3.1.1", signing: "required", signingAlgorithms: ["AES-128-GMAC"], encryption: "off" },
+  encrypted: { maxDialect: "3.1.1", minDialect: "3.1.1", encryption: "required", ciphers: ["AES-128-GCM"] }
+}
+const smbclientProtection: Record<Mode, ReadonlyArray<string>> = {
+  unsigned: ["--client-protection=off"],
+  signed: ["--client-protection=sign", "--option=client smb3 signing algorithms=AES-128-GMAC"],
+  encrypted: ["--client-protection=encrypt", "--option=client smb3 encryption algorithms=AES-128-GCM"]
+}
+
+interface Timing {
+  /** From connect to the last byte (and the close). */
+  readonly totalMs: number
+  /** The transfer alone, when the contender lets us tell. */
+  readonly transferMs?: number
+  readonly rssPeak?: number
+  /** RSS just before connecting: the process's own baseline (vite-node's server lives in it too). */
+  readonly rssBefore?: number
+}
+
+/** Connection, session and tree, then `use`, all timed; the transfer alone timed inside. */
+const ours = (server: SambaInstance, mode: Mode, use: (tree: Tree.TreeShape) => Effect.Effect<unknown, unknown>): Promise<Timing> =>
+  Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function*() {
+        resetRssPeak()
+        const rssBefore = process.memoryUsage.rss()
+        const started = performance.now()
+        const context = yield* Layer.build(Connection.layer({ host: server.host, port: server.port, ...ourOptions[mode] }))
+        const connection = Context.get(context, Connection.Connection)
+        const session = yield* Session.make(connection, Session.user(server.user, Redacted.make(server.password)))
+        const tree = yield* Tree.make(session, server.share)
+        const transferStarted = performance.now()
+        yield* use(tree)
+        const transferMs = performance.now() - transferStarted
+        return { started, transferMs, rssBefore }
+      })
+    ).pipe(
+      Effect.map(({ rssBefore, started, transferMs }) => ({ totalMs: performance.now() - started, transferMs, rssPeak, rssBefore }))
+    )
+  )
+
+const ourRead = (server: SambaInstance, mode: Mode, name: string) =>
+  ours(server, mode, (tree) =>
+    Files.readStream(tree, name).pipe(
+      Stream.runFold(0, (n, chunk) => n + chunk.byteLength),
+      Effect.filterOrFail((n) => n === SIZE, (n) => new Error(`read ${n} bytes, expected ${SIZE}`))
+    ))
+
+const ourWrite = (server: SambaInstance, mode: Mode, name: string, local: string) =>
+  ours(server, mode, (tree) =>
+    Files.writeStream(
+      tree,
+      name,
+      Stream.fromAsyncIterable(createReadStream(local, { highWaterMark: 4 * MiB }) as AsyncIterable<Uint8Array>, (e) => e)
+    ))
+
+const exec = (command: string, argv: ReadonlyArray<string>): Promise<{ readonly ms: number; readonly out: string }> =>
+  new Promise((resolve, reject) => {
+    const started = performance.now()
+    const child = spawn(command, argv, { stdio: ["ignore", "pipe", "pipe"] })
+    let out = ""
+    child.stdout.on("data", (d) => (out += d))
+    child.stderr.on("data", (d) => (out += d))
+    child.on("error", reject)
+    child.on("close", (code) =>
+      code === 0
+        ? resolve({ ms: performance.now() - started, out })
+        : reject(new Error(`${command} exited with ${code}: ${out.slice(-2000)}`)))
+  })
+
+const smbclient = (server: SambaInstance, mode: Mode, command: string): Promise<Timing> =>
+  exec("smbclient", [
+    `//127.0.0.1/${server.share}`,
+    "-p",
+    String(server.port),
+    "-U",
+    `${server.user}%${server.password}`,
+    "-m",
+    "SMB3_11",
+    ...smbclientProtection[mode],
+    "-c",
+    command
+  ]).then(({ ms }) => ({ totalMs: ms }))
+
+// node-smb2: CommonJS, loaded lazily so that a missing package only disables its rows.
+interface NodeSmb2Tree {
+  createFileReadStream(path: string): Promise<NodeJS.ReadableStream>
+  createFileWriteStream(path: string): Promise<NodeJS.WritableStream & { once(e: string, f: () => void): unknown }>
+}
+const nodeSmb2 = async <A>(server: SambaInstance, use: (tree: NodeSmb2Tree) => Promise<A>): Promise<Timing> => {
+  const module = (await import("node-smb2")) as unknown as { default: { Client: new(host: string, o: object) => any } }
+  const Client = module.default.Client ?? (module as any).Client
+  const started = performance.now()
+  const client = new Client(server.host, { port: server.port, requestTimeout: 60_000 })
+  try {
+    const session = await client.authenticate({ domain: "", username: server.user, password: server.password, forceNtlmVersion: "v2" })
+    const tree = await session.connectTree(server.share)
+    const transferStarted = performance.now()
+    await use(tree)
+    const transferMs = performance.now() - transferStarted
+    return { totalMs: performance.now() - started, transferMs }
+  } finally {
+    await client.close().catch(() => undefined)
+  }
+}
+/** node-smb2's read stream has been seen to stop short of the end: the bytes it delivered. */
+let nodeSmb2ReadBytes = 0
+const nodeSmb2Read = (server: SambaInstance, name: string) =>
+  nodeSmb2(server, async (tree) => {
+    const stream = await tree.createFileReadStream(name)
+    let n = 0
+    for await (const chunk of stream as AsyncIterable<Buffer>) n += chunk.length
+    nodeSmb2ReadBytes = n
+  })
+const nodeSmb2Write = (server: SambaInstance, name: string, local: string) =>
+  nodeSmb2(server, async (tree) => {
+    const out = await tree.createFileWriteStream(name)
+    const closed = new Promise<void>((resolve, reject) => {
+      out.once("close", resolve)
+      out.once("error", reject)
+    })
+    createReadStream(local, { highWaterMark: 4 * MiB }).pipe(out)
+    await closed
+  })
+
+// ---------------------------------------------------------------------------------------------
+// ECHO
+
+const ourEcho = (server: SambaInstance, depth: number): Promise<number> =>
+  Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function*() {
+        const context = yield* Layer.build(Connection.layer({ host: server.host, port: server.port, maxDialect: "3.1.1", encryption: "off" }))
+        const connection = Context.get(context, Connection.Connection)
+        const session = yield* Session.make(connection, Session.user(server.user, Redacted.make(server.password)))
+        yield* Tree.make(session, server.share)
+        const loop = (seconds: number) =>
+          Effect.suspend(() => {
+            let n = 0
+            const started = performance.now()
+            const deadline = started + seconds * 1000
+            const caller = Effect.gen(function*() {
+              while (performance.now() < deadline) {
+                yield* connection.echo
+                n++
+              }
+            })
+            return Effect.forEach(Array.from({ length: depth }), () => caller, { concurrency: "unbounded", discard: true }).pipe(
+              Effect.map(() => n / ((performance.now() - started) / 1000))
+            )
+          })
+        yield* loop(0.5)
+        return yield* loop(ECHO_SECONDS)
+      })
+    )
+  )
+
+const torturEcho = async (server: SambaInstance, depth: number): Promise<number> => {
+  const { out } = await exec("smbtorture", [
+    `//127.0.0.1/${server.share}`,
+    "-p",
+    String(server.port),
+    "-U",
+    `${server.user}%${server.password}`,
+    "--option=torture:progress=no",
+    `--option=torture:timelimit=${ECHO_SECONDS}`,
+    "--option=torture:nprocs=1",
+    `--option=torture:qdepth=${depth}`,
+    "smb2.bench.echo"
+  ])
+  const match = /num\/s=(\d+(?:\.\d+)?)/.exec(out)
+  if (match === null) throw new Error(`no num/s= in smbtorture output: ${out.slice(-1000)}`)
+  return Number(match[1])
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ceilings
+
+const rawTcp = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const chunk = randomBytes(MiB)
+    const server = Net.createServer((socket) => {
+      let received = 0
+      socket.on("data", (d: Buffer) => {
+        received += d.length
+        if (received >= SIZE) {
+          const ms = performance.now() - started
+          socket.destroy()
+          server.close()
+          resolve(mibps(SIZE, ms))
+        }
+      })
+    })
+    let started = 0
+    server.listen(0, "127.0.0.1", () => {
+      const client = Net.connect((server.address() as Net.AddressInfo).port, "127.0.0.1", () => {
+        started = performance.now()
+        let sent = 0
+        const pump = () => {
+          while (sent < SIZE) {
+            sent += chunk.length
+            if (!client.write(chunk)) return client.once("drain", pump)
+          }
+          client.end()
+        }
+        pump()
+      })
+      client.on("error", reject)
+    })
+  })
+
+const aesGcm = (): number => {
+  const key = randomBytes(16)
+  const chunk = randomBytes(MiB)
+  const started = performance.now()
+  for (let done = 0; done < SIZE; done += chunk.length) {
+    const cipher = createCipheriv("aes-128-gcm", key, randomBytes(12))
+    cipher.update(chunk)
+    cipher.final()
+    cipher.getAuthTag()
+  }
+  return mibps(SIZE, performance.now() - started)
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** SIZE random bytes, written a MiB at a time so that the bench's own RSS stays small. */
+const writeRandomFile = (path: string) => {
+  const fd = openSync(path, "w")
+  try {
+    for (let done = 0; done < SIZE; done += MiB) writeSync(fd, randomBytes(MiB))
+  } finally {
+    closeSync(fd)
+  }
+}
+
+interface Row {
+  readonly name: string
+  readonly ours?: number
+  readonly theirs?: number
+  readonly ratio?: number
+  readonly goal?: string
+  readonly met?: boolean
+  readonly note?: string
+  readonly extra?: Record<string, unknown>
+}
+
+const main = async () => {
+  const loadBefore = Os.loadavg()
+  await ensureSambaInstalled({ testsuite: true })
+  const server = await startSamba({ variant: "default" })
+  const rows: Array<Row> = []
+  const raw: Record<string, unknown> = {}
+  const local = join(server.workdir, "local-source.bin")
+  try {
+    writeRandomFile(local)
+    const FILE = "bench-256.bin"
+    const onServer = join(server.sharePath, FILE)
+    writeRandomFile(onServer)
+    const owner = statSync(server.sharePath)
+    chownSync(onServer, owner.uid, owner.gid)
+
+    if (ONLY.has("files")) {
+      const samples: Record<string, Array<Timing>> = {}
+      const add = (key: string, t: Timing) => (samples[key] ??= []).push(t)
+      for (let run = 0; run < RUNS; run++) {
+        for (const mode of MODES) {
+          // Alternate who goes first from run to run.
+          const pairs: Array<[string, () => Promise<Timing>]> = [
+            [`ours-write-${mode}`, () => ourWrite(server, mode, `ours-${mode}.bin`, local)],
+            [`smbclient-write-${mode}`, () => smbclient(server, mode, `put ${local} smbclient-${mode}.bin`)],
+            [`ours-read-${mode}`, () => ourRead(server, mode, FILE)],
+            [`smbclient-read-${mode}`, () => smbclient(server, mode, `get ${FILE} /dev/null`)]
+          ]
+          const ordered = run % 2 === 0 ? pairs : [pairs[1]!, pairs[0]!, pairs[3]!, pairs[2]!]
+          for (const [key, f] of ordered) {
+            add(key, await f())
+            process.stderr.write(`${key} run ${run + 1}: ${mibps(SIZE, samples[key]!.at(-1)!.totalMs).toFixed(0)} MiB/s\n`)
+          }
+        }
+      }
+      raw.files = samples
+      for (const mode of MODES) {
+        for (const op of ["read", "write"] as const) {
+          const o = samples[`ours-${op}-${mode}`]!
+          const t = samples[`smbclient-${op}-${mode}`]!
+          const oursTotal = median(o.map((s) => mibps(SIZE, s.totalMs)))
+          const oursTransfer = median(o.map((s) => mibps(SIZE, s.transferMs!)))
+          const theirs = median(t.map((s) => mibps(SIZE, s.totalMs)))
+          rows.push({
+            name: `${op} 256 MiB, 3.1.1 ${mode} (MiB/s) vs smbclient`,
+            ours: oursTotal,
+            theirs,
+            ratio: oursTotal / theirs,
+            goal: ">= 1.0x",
+            met: oursTotal / theirs >= 1,
+            note: `transfer alone ${oursTransfer.toFixed(0)} MiB/s; peak RSS ${(Math.max(...o.map((s) => s.rssPeak!)) / MiB).toFixed(0)} MiB`,
+            extra: { oursTransferMibps: oursTransfer, rssPeakBytes: Math.max(...o.map((s) => s.rssPeak!)) }
+          })
+        }
+      }
+      const peak = Math.max(...Object.entries(samples).filter(([k]) => k.startsWith("ours")).flatMap(([, v]) => v.map((s) => s.rssPeak!)))
+      const ourSamples = Object.entries(samples).filter(([k]) => k.startsWith("ours")).flatMap(([, v]) => v)
+      const baseline = median(ourSamples.map((s) => s.rssBefore!))
+      rows.push({
+        name: "peak RSS during our 256 MiB transfers (MB)",
+        ours: peak / 1e6,
+        goal: "< 150 MB",
+        met: peak / 1e6 < 150,
+        note: `RSS before connecting ${(baseline / 1e6).toFixed(0)} MB (bench process incl. vite-node), growth ${((peak - baseline) / 1e6).toFixed(0)} MB`
+      })
+    }
+
+    if (ONLY.has("echo")) {
+      for (const depth of [1, 16]) {
+        const o: Array<number> = []
+        const t: Array<number> = []
+        for (let run = 0; run < RUNS; run++) {
+          if (run % 2 === 0) {
+            o.push(await ourEcho(server, depth))
+            t.push(await torturEcho(server, depth))
+          } else {
+            t.push(await torturEcho(server, depth))
+            o.push(await ourEcho(server, depth))
+          }
+          process.stderr.write(`echo depth ${depth} run ${run + 1}: ours ${o.at(-1)!.toFixed(0)}/s, smbtorture ${t.at(-1)!.toFixed(0)}/s\n`)
+        }
+        raw[`echo-${depth}`] = { ours: o, smbtorture: t }
+        const goal = depth === 1 ? 0.8 : 1.0
+        const ratio = median(o) / median(t)
+        rows.push({ name: `ECHO/s, ${depth} in flight vs smbtorture`, ours: median(o), theirs: median(t), ratio, goal: `>= ${goal}x`, met: ratio >= goal })
+      }
+    }
+
+    if (ONLY.has("node-smb2")) {
+      const note = "node-smb2 speaks SMB 2.0.2 only (no signing/encryption); @marsaud/smb2 and v9u-smb2 cannot log in to a default Samba on Node 20 (NTLMv1 only; MD4/DES missing from OpenSSL 3)"
+      try {
+        const samples = { oursRead: [] as Array<Timing>, theirsRead: [] as Array<Timing>, oursWrite: [] as Array<Timing>, theirsWrite: [] as Array<Timing> }
+        for (let run = 0; run < RUNS; run++) {
+          samples.theirsRead.push(await nodeSmb2Read(server, FILE))
+          samples.oursRead.push(await ourRead(server, "unsigned", FILE))
+          samples.theirsWrite.push(await nodeSmb2Write(server, "node-smb2.bin", local))
+          samples.oursWrite.push(await ourWrite(server, "unsigned", "ours-unsigned.bin", local))
+          process.stderr.write(`node-smb2 run ${run + 1}: read ${mibps(SIZE, samples.theirsRead.at(-1)!.totalMs).toFixed(0)} MiB/s, write ${mibps(SIZE, samples.theirsWrite.at(-1)!.totalMs).toFixed(0)} MiB/s\n`)
+        }
+        const written = statSync(join(server.sharePath, "node-smb2.bin")).size
+        raw.nodeSmb2 = samples
+        for (const op of ["Read", "Write"] as const) {
+          const o = median(samples[`ours${op}`].map((s) => mibps(SIZE, s.totalMs)))
+          const t = median(samples[`theirs${op}`].map((s) => mibps(SIZE, s.totalMs)))
+          rows.push({
+            name: `${op.toLowerCase()} 256 MiB vs node-smb2 (MiB/s; ours 3.1.1 unsigned, theirs 2.0.2)`,
+            ours: o,
+            theirs: t,
+            ratio: o / t,
+            goal: ">= 4x",
+            met: o / t >= 4,
+            note: [
+              op === "Write" && written !== SIZE ? `node-smb2 wrote ${written} bytes, not ${SIZE}` : "",
+              op === "Read" && nodeSmb2ReadBytes !== SIZE ? `node-smb2 read ${nodeSmb2ReadBytes} bytes, not ${SIZE} (its rate counts ${SIZE})` : "",
+              note
+            ].filter((s) => s !== "").join("; ")
+          })
+        }
+      } catch (error) {
+        rows.push({ name: "node-smb2", note: `unavailable: ${error instanceof Error ? error.message : String(error)}; ${note}` })
+      }
+    }
+
+    if (ONLY.has("ceilings")) {
+      const tcp: Array<number> = []
+      const gcm: Array<number> = []
+      for (let run = 0; run < RUNS; run++) {
+        tcp.push(await rawTcp())
+        gcm.push(aesGcm())
+      }
+      raw.ceilings = { tcp, gcm }
+      rows.push({ name: "ceiling: raw loopback TCP, Node to Node, 256 MiB (MiB/s)", ours: median(tcp) })
+      rows.push({ name: "ceiling: node:crypto AES-128-GCM, one core (MiB/s)", ours: median(gcm) })
+    }
+  } finally {
+    rmSync(local, { force: true })
+    await stopSamba(server)
+  }
+
+  const fmt = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? "" : n.toFixed(digits))
+  const table = [
+    ["figure", "ours", "theirs", "ratio", "goal", "met", "note"],
+    ...rows.map((r) => [r.name, fmt(r.ours), fmt(r.theirs), fmt(r.ratio, 2), r.goal ?? "", r.met === undefined ? "" : r.met ? "yes" : "NO", r.note ?? ""])
+  ]
+  const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)))
+  console.log(table.map((row) => row.map((cell, c) => (c === 6 ? cell : cell.padEnd(widths[c]!))).join("  ")).join("\n"))
+  console.log(`runs ${RUNS}; load average before ${loadBefore.map((l) => l.toFixed(2)).join(" ")}, after ${Os.loadavg().map((l) => l.toFixed(2)).join(" ")}`)
+  writeFileSync(
+    args.out,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        node: process.version,
+        cpu: Os.cpus()[0]?.model,
+        cpus: Os.cpus().length,
+        loadAverage: { before: loadBefore, after: Os.loadavg() },
+        settings: { runs: RUNS, sizeBytes: SIZE, echoSeconds: ECHO_SECONDS },
+        rows,
+        raw
+      },
+      null,
+      2
+    ) + "\n"
+  )
+  console.error(`wrote ${args.out}`)
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exitCode = 1
+})

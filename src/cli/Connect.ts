@@ -1,0 +1,134 @@
+/**
+ * How a command reaches the server a URL names: a negotiated connection, a session (the URL's
+ * user, or anonymous) and a tree on the URL's share, each closed (tree disconnect, logoff,
+ * socket close) when the command's Scope closes, also on failure and on Ctrl-C. With --verbose
+ * each step says what it did on stderr, never with the password.
+ *
+ * @since 0.1.0
+ */
+import * as Console from "effect/Console"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import * as Session from "../client/Session.js"
+import * as Tree from "../client/Tree.js"
+import * as Connection from "../connection/Connection.js"
+import type { NegotiationFailed, RequestError, TransportError, AuthenticationFailed } from "../errors.js"
+import type { ConnectOptions } from "./ConnectOptions.js"
+import { toConnectionOptions } from "./ConnectOptions.js"
+import { CliError } from "./errors.js"
+import * as Url from "./Url.js"
+
+/**
+ * A progress line on stderr, with --verbose only.
+ *
+ * @since 0.1.0
+ * @category output
+ */
+export const progress = (o: ConnectOptions, line: string): Effect.Effect<void> =>
+  o.verbose ? Console.error(`smb: ${line}`) : Effect.void
+
+/**
+ * A negotiated connection to the URL's server.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const connection = (
+  url: Url.SmbUrl,
+  o: ConnectOptions
+): Effect.Effect<Connection.ConnectionShape, CliError | NegotiationFailed | RequestError | TransportError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const options = yield* toConnectionOptions(url, o)
+    yield* progress(o, `connecting to ${Url.format({ ...url, user: undefined, share: undefined, path: [] })} (${o.worker} worker)`)
+    const context = yield* Layer.build(Connection.layer(options))
+    const connection = Context.get(context, Connection.Connection)
+    const { negotiated } = connection
+    yield* progress(o, `negotiated SMB ${negotiated.dialect}, signing ${negotiated.signing}, cipher ${negotiated.encryption ?? "none"}`)
+    return connection
+  })
+
+/**
+ * A session as the URL's user; anonymous when the URL names none.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const session = (
+  connection: Connection.ConnectionShape,
+  url: Url.SmbUrl,
+  o: ConnectOptions
+): Effect.Effect<Session.SessionShape, RequestError | AuthenticationFailed, Scope.Scope> =>
+  Effect.gen(function*() {
+    const credentials = Url.credentials(url) ?? Session.anonymous
+    const session = yield* Session.make(connection, credentials)
+    const as = session.isAnonymous ? "anonymous" : session.isGuest ? "guest" : (url.user ?? "")
+    yield* progress(o, `session set up as ${as}${session.encrypted ? ", encrypted" : session.signingRequired ? ", signed" : ""}`)
+    return session
+  })
+
+const requireShare = (url: Url.SmbUrl): Effect.Effect<string, CliError> =>
+  url.share === undefined
+    ? Effect.fail(new CliError({ reason: "Usage", detail: "the URL names no share (smb://host/share/...)" }))
+    : Effect.succeed(url.share)
+
+/**
+ * A tree on the URL's share, which the URL must name.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const tree = (
+  session: Session.SessionShape,
+  url: Url.SmbUrl,
+  o: ConnectOptions
+): Effect.Effect<Tree.TreeShape, CliError | NegotiationFailed | RequestError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const name = yield* requireShare(url)
+    const tree = yield* Tree.make(session, name)
+    yield* progress(o, `connected to share ${name}${tree.encrypted ? " (encrypted)" : ""}`)
+    return tree
+  })
+
+/**
+ * Connection, session and tree for a URL, in one step.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const share = (url: Url.SmbUrl, o: ConnectOptions) =>
+  Effect.gen(function*() {
+    yield* requireShare(url)
+    const c = yield* connection(url, o)
+    const s = yield* session(c, url, o)
+    return yield* tree(s, url, o)
+  })
+
+/**
+ * Resolves `text` (a URL, with the SMB_PASSWORD fallback), connects its share and runs `use`
+ * with the tree; everything is closed when the command's Scope closes.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withShare = <A, E, R>(
+  text: string,
+  o: ConnectOptions,
+  use: (tree: Tree.TreeShape, url: Url.SmbUrl) => Effect.Effect<A, E, R>
+) =>
+  Effect.gen(function*() {
+    const url = yield* Url.resolve(text)
+    return yield* use(yield* share(url, o), url)
+  })
+
+/**
+ * The URL's share-relative path, which must name something below the share root.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const requirePath = (url: Url.SmbUrl): Effect.Effect<string, CliError> =>
+  url.path.length === 0
+    ? Effect.fail(new CliError({ reason: "Usage", detail: "the URL names no file or directory below the share" }))
+    : Effect.succeed(Url.filePath(url))

@@ -1,0 +1,136 @@
+/**
+ * The URL argument and the options every `smb` command takes (how to connect, how to print), declared once with
+ * @effect/cli and attached to each subcommand, so that they may be written after the command name
+ * (`smb info --json URL`). `toConnectionOptions` turns them, with the URL's host and port, into
+ * the library's `ConnectionOptions`.
+ *
+ * @since 0.1.0
+ */
+import * as Args from "@effect/cli/Args"
+import * as Options from "@effect/cli/Options"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type { CipherName, ConnectionOptions, DialectName } from "../connection/ConnectionOptions.js"
+import { ciphers, dialects, dialectValue } from "../connection/ConnectionOptions.js"
+import { CliError } from "./errors.js"
+import type { SmbUrl } from "./Url.js"
+
+const dialectNames = dialects.map(([name]) => name)
+const cipherNames = ciphers.map(([name]) => name)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConnectOptions {
+  readonly minDialect: Option.Option<DialectName>
+  readonly maxDialect: Option.Option<DialectName>
+  readonly sign: "required" | "auto"
+  readonly encrypt: "required" | "auto" | "off"
+  readonly ciphers: Option.Option<ReadonlyArray<CipherName>>
+  readonly worker: "single" | "fiber" | "thread"
+  readonly timeout: Option.Option<Duration.Duration>
+  readonly json: boolean
+  readonly verbose: boolean
+}
+
+/**
+ * Cipher names as users may type them: any case, several separated by commas (a preference
+ * order). None when a name is unknown.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseCiphers = (text: string): Option.Option<ReadonlyArray<CipherName>> => {
+  const names = text.split(",").map((name) => name.trim().toUpperCase())
+  const known = names.map((name) => cipherNames.find((cipher) => cipher === name))
+  return known.length > 0 && known.every((name) => name !== undefined) ? Option.some(known as Array<CipherName>) : Option.none()
+}
+
+/**
+ * A duration as Effect writes them ("5 seconds", "500 millis"); None otherwise, or when not positive.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseTimeout = (text: string): Option.Option<Duration.Duration> =>
+  Duration.decodeUnknown(text.trim()).pipe(Option.filter((d) => Duration.greaterThan(d, Duration.zero) && Duration.isFinite(d)))
+
+const dialect = (name: string, description: string) =>
+  Options.choice(name, dialectNames).pipe(Options.withDescription(description), Options.optional)
+
+/**
+ * The URL argument of every command.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export const url = Args.text({ name: "url" }).pipe(
+  Args.withDescription("smb://[[DOMAIN;]user[:password]@]host[:port]/share[/path], percent-encoded; the password may come from SMB_PASSWORD.")
+)
+
+/**
+ * The options, for `Command.make`.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export const options: Options.Options<ConnectOptions> = Options.all({
+  minDialect: dialect("min-dialect", "Lowest SMB dialect to offer (default 2.0.2)."),
+  maxDialect: dialect("max-dialect", "Highest SMB dialect to offer (default 3.1.1)."),
+  sign: Options.choice("sign", ["required", "auto"]).pipe(
+    Options.withDefault("auto" as const),
+    Options.withDescription("required: sign every message of the session; auto: when the server requires it.")
+  ),
+  encrypt: Options.choice("encrypt", ["required", "auto", "off"]).pipe(
+    Options.withDefault("auto" as const),
+    Options.withDescription("required: encrypt the session or fail; auto: when the server asks; off: never offer it.")
+  ),
+  ciphers: Options.text("cipher").pipe(
+    Options.withPseudoName("name[,name...]"),
+    Options.filterMap(parseCiphers, `--cipher expects ${cipherNames.join(", ")} (any case; several separated by commas)`),
+    Options.withDescription(`Cipher(s) to offer, in order of preference: ${cipherNames.join(", ")}.`),
+    Options.optional
+  ),
+  worker: Options.choice("worker", ["single", "fiber", "thread"]).pipe(
+    Options.withDefault("fiber" as const),
+    Options.withDescription("single: one request at a time; fiber: many in flight; thread: loops in a worker thread.")
+  ),
+  timeout: Options.text("timeout").pipe(
+    Options.withPseudoName("duration"),
+    Options.filterMap(parseTimeout, "--timeout expects a positive duration such as \"5 seconds\" or \"500 millis\""),
+    Options.withDescription("Time limit for each request (default 30 seconds)."),
+    Options.optional
+  ),
+  json: Options.boolean("json").pipe(Options.withDescription("Print JSON (one object, or one object per line).")),
+  verbose: Options.boolean("verbose").pipe(Options.withDescription("Print progress, and stack traces on failure."))
+})
+
+/**
+ * The library's options for `url`. Fails when the options contradict each other or ask for
+ * something this build does not have.
+ *
+ * @since 0.1.0
+ * @category conversions
+ */
+export const toConnectionOptions = (url: SmbUrl, o: ConnectOptions): Effect.Effect<ConnectionOptions, CliError> =>
+  Effect.gen(function*() {
+    if (Option.isSome(o.minDialect) && Option.isSome(o.maxDialect) && dialectValue(o.minDialect.value) > dialectValue(o.maxDialect.value)) {
+      return yield* new CliError({
+        reason: "Usage",
+        detail: `--min-dialect ${o.minDialect.value} is above --max-dialect ${o.maxDialect.value}`
+      })
+    }
+    return {
+      host: url.host,
+      signing: o.sign,
+      encryption: o.encrypt,
+      worker: o.worker,
+      ...(url.port === undefined ? {} : { port: url.port }),
+      ...(Option.isSome(o.minDialect) ? { minDialect: o.minDialect.value } : {}),
+      ...(Option.isSome(o.maxDialect) ? { maxDialect: o.maxDialect.value } : {}),
+      ...(Option.isSome(o.ciphers) ? { ciphers: o.ciphers.value } : {}),
+      ...(Option.isSome(o.timeout) ? { timeout: o.timeout.value } : {})
+    }
+  })

@@ -1,0 +1,73 @@
+/**
+ * `smb put LOCAL URL`: copies a local file (or stdin with "-") to the URL. When the URL names the
+ * share root or an existing directory, the file keeps its local name there. An existing remote
+ * file is replaced. The local file is checked before the remote one is created, so a typo in
+ * LOCAL never empties a remote file. With --json, prints one object (local path, remote path,
+ * bytes) when done; otherwise nothing.
+ *
+ * @since 0.1.0
+ */
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Path from "@effect/platform/Path"
+import * as NodeStream from "@effect/platform-node/NodeStream"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Files from "../../client/Files.js"
+import type { TreeShape } from "../../client/Tree.js"
+import type { RequestError } from "../../errors.js"
+import * as Connect from "../Connect.js"
+import * as ConnectOptions from "../ConnectOptions.js"
+import { CliError } from "../errors.js"
+import * as Local from "../Local.js"
+import { run } from "../Run.js"
+import * as Url from "../Url.js"
+
+const isNotFound = (error: RequestError) =>
+  error._tag === "ServerError" && (error.reason === "STATUS_OBJECT_NAME_NOT_FOUND" || error.reason === "STATUS_OBJECT_PATH_NOT_FOUND")
+
+/** The remote path: the URL's, or `name` inside it when it is the share root or a directory. */
+const destination = (tree: TreeShape, url: Url.SmbUrl, name: string | undefined) =>
+  Effect.gen(function*() {
+    const path = Url.filePath(url)
+    const isDirectory = path === "" ||
+      (yield* Files.stat(tree, path).pipe(
+        Effect.map((stat) => stat.isDirectory),
+        Effect.catchIf(isNotFound, () => Effect.succeed(false))
+      ))
+    if (!isDirectory) return path
+    if (name === undefined) {
+      return yield* new CliError({ reason: "Usage", detail: "with - (stdin), the URL must name the remote file" })
+    }
+    return path === "" ? name : `${path}/${name}`
+  })
+
+/**
+ * @since 0.1.0
+ * @category commands
+ */
+export const command = Command.make(
+  "put",
+  {
+    local: Args.text({ name: "local" }).pipe(Args.withDescription("The file to copy, or - for stdin.")),
+    url: ConnectOptions.url,
+    options: ConnectOptions.options
+  },
+  ({ local, options, url }) =>
+    run(
+      options,
+      Effect.gen(function*() {
+        const path = yield* Path.Path
+        const fromStdin = local === "-"
+        if (!fromStdin) yield* Local.requireFile(local)
+        return yield* Connect.withShare(url, options, (tree, target) =>
+          Effect.gen(function*() {
+            const remote = yield* destination(tree, target, fromStdin ? undefined : path.basename(local))
+            yield* Connect.progress(options, `putting ${fromStdin ? "stdin" : local} into /${remote}`)
+            const source = fromStdin ? NodeStream.stdin : Local.stream(local)
+            const bytes = yield* Files.writeStream(tree, remote, source)
+            if (options.json) yield* Console.log(JSON.stringify({ local, remote, bytes }))
+          }))
+      })
+    )
+).pipe(Command.withDescription("Copy a local file (or stdin, -) to the server."))

@@ -1,0 +1,26 @@
+/**
+ * `smb rmdir URL`: removes an empty directory (STATUS_DIRECTORY_NOT_EMPTY otherwise). Silent
+ * when it succeeds.
+ *
+ * @since 0.1.0
+ */
+import * as Command from "@effect/cli/Command"
+import * as Effect from "effect/Effect"
+import * as Files from "../../client/Files.js"
+import * as Connect from "../Connect.js"
+import * as ConnectOptions from "../ConnectOptions.js"
+import { run } from "../Run.js"
+
+/**
+ * @since 0.1.0
+ * @category commands
+ */
+export const command = Command.make(
+  "rmdir",
+  { url: ConnectOptions.url, options: ConnectOptions.options },
+  ({ options, url }) =>
+    run(
+      options,
+      Connect.withShare(url, options, (tree, target) => Effect.flatMap(Connect.requirePath(target), (path) => Files.rmdir(tree, path)))
+    )
+).pipe(Command.withDescription("Remove an empty directory."))

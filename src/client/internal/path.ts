@@ -1,0 +1,37 @@
+/**
+ * Share-relative paths as users write them ("docs/a.txt", "/docs\\a.txt") and as SMB2 wants them
+ * ("docs\\a.txt": backslashes, never a leading separator, "" for the share root).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+
+/**
+ * The wire form of `path`: "/" and "\\" both separate, empty and "." segments are dropped, so
+ * "/", "" and "." all name the share root ("").
+ *
+ * @since 0.1.0
+ */
+export const toWirePath = (path: string): string =>
+  path
+    .split(/[\\/]+/)
+    .filter((segment) => segment !== "" && segment !== ".")
+    .join("\\")
+
+/**
+ * The user form of a wire path: "/" separators, no leading separator.
+ *
+ * @since 0.1.0
+ */
+export const fromWirePath = (path: string): string => toWirePath(path).replaceAll("\\", "/")
+
+/**
+ * `name` inside the directory `directory`, in user form.
+ *
+ * @since 0.1.0
+ */
+export const joinPath = (directory: string, name: string): string => {
+  const parent = fromWirePath(directory)
+  const child = fromWirePath(name)
+  return parent === "" ? child : child === "" ? parent : `${parent}/${child}`
+}

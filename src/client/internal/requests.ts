@@ -1,0 +1,265 @@
+/**
+ * The SMB2 requests a file handle is made of, one function per round trip on a tree: CREATE,
+ * CLOSE, READ, WRITE, FLUSH, QUERY_INFO, SET_INFO, QUERY_DIRECTORY and CHANGE_NOTIFY. Each
+ * encodes its request, accepts the statuses that are answers rather than failures (END_OF_FILE,
+ * NO_MORE_FILES, NOTIFY_ENUM_DIR, NOTIFY_CLEANUP) and decodes the response. Any request may go
+ * async (STATUS_PENDING), so every one allows it.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type { IncomingMessage } from "../../connection/Message.js"
+import type { Request } from "../../connection/MessageHandler.js"
+import type { RequestError } from "../../errors.js"
+import { decodeChangeNotifyResponse, decodeFileNotifyInformation, encodeChangeNotifyRequest } from "../../wire/ChangeNotify.js"
+import type { FileNotifyInformation } from "../../wire/ChangeNotify.js"
+import { encodeCloseRequest } from "../../wire/Close.js"
+import { Command } from "../../wire/Command.js"
+import { decodeCreateResponse, encodeCreateRequest, ImpersonationLevel, OplockLevel } from "../../wire/Create.js"
+import type { CreateResponse } from "../../wire/Create.js"
+import {
+  decodeFileNetworkOpenInformation,
+  encodeFileDispositionInformation,
+  encodeFileEndOfFileInformation,
+  encodeFileRenameInformation,
+  FileInformationClass,
+  InfoType
+} from "../../wire/FileInformation.js"
+import type { FileNetworkOpenInformation } from "../../wire/FileInformation.js"
+import { encodeFlushRequest } from "../../wire/Flush.js"
+import {
+  decodeFileIdBothDirectoryInformation,
+  decodeQueryDirectoryResponse,
+  encodeQueryDirectoryRequest,
+  QueryDirectoryFlags
+} from "../../wire/QueryDirectory.js"
+import type { FileIdBothDirectoryInformation } from "../../wire/QueryDirectory.js"
+import { decodeQueryInfoResponse, encodeQueryInfoRequest } from "../../wire/QueryInfo.js"
+import { decodeReadResponse, encodeReadRequest } from "../../wire/Read.js"
+import { encodeSetInfoRequest } from "../../wire/SetInfo.js"
+import { Status } from "../../wire/Status.js"
+import { decodeWriteResponse, encodeWriteRequestHead } from "../../wire/Write.js"
+import type { TreeShape } from "../Tree.js"
+
+const fromEither = <A, E>(value: Either.Either<A, E>): Effect.Effect<A, E> =>
+  Either.isRight(value) ? Effect.succeed(value.right) : Effect.fail(value.left)
+
+const NO_INPUT = new Uint8Array(0)
+
+/** Sends a request on the tree and waits for its final response, following STATUS_PENDING. */
+const send = (
+  tree: TreeShape,
+  request: Omit<Request, "sessionId" | "treeId">,
+  status: ReadonlyArray<number> = [Status.SUCCESS]
+): Effect.Effect<IncomingMessage, RequestError> =>
+  tree.session.connection.handler.sendRecv(
+    { ...request, sessionId: tree.session.id, treeId: tree.id },
+    { command: request.command, status, allowAsync: true }
+  )
+
+/**
+ * What CREATE asks for, as wire values; the name in wire form.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export interface CreateParameters {
+  readonly name: string
+  readonly desiredAccess: number
+  readonly shareAccess: number
+  readonly createDisposition: number
+  readonly createOptions: number
+  readonly fileAttributes: number
+}
+
+/** @since 0.1.0 @internal */
+export const create = (tree: TreeShape, parameters: CreateParameters): Effect.Effect<CreateResponse, RequestError> => {
+  const body = encodeCreateRequest({
+    ...parameters,
+    requestedOplockLevel: OplockLevel.NONE,
+    impersonationLevel: ImpersonationLevel.IMPERSONATION,
+    contexts: []
+  })
+  return Effect.flatMap(send(tree, { command: Command.CREATE, body }), (reply) => fromEither(decodeCreateResponse(reply.message)))
+}
+
+/** @since 0.1.0 @internal */
+export const close = (tree: TreeShape, fileId: Uint8Array): Effect.Effect<void, RequestError> =>
+  Effect.asVoid(send(tree, { command: Command.CLOSE, body: encodeCloseRequest({ flags: 0, fileId }) }))
+
+/** @since 0.1.0 @internal */
+export const flush = (tree: TreeShape, fileId: Uint8Array): Effect.Effect<void, RequestError> =>
+  Effect.asVoid(send(tree, { command: Command.FLUSH, body: encodeFlushRequest({ fileId }) }))
+
+/**
+ * One READ of at most `length` bytes: a view into the received frame, empty at or past the end
+ * of file.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const read = (tree: TreeShape, fileId: Uint8Array, offset: number, length: number): Effect.Effect<Uint8Array, RequestError> =>
+  Effect.flatMap(
+    send(
+      tree,
+      {
+        command: Command.READ,
+        body: encodeReadRequest({
+          padding: 0x50,
+          flags: 0,
+          length,
+          offset: BigInt(offset),
+          fileId,
+          minimumCount: 0,
+          channel: 0,
+          remainingBytes: 0,
+          readChannelInfoOffset: 0,
+          readChannelInfoLength: 0
+        }),
+        responseSize: length
+      },
+      [Status.SUCCESS, Status.END_OF_FILE]
+    ),
+    (reply) =>
+      reply.header.status === Status.END_OF_FILE
+        ? Effect.succeed(new Uint8Array(0))
+        : Effect.map(fromEither(decodeReadResponse(reply.message)), (response) => response.data)
+  )
+
+/**
+ * One WRITE of `length` bytes given as parts (sent as [header, head, ...parts], never joined);
+ * returns the count the server wrote.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const write = (
+  tree: TreeShape,
+  fileId: Uint8Array,
+  offset: number,
+  parts: ReadonlyArray<Uint8Array>,
+  length: number
+): Effect.Effect<number, RequestError> => {
+  const head = encodeWriteRequestHead(
+    { offset: BigInt(offset), fileId, channel: 0, remainingBytes: 0, writeChannelInfoOffset: 0, writeChannelInfoLength: 0, flags: 0 },
+    length
+  )
+  return Effect.flatMap(
+    send(tree, { command: Command.WRITE, body: [head, ...parts], payloadSize: length }),
+    (reply) => Effect.map(fromEither(decodeWriteResponse(reply.message)), (response) => response.count)
+  )
+}
+
+/** QUERY_INFO FileNetworkOpenInformation: times, sizes, attributes. @since 0.1.0 @internal */
+export const queryNetworkOpenInformation = (tree: TreeShape, fileId: Uint8Array): Effect.Effect<FileNetworkOpenInformation, RequestError> =>
+  Effect.gen(function*() {
+    const reply = yield* send(tree, {
+      command: Command.QUERY_INFO,
+      body: encodeQueryInfoRequest({
+        infoType: InfoType.FILE,
+        fileInfoClass: FileInformationClass.FileNetworkOpenInformation,
+        outputBufferLength: 56,
+        additionalInformation: 0,
+        flags: 0,
+        fileId,
+        input: NO_INPUT
+      })
+    })
+    const { output } = yield* fromEither(decodeQueryInfoResponse(reply.message))
+    return yield* fromEither(decodeFileNetworkOpenInformation(output))
+  })
+
+const setInfo = (tree: TreeShape, fileId: Uint8Array, fileInfoClass: number, buffer: Uint8Array) =>
+  Effect.asVoid(
+    send(tree, {
+      command: Command.SET_INFO,
+      body: encodeSetInfoRequest({ infoType: InfoType.FILE, fileInfoClass, additionalInformation: 0, fileId, buffer })
+    })
+  )
+
+/** Sets DeletePending: the file goes when its last handle closes. @since 0.1.0 @internal */
+export const setDeletePending = (tree: TreeShape, fileId: Uint8Array): Effect.Effect<void, RequestError> =>
+  setInfo(tree, fileId, FileInformationClass.FileDispositionInformation, encodeFileDispositionInformation({ deletePending: true }))
+
+/** @since 0.1.0 @internal */
+export const setEndOfFile = (tree: TreeShape, fileId: Uint8Array, size: number): Effect.Effect<void, RequestError> =>
+  setInfo(tree, fileId, FileInformationClass.FileEndOfFileInformation, encodeFileEndOfFileInformation({ endOfFile: BigInt(size) }))
+
+/** Renames to `name` (wire form, share-relative). @since 0.1.0 @internal */
+export const setName = (tree: TreeShape, fileId: Uint8Array, name: string, replace: boolean): Effect.Effect<void, RequestError> =>
+  setInfo(
+    tree,
+    fileId,
+    FileInformationClass.FileRenameInformation,
+    encodeFileRenameInformation({ replaceIfExists: replace, rootDirectory: 0n, fileName: name })
+  )
+
+const DIRECTORY_BUFFER = 1024 * 1024
+
+/**
+ * One QUERY_DIRECTORY round (FileIdBothDirectoryInformation); undefined once there are no more
+ * entries. `restart` starts the scan over.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const queryDirectory = (
+  tree: TreeShape,
+  fileId: Uint8Array,
+  pattern: string,
+  restart: boolean
+): Effect.Effect<ReadonlyArray<FileIdBothDirectoryInformation> | undefined, RequestError> =>
+  Effect.gen(function*() {
+    const outputBufferLength = Math.min(tree.session.connection.negotiated.maxTransactSize, DIRECTORY_BUFFER)
+    const reply = yield* send(
+      tree,
+      {
+        command: Command.QUERY_DIRECTORY,
+        body: encodeQueryDirectoryRequest({
+          fileInformationClass: FileInformationClass.FileIdBothDirectoryInformation,
+          flags: restart ? QueryDirectoryFlags.RESTART_SCANS : 0,
+          fileIndex: 0,
+          fileId,
+          fileName: pattern,
+          outputBufferLength
+        }),
+        responseSize: outputBufferLength
+      },
+      [Status.SUCCESS, Status.NO_MORE_FILES]
+    )
+    if (reply.header.status === Status.NO_MORE_FILES) return undefined
+    const { output } = yield* fromEither(decodeQueryDirectoryResponse(reply.message))
+    return yield* fromEither(decodeFileIdBothDirectoryInformation(output))
+  })
+
+/**
+ * How a CHANGE_NOTIFY completed: with entries; with STATUS_NOTIFY_ENUM_DIR (too many changes to
+ * list); or with STATUS_NOTIFY_CLEANUP (the handle was closed).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export type NotifyResult =
+  | { readonly _tag: "Entries"; readonly entries: ReadonlyArray<FileNotifyInformation> }
+  | { readonly _tag: "EnumDir" }
+  | { readonly _tag: "Cleanup" }
+
+/** One CHANGE_NOTIFY, waiting (async) until something changes. @since 0.1.0 @internal */
+export const changeNotify = (
+  tree: TreeShape,
+  fileId: Uint8Array,
+  request: { readonly flags: number; readonly outputBufferLength: number; readonly completionFilter: number }
+): Effect.Effect<NotifyResult, RequestError> =>
+  Effect.gen(function*() {
+    const reply = yield* send(
+      tree,
+      { command: Command.CHANGE_NOTIFY, body: encodeChangeNotifyRequest({ ...request, fileId }) },
+      [Status.SUCCESS, Status.NOTIFY_ENUM_DIR, Status.NOTIFY_CLEANUP]
+    )
+    if (reply.header.status === Status.NOTIFY_CLEANUP) return { _tag: "Cleanup" } as const
+    if (reply.header.status === Status.NOTIFY_ENUM_DIR) return { _tag: "EnumDir" } as const
+    const { output } = yield* fromEither(decodeChangeNotifyResponse(reply.message))
+    return { _tag: "Entries", entries: yield* fromEither(decodeFileNotifyInformation(output)) } as const
+  })

@@ -1,0 +1,275 @@
+/**
+ * ThreadBackend (the seed's `ThreadingBackend`): a MultiWorkerBackend whose socket, send loop,
+ * receive loop and Transformer all run in one Node worker thread, so that the CPU-heavy transform
+ * (signing, encryption, compression) stays off the main event loop. The main thread keeps only
+ * the routing (ParallelWorker) and a small bridge.
+ *
+ * - The thread connects with TcpTransport itself, so the layer takes connection options, not a
+ *   Transport; a connect failure fails the layer with the TransportError.
+ * - `send` queues the message synchronously (no interruption point before it is queued) and
+ *   waits for the thread to report the write; `update` is queued in the same ordered stream, so
+ *   it reaches the thread before every later send, and applies on arrival there (as FiberBackend
+ *   applies it on call: to every message not yet transformed). Items are batched into one postMessage per
+ *   turn of the event loop (setImmediate), in both directions: with 64 requests in flight a
+ *   postMessage carries ~50 items instead of one, which halves the CPU time per request.
+ * - Bodies and received frames cross as transferred ArrayBuffers. A body part is transferred
+ *   only when its view covers the whole of its buffer and it is at least 64 KiB: the caller's
+ *   view is then detached, so `send` takes ownership of such a buffer. Smaller whole parts are
+ *   copied (as cheap, and constants reused for every request stay intact); views into a larger
+ *   buffer are copied once into their own buffer (a structured clone would copy the whole buffer).
+ * - The semantics are FiberBackend's: a failed write fails its own sender with
+ *   ConnectionStopped("TransportFailed") carrying the TransportError, then the connection stops;
+ *   a transport failure calls the sink's onStopped once and fails every send not yet reported.
+ * - A crash or exit of the thread stops the connection with ConnectionStopped("WorkerFailed") and
+ *   fails every waiter. There is no respawn: the socket died with the thread. This is why the
+ *   backend uses @effect/platform's low-level PlatformWorker (one `BackingWorker.run`, own
+ *   routing of results by sequence number) rather than WorkerManager, which silently respawns a
+ *   crashed worker; the low-level path is also the faster one.
+ * - Closing the layer's Scope closes the worker; the thread then closes its socket and exits.
+ *
+ * The thread's entry module is the compiled `threadEntry.js` next to this module. Code running
+ * from the TypeScript sources (tests) must pass `entry`: a worker thread is plain Node and does
+ * not load TypeScript. From the compiled package a thread takes ~0.5 s to start (it loads
+ * effect's modules one by one; a single-file bundle starts in ~70 ms): one per connection.
+ *
+ * @since 0.1.0
+ */
+import * as PlatformWorker from "@effect/platform/Worker"
+import * as NodeWorker from "@effect/platform-node/NodeWorker"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import * as WorkerThreads from "node:worker_threads"
+import type { TransformFailed } from "../errors.js"
+import { ConnectionStopped, InvalidState, TransportError } from "../errors.js"
+import type * as TcpTransport from "../transport/TcpTransport.js"
+import type { FromThread, ToThread } from "./internal/threadProtocol.js"
+import { decodeError, decodeStopped, encodeError, packOutgoing, unpackIncoming } from "./internal/threadProtocol.js"
+import type { SendResult } from "./Message.js"
+import type { BackendConnection, BackendSink, MultiWorkerBackendShape } from "./MultiWorkerBackend.js"
+import { MultiWorkerBackend } from "./MultiWorkerBackend.js"
+
+/**
+ * Faults the thread injects into its own writes (counted from 1, every frame written). For tests
+ * of this backend and of the code above it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Faults {
+  /** That write fails with `error` instead of being written, as if the socket had failed. */
+  readonly failWrite?: { readonly at: number; readonly error: TransportError }
+  /** The thread dies instead of writing: an uncaught exception ("throw") or `process.exit(1)` ("exit"). */
+  readonly crashOnWrite?: { readonly at: number; readonly mode: "throw" | "exit" }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends Omit<TcpTransport.Options, "connect"> {
+  /** The worker thread's entry module; default the compiled `threadEntry.js` next to this module. */
+  readonly entry?: URL | string
+  readonly faults?: Faults
+}
+
+/** How long `stop` waits for the thread to confirm that its socket is closed. */
+const STOP_GRACE = Duration.seconds(5)
+
+/**
+ * Spawns the worker thread and connects from it; closing the Scope ends the thread.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options
+): Effect.Effect<MultiWorkerBackendShape, TransportError | ConnectionStopped, Scope.Scope> =>
+  Effect.gen(function*() {
+    const entry = options.entry ?? new URL("./threadEntry.js", import.meta.url)
+    const backing = yield* Effect.flatMap(
+      PlatformWorker.PlatformWorker,
+      (platform) => platform.spawn<ReadonlyArray<ToThread>, ReadonlyArray<FromThread>>(0)
+    ).pipe(
+      Effect.provide(NodeWorker.layerPlatform(() => new WorkerThreads.Worker(entry))),
+      Effect.mapError((cause) => new ConnectionStopped({ reason: "WorkerFailed", cause }))
+    )
+
+    let sink: BackendSink | undefined
+    let stopped: ConnectionStopped | undefined
+    let lastSeq = 0
+    /** Sends not yet reported by the thread, by sequence number (a CANCEL shares its message id). */
+    const pending = new Map<number, Deferred.Deferred<Uint8Array | undefined, ConnectionStopped | TransformFailed>>()
+    const connected = Deferred.unsafeMake<void, TransportError | ConnectionStopped>(FiberId.none)
+    /** The thread has reported Stopped, or is gone. */
+    const threadDone = Deferred.unsafeMake<void>(FiberId.none)
+
+    // Marks the connection stopped, tells the worker once, and fails everything still waiting.
+    const markStopped = (error: ConnectionStopped): boolean => {
+      if (stopped !== undefined) return false
+      stopped = error
+      sink?.onStopped(error)
+      for (const done of pending.values()) Deferred.unsafeDone(done, Exit.fail(error))
+      pending.clear()
+      Deferred.unsafeDone(connected, Exit.fail(error))
+      return true
+    }
+
+    const threadFailed = (cause: unknown): void => {
+      markStopped(new ConnectionStopped({ reason: "WorkerFailed", cause }))
+      Deferred.unsafeDone(threadDone, Exit.void)
+    }
+
+    // Items for the thread are batched until the event loop's check phase: everything the
+    // messages and socket events of this turn caused goes in one postMessage. A microtask would
+    // fire after every single event and batch nothing.
+    let batch: Array<ToThread> = []
+    let transfers = new Set<ArrayBuffer>()
+    let flushScheduled = false
+    const flush = (): void => {
+      flushScheduled = false
+      const items = batch
+      const list = Array.from(transfers)
+      batch = []
+      transfers = new Set()
+      const exit = Effect.runSyncExit(backing.send(items, list))
+      // The thread may have missed a send or an update: the connection cannot go on.
+      if (Exit.isFailure(exit)) threadFailed(Cause.squash(exit.cause))
+    }
+    const post = (item: ToThread): void => {
+      batch.push(item)
+      if (!flushScheduled) {
+        flushScheduled = true
+        setImmediate(flush)
+      }
+    }
+
+    const settle = (seq: number, exit: Exit.Exit<Uint8Array | undefined, ConnectionStopped | TransformFailed>): void => {
+      const done = pending.get(seq)
+      if (done === undefined) return
+      pending.delete(seq)
+      Deferred.unsafeDone(done, exit)
+    }
+
+    const receive = (item: FromThread): void => {
+      switch (item._tag) {
+        case "Connected":
+          Deferred.unsafeDone(connected, Exit.void)
+          return
+        case "ConnectFailed": {
+          const error = decodeError(item.error)
+          Deferred.unsafeDone(
+            connected,
+            Exit.fail(error instanceof TransportError ? error : new ConnectionStopped({ reason: "WorkerFailed", cause: error }))
+          )
+          return
+        }
+        case "Incoming":
+          if (stopped === undefined) sink?.onIncoming(unpackIncoming(item.incoming))
+          return
+        case "Sent":
+          return settle(item.seq, Exit.succeed(item.raw))
+        case "SendFailed":
+          return settle(item.seq, Exit.fail(decodeError(item.error) as ConnectionStopped | TransformFailed))
+        case "Stopped":
+          markStopped(decodeStopped(item.error))
+          Deferred.unsafeDone(threadDone, Exit.void)
+          return
+      }
+    }
+
+    // One run for the life of the backend: when it ends the thread is gone, and nothing respawns it.
+    yield* backing.run<void, never, never>((message) => {
+      if (message[0] === 1) {
+        try {
+          for (const item of message[1]) receive(item)
+        } catch (defect) {
+          return Effect.die(defect)
+        }
+      }
+      return Effect.void
+    }).pipe(
+      Effect.onExit((exit) =>
+        Effect.sync(() => {
+          if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) threadFailed(Cause.squash(exit.cause))
+          Deferred.unsafeDone(threadDone, Exit.void)
+        })
+      ),
+      Effect.interruptible,
+      Effect.forkScoped
+    )
+    // Runs before the worker is closed (finalizers run in reverse): waiters fail as Stopped.
+    yield* Effect.addFinalizer(() => Effect.sync(() => markStopped(new ConnectionStopped({ reason: "Stopped" }))))
+
+    post({
+      _tag: "Connect",
+      options: {
+        host: options.host,
+        port: options.port ?? 445,
+        connectTimeoutMillis: Duration.toMillis(Duration.decode(options.connectTimeout ?? "10 seconds")),
+        noDelay: options.noDelay ?? true,
+        ...(options.maxFrameSize === undefined ? {} : { maxFrameSize: options.maxFrameSize })
+      },
+      faults: {
+        ...(options.faults?.failWrite === undefined
+          ? {}
+          : { failWrite: { at: options.faults.failWrite.at, error: encodeError(options.faults.failWrite.error) } }),
+        ...(options.faults?.crashOnWrite === undefined ? {} : { crashOnWrite: options.faults.crashOnWrite })
+      }
+    })
+    yield* Deferred.await(connected)
+
+    const stop: Effect.Effect<void> = Effect.suspend(() => {
+      if (markStopped(new ConnectionStopped({ reason: "Stopped" }))) post({ _tag: "Stop" })
+      return Effect.ignore(Effect.timeout(Deferred.await(threadDone), STOP_GRACE))
+    }).pipe(Effect.uninterruptible)
+
+    const connection: BackendConnection = {
+      send: (message) =>
+        Effect.suspend(() => {
+          if (stopped !== undefined) return Effect.fail(stopped)
+          const seq = ++lastSeq
+          const done = Deferred.unsafeMake<Uint8Array | undefined, ConnectionStopped | TransformFailed>(FiberId.none)
+          pending.set(seq, done)
+          post({ _tag: "Send", seq, message: packOutgoing(message, transfers) })
+          const messageId = message.header.messageId
+          return Effect.interruptible(
+            Effect.map(Deferred.await(done), (raw): SendResult => (raw === undefined ? { messageId } : { messageId, raw }))
+          )
+        }),
+      update: (update) =>
+        Effect.suspend(() => {
+          if (stopped !== undefined) return Effect.fail(stopped)
+          post({ _tag: "Update", update })
+          return Effect.void
+        }),
+      stop
+    }
+
+    return {
+      start: (s: BackendSink) =>
+        Effect.suspend(() => {
+          if (stopped !== undefined) return Effect.fail(stopped)
+          if (sink !== undefined) {
+            return Effect.fail(
+              new ConnectionStopped({ reason: "Stopped", cause: new InvalidState({ reason: "the thread backend is already started" }) })
+            )
+          }
+          sink = s
+          post({ _tag: "Start" })
+          return Effect.as(Effect.addFinalizer(() => stop), connection)
+        })
+    }
+  })
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<MultiWorkerBackend, TransportError | ConnectionStopped> =>
+  Layer.scoped(MultiWorkerBackend, make(options))

@@ -1,0 +1,216 @@
+/**
+ * The worker thread's half of the ThreadBackend: it owns the socket (TcpTransport), the
+ * Transformer, the send loop and the receive loop, and mirrors FiberBackend's semantics inside the
+ * thread. The main thread drives it with batches of ToThread items and hears back through batches
+ * of FromThread items (see threadProtocol.ts).
+ *
+ * Built on @effect/platform's low-level PlatformRunner/BackingRunner: the runner hands over each
+ * posted batch synchronously (no fiber per message), which keeps the items in order.
+ *
+ * It sets no timers of its own (TcpTransport's connect timeout aside), so the main thread's
+ * TestClock has nothing to reach here.
+ *
+ * @internal
+ */
+import type { WorkerError } from "@effect/platform/WorkerError"
+import * as WorkerRunner from "@effect/platform/WorkerRunner"
+import * as NodeWorkerRunner from "@effect/platform-node/NodeWorkerRunner"
+import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Equal from "effect/Equal"
+import * as Fiber from "effect/Fiber"
+import * as FiberSet from "effect/FiberSet"
+import * as Queue from "effect/Queue"
+import * as Scope from "effect/Scope"
+import { ConnectionStopped, type TransportError } from "../../errors.js"
+import * as TcpTransport from "../../transport/TcpTransport.js"
+import type { Frame, TransportShape } from "../../transport/Transport.js"
+import { Transformer } from "../Transformer.js"
+import type { ConnectOptions, EncodedFaults, FromThread, ToThread } from "./threadProtocol.js"
+import { decodeError, encodeError, isWhole, packBytes, packIncoming } from "./threadProtocol.js"
+
+type Job = Extract<ToThread, { readonly _tag: "Send" }>
+
+/** How many queued messages the send loop takes at once (as FiberBackend). */
+const SEND_BATCH = 64
+
+const program = Effect.gen(function*() {
+  const platform = yield* WorkerRunner.PlatformRunner
+  const closeLatch = yield* Deferred.make<void, WorkerError>()
+  const backing = yield* platform.start<ReadonlyArray<ToThread>, ReadonlyArray<FromThread>>(closeLatch)
+  const scope = yield* Effect.scope
+  const runFork = yield* FiberSet.makeRuntime<never, unknown, unknown>()
+  const transformer = new Transformer()
+  const outbox = yield* Queue.unbounded<Job>()
+  const loops: Array<Fiber.RuntimeFiber<unknown, unknown>> = []
+  let transport: TransportShape | undefined
+  let faults: EncodedFaults = {}
+  let writes = 0
+  let started = false
+  let stopped: ConnectionStopped | undefined
+
+  // Items for the main thread are batched until the event loop's check phase (setImmediate): the
+  // frames of a socket read and the writes completed in this turn cost one postMessage.
+  let batch: Array<FromThread> = []
+  let transfers = new Set<ArrayBuffer>()
+  let flushScheduled = false
+  const flush = (): void => {
+    flushScheduled = false
+    const items = batch
+    const list = Array.from(transfers)
+    batch = []
+    transfers = new Set()
+    // A post that throws (a value that cannot be cloned) is a bug on our side: it escapes as an
+    // uncaught exception, the thread dies and the main thread stops the connection (WorkerFailed).
+    Effect.runSync(backing.send(0, items, list))
+  }
+  const emit = (item: FromThread): void => {
+    batch.push(item)
+    if (!flushScheduled) {
+      flushScheduled = true
+      setImmediate(flush)
+    }
+  }
+
+  const crash = (mode: "throw" | "exit"): Effect.Effect<never> =>
+    Effect.async<never>(() => {
+      setImmediate(() => {
+        if (mode === "exit") process.exit(1)
+        throw new Error("injected worker thread crash")
+      })
+    })
+
+  const writeFrame = (t: TransportShape, frame: Frame): Effect.Effect<void, TransportError> =>
+    Effect.suspend(() => {
+      writes++
+      if (faults.crashOnWrite?.at === writes) return crash(faults.crashOnWrite.mode)
+      if (faults.failWrite?.at === writes) return Effect.fail(decodeError(faults.failWrite.error) as TransportError)
+      return t.send(frame)
+    })
+
+  // Close first so that a write blocked on a dead peer returns, then end both loops; the main
+  // thread fails every send it has not heard back about when it reads Stopped.
+  const shutdown = (error: ConnectionStopped): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      if (stopped !== undefined) return Effect.void
+      stopped = error
+      return Effect.gen(function*() {
+        if (transport !== undefined) yield* transport.close
+        const self = yield* Effect.fiberId
+        yield* Fiber.interruptAll(loops.filter((f) => !Equal.equals(f.id(), self)))
+        emit({ _tag: "Stopped", error: encodeError(error) })
+      })
+    })
+
+  const write = (t: TransportShape, job: Job) =>
+    Effect.suspend(() => {
+      if (stopped !== undefined) {
+        emit({ _tag: "SendFailed", seq: job.seq, error: encodeError(stopped) })
+        return Effect.void
+      }
+      const out = transformer.outgoing(job.message)
+      if (Either.isLeft(out)) {
+        emit({ _tag: "SendFailed", seq: job.seq, error: encodeError(out.left) })
+        return Effect.void
+      }
+      const raw = out.right.raw
+      return writeFrame(t, out.right.frame).pipe(
+        Effect.matchEffect({
+          onSuccess: () =>
+            Effect.sync(() =>
+              emit(
+                raw === undefined
+                  ? { _tag: "Sent", seq: job.seq }
+                  : { _tag: "Sent", seq: job.seq, raw: packBytes(raw, undefined, transfers) }
+              )
+            ),
+          onFailure: (cause) => {
+            const error = new ConnectionStopped({ reason: "TransportFailed", cause })
+            emit({ _tag: "SendFailed", seq: job.seq, error: encodeError(error) })
+            return shutdown(error)
+          }
+        })
+      )
+    })
+
+  const sendLoop = (t: TransportShape) =>
+    Queue.takeBetween(outbox, 1, SEND_BATCH).pipe(
+      Effect.flatMap((jobs) => Effect.forEach(Chunk.toReadonlyArray(jobs), (job) => write(t, job), { discard: true })),
+      Effect.forever
+    )
+
+  const receiveLoop = (t: TransportShape) =>
+    t.receive.pipe(
+      Effect.flatMap((frame) =>
+        Effect.sync(() => {
+          // A frame that shares its buffer with the rest of a socket read is copied once, so
+          // that what is transferred belongs to this frame alone.
+          const own = isWhole(frame) ? frame : frame.slice()
+          for (const incoming of transformer.incoming(own)) {
+            emit({ _tag: "Incoming", incoming: packIncoming(incoming, own.buffer, transfers) })
+          }
+        })
+      ),
+      Effect.forever,
+      Effect.catchAll((cause) => shutdown(new ConnectionStopped({ reason: "TransportFailed", cause })))
+    )
+
+  const connect = (options: ConnectOptions) =>
+    TcpTransport.make({
+      host: options.host,
+      port: options.port,
+      connectTimeout: Duration.millis(options.connectTimeoutMillis),
+      noDelay: options.noDelay,
+      ...(options.maxFrameSize === undefined ? {} : { maxFrameSize: options.maxFrameSize })
+    }).pipe(
+      Scope.extend(scope),
+      Effect.match({
+        onSuccess: (t) => {
+          transport = t
+          emit({ _tag: "Connected" })
+        },
+        onFailure: (error) => emit({ _tag: "ConnectFailed", error: encodeError(error) })
+      })
+    )
+
+  const start = (): void => {
+    if (started || transport === undefined) return
+    started = true
+    loops.push(runFork(sendLoop(transport)), runFork(receiveLoop(transport)))
+  }
+
+  const handle = (item: ToThread): void => {
+    switch (item._tag) {
+      case "Connect":
+        faults = item.faults
+        runFork(connect(item.options))
+        return
+      case "Start":
+        return start()
+      case "Send":
+        outbox.unsafeOffer(item)
+        return
+      case "Update":
+        // Applied on arrival, as FiberBackend applies it on call: every message not yet
+        // transformed, and every frame not yet received, sees it.
+        return transformer.update(item.update)
+      case "Stop":
+        runFork(shutdown(new ConnectionStopped({ reason: "Stopped" })))
+        return
+    }
+  }
+
+  yield* backing.run<void, never, never>((_port, items) => {
+    for (const item of items) handle(item)
+  })
+  // The main thread closes the worker (its Scope closed): closing ours closes the socket.
+  yield* Effect.exit(Deferred.await(closeLatch))
+}).pipe(Effect.scoped, Effect.provide(NodeWorkerRunner.layer), Effect.tapErrorCause(Effect.logError))
+
+/** Runs the thread's side until the main thread closes the worker. Call only inside the worker thread. */
+export const runThread = (): void => {
+  Effect.runFork(program)
+}

@@ -1,0 +1,162 @@
+/**
+ * The file commands of `smb` run as processes against the real Samba server: put and get round
+ * trips (checked by SHA-256 on both sides, and on the server's disk), ls, rm, mkdir, rmdir, and
+ * watch until SIGINT. Each run works in its own directory of the share.
+ */
+import { afterAll, beforeAll, expect, it } from "@effect/vitest"
+import { createHash, randomBytes, randomUUID } from "node:crypto"
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type { SambaInstance } from "../support/samba/index.js"
+import { describeSamba } from "../support/samba/index.js"
+import type { Cli, CliResult } from "./cliProcess.js"
+import { bundleCli } from "./cliProcess.js"
+
+let cli: Cli
+let local: string
+beforeAll(async () => {
+  ;[cli, local] = await Promise.all([bundleCli(), mkdtemp(join(tmpdir(), "effect-smb-cli-files-"))])
+})
+afterAll(async () => {
+  await Promise.all([cli.dispose(), rm(local, { recursive: true, force: true })])
+})
+
+const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex")
+
+const succeeded = (result: CliResult) => {
+  expect(result.stderr).toBe("")
+  expect(result.code).toBe(0)
+  return result
+}
+
+const failedWith = (result: CliResult, line: RegExp) => {
+  expect(result.code).toBe(1)
+  expect(result.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(line)])
+}
+
+describeSamba("smb file commands against Samba", (servers) => {
+  const server: SambaInstance = servers.default
+  const dir = `cli-${randomUUID()}`
+  const base = `smb://${server.user}:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${server.share}`
+  const url = (path: string) => `${base}/${dir}${path === "" ? "" : `/${path}`}`
+  const onServer = (path: string) => join(server.sharePath, dir, path)
+
+  beforeAll(async () => {
+    succeeded(await cli.run(["mkdir", url("")]))
+  })
+  afterAll(() => rm(join(server.sharePath, dir), { recursive: true, force: true }))
+
+  it("put then get round-trips a multi-chunk file: to a file, into a directory, and to stdout", async () => {
+    // Larger than one READ or WRITE of Samba (8 MiB with large MTU), not a multiple of anything.
+    const data = randomBytes(9 * 1024 * 1024 + 12_345)
+    const source = join(local, "data.bin")
+    await writeFile(source, data)
+
+    const put = succeeded(await cli.run(["put", "--json", source, url("")]))
+    expect(JSON.parse(put.stdout)).toEqual({ local: source, remote: `${dir}/data.bin`, bytes: data.length })
+    expect(sha256(await readFile(onServer("data.bin")))).toBe(sha256(data))
+
+    const copy = join(local, "copy.bin")
+    const intoDirectory = join(local, "into")
+    await rm(intoDirectory, { recursive: true, force: true })
+    await mkdir(intoDirectory)
+    const [toFile, toDirectory, toStdout] = await Promise.all([
+      cli.run(["get", url("data.bin"), copy]),
+      cli.run(["get", "--json", url("data.bin"), intoDirectory]),
+      cli.run(["get", url("data.bin"), "-"])
+    ])
+    succeeded(toFile)
+    expect(toFile.stdout).toBe("")
+    expect(sha256(await readFile(copy))).toBe(sha256(data))
+    expect(JSON.parse(succeeded(toDirectory).stdout)).toEqual({
+      remote: `${dir}/data.bin`,
+      local: join(intoDirectory, "data.bin"),
+      bytes: data.length
+    })
+    expect(sha256(await readFile(join(intoDirectory, "data.bin")))).toBe(sha256(data))
+    expect(sha256(succeeded(toStdout).stdoutBytes)).toBe(sha256(data))
+  })
+
+  it("ls lists a directory (text and JSON lines) and describes a single file", async () => {
+    succeeded(await cli.run(["mkdir", url("listed")]))
+    await writeFile(join(local, "small.txt"), "hello\n")
+    succeeded(await cli.run(["put", join(local, "small.txt"), url("listed/small.txt")]))
+
+    const [text, json, single] = await Promise.all([
+      cli.run(["ls", url("")]),
+      cli.run(["ls", "--json", url("listed")]),
+      cli.run(["ls", url("listed/small.txt")])
+    ])
+    expect(succeeded(text).stdout).toMatch(/^d +0 +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ +listed\/$/m)
+    expect(JSON.parse(succeeded(json).stdout.trim())).toMatchObject({ name: "small.txt", path: `${dir}/listed/small.txt`, type: "file", size: 6 })
+    expect(succeeded(single).stdout).toMatch(/^- +6 +\S+ +small\.txt\n$/)
+  })
+
+  it("mkdir (with --parents), rmdir and rm change the share, and fail with the server's status", async () => {
+    await writeFile(join(local, "doomed.txt"), "x")
+    succeeded(await cli.run(["mkdir", "--parents", url("a/b/c")]))
+    expect((await stat(onServer("a/b/c"))).isDirectory()).toBe(true)
+
+    const [again, collision, notEmpty, put, isDirectory] = await Promise.all([
+      cli.run(["mkdir", "-p", url("a/b/c")]),
+      cli.run(["mkdir", url("a")]),
+      cli.run(["rmdir", url("a")]),
+      cli.run(["put", join(local, "doomed.txt"), url("a/doomed.txt")]),
+      cli.run(["rm", url("a/b")])
+    ])
+    succeeded(again)
+    failedWith(collision, /^smb: CREATE failed: STATUS_OBJECT_NAME_COLLISION/)
+    failedWith(notEmpty, /^smb: .*STATUS_DIRECTORY_NOT_EMPTY/)
+    succeeded(put)
+    failedWith(isDirectory, /^smb: CREATE failed: STATUS_FILE_IS_A_DIRECTORY/)
+
+    await Promise.all([cli.run(["rmdir", url("a/b/c")]), cli.run(["rm", url("a/doomed.txt")])]).then((results) => results.forEach(succeeded))
+    expect(await readdir(onServer("a/b"))).toEqual([])
+    await expect(stat(onServer("a/doomed.txt"))).rejects.toThrow(/ENOENT/)
+    failedWith(await cli.run(["rm", url("a/doomed.txt")]), /^smb: CREATE failed: STATUS_OBJECT_NAME_NOT_FOUND/)
+  })
+
+  it("never clobbers the other side when one side is missing", async () => {
+    const precious = join(local, "precious.txt")
+    await writeFile(precious, "keep me")
+    failedWith(await cli.run(["get", url("no-such-file"), precious]), /^smb: CREATE failed: STATUS_OBJECT_NAME_NOT_FOUND/)
+    expect(await readFile(precious, "utf8")).toBe("keep me")
+
+    succeeded(await cli.run(["put", precious, url("precious.txt")]))
+    const missing = join(local, "no-such-file")
+    const put = await cli.run(["put", missing, url("precious.txt")])
+    expect(put.code).toBe(1)
+    expect(put.stderr).toBe(`smb: cannot read ${missing}: no such file or directory\n`)
+    expect(await readFile(onServer("precious.txt"), "utf8")).toBe("keep me")
+
+    const usage = await Promise.all([cli.run(["rm", base]), cli.run(["get", `smb://${server.host}:${server.port}`])])
+    expect(usage.map((r) => [r.code, r.stderr])).toEqual([
+      [2, "smb: the URL names no file or directory below the share\n"],
+      [2, "smb: the URL names no share (smb://host/share/...)\n"]
+    ])
+  })
+
+  it("watch prints changes, one line each, until SIGINT (exit 130)", async () => {
+    succeeded(await cli.run(["mkdir", url("watched")]))
+    const watch = cli.start(["watch", url("watched")])
+    // The watch arms its first CHANGE_NOTIFY some time after start: keep making changes until one shows.
+    let n = 0
+    const changes = setInterval(() => {
+      n += 1
+      void writeFile(onServer(`watched/file-${n}.txt`), "x").catch(() => {})
+    }, 200)
+    try {
+      await watch.waitForStdout("\n")
+    } finally {
+      clearInterval(changes)
+    }
+    watch.kill("SIGINT")
+    const result = await watch.done
+    expect(result.code).toBe(130)
+    expect(result.stderr).toBe("")
+    const lines = result.stdout.trim().split("\n")
+    expect(lines.length).toBeGreaterThan(0)
+    for (const line of lines) expect(line).toMatch(/^(added|modified) file-\d+\.txt$/)
+  })
+})

@@ -1,0 +1,46 @@
+// A consumer of the built package: plain Node, no loader, importing effect-smb only through the
+// exports map of its package.json. built.test.ts runs it from a directory where
+// node_modules/effect-smb links to the repository; it prints one JSON line for the test to check.
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Root from "effect-smb"
+import * as Testing from "effect-smb/testing"
+import * as Wire from "effect-smb/wire"
+
+const { FiberBackend, MessageHandler, ParallelWorker } = Root
+
+const layer = MessageHandler.layer().pipe(
+  Layer.provideMerge(ParallelWorker.layer()),
+  Layer.provide(FiberBackend.layer),
+  Layer.provide(Testing.TestPeer.layer(Testing.TestPeer.echoHandler))
+)
+
+const echo = Effect.gen(function*() {
+  const handler = yield* MessageHandler.MessageHandler
+  const { message, value } = yield* handler.sendRecvDecode(
+    { command: Wire.Command.Command.ECHO, body: Wire.Echo.encodeEchoRequest() },
+    Wire.Echo.decodeEchoResponse
+  )
+  const stats = yield* handler.worker.stats
+  return {
+    command: message.header.command,
+    status: message.header.status,
+    response: Wire.Header.isResponse(message.header),
+    decoded: value,
+    inFlight: stats.inFlight
+  }
+})
+
+const notExported = await import("effect-smb/src/index.ts").then(
+  () => "imported",
+  (error) => error.code
+)
+
+console.log(JSON.stringify({
+  root: Object.keys(Root).sort(),
+  testing: Object.keys(Testing).sort(),
+  wire: Object.keys(Wire).sort(),
+  sameWire: Root.Wire.Negotiate === Wire.Negotiate,
+  echo: await Effect.runPromise(Effect.scoped(Effect.provide(echo, layer))),
+  notExported
+}))

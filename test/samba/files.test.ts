@@ -1,0 +1,237 @@
+/**
+ * Files on a real Samba smbd: 64 MiB put/get round trips (each dialect, each cipher), listing,
+ * stat, rename, delete, truncate, mkdir/rmdir, and an encrypt-required share. Results are checked
+ * on the server's disk (`sharePath`) as well as through the client.
+ */
+import { expect, it } from "@effect/vitest"
+import { createHash, randomBytes } from "node:crypto"
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import * as Files from "../../src/client/Files.js"
+import type { CipherName, ConnectionOptions, DialectName } from "../../src/connection/ConnectionOptions.js"
+import type { SambaInstance } from "../support/samba/index.js"
+import { describeSamba } from "../support/samba/index.js"
+import { scenario } from "./scenario.js"
+
+const MiB = 1024 * 1024
+const BIG = 64 * MiB
+
+/** One 64 MiB payload for every round trip, and its digest, made on first use. */
+let payload: { readonly data: Uint8Array; readonly digest: string } | undefined
+const big = () => {
+  if (payload === undefined) {
+    const data = randomBytes(BIG)
+    payload = { data, digest: createHash("sha256").update(data).digest("hex") }
+  }
+  return payload
+}
+
+/** Cuts `data` into pieces of cycling, uneven sizes (tiny ones too), without copying. */
+const unevenPieces = (data: Uint8Array): Stream.Stream<Uint8Array> => {
+  const sizes = [MiB, 3000, 700 * 1024, 17, 5 * MiB + 3, 64 * 1024]
+  const pieces: Array<Uint8Array> = []
+  for (let at = 0, i = 0; at < data.length; i++) {
+    const size = sizes[i % sizes.length]!
+    pieces.push(data.subarray(at, at + size))
+    at += size
+  }
+  return Stream.fromIterable(pieces)
+}
+
+const sha256File = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex")
+
+let counter = 0
+/** A fresh directory name per test, so files never collide across tests and runs. */
+const fresh = (label: string) => `${label}-${process.pid}-${Date.now()}-${counter++}`
+
+const roundTrip = (server: SambaInstance, options: Partial<ConnectionOptions>, label: string) =>
+  Effect.gen(function*() {
+    const { data, digest } = big()
+    const { connection, session, tree } = yield* scenario(server, options)
+    if (options.maxDialect !== undefined) expect(connection.negotiated.dialect).toBe(options.maxDialect)
+    if (options.ciphers !== undefined) {
+      expect(connection.negotiated.encryption).toBe(options.ciphers[0])
+      expect(session.encrypted).toBe(true)
+    }
+    const name = `${fresh(label)}.bin`
+    const started = performance.now()
+    const written = yield* Files.writeStream(tree, name, unevenPieces(data))
+    const put = performance.now()
+    expect(written).toBe(BIG)
+    expect(sha256File(join(server.sharePath, name))).toBe(digest)
+    const hash = createHash("sha256")
+    let received = 0
+    const beforeGet = performance.now()
+    yield* Files.readStream(tree, name).pipe(
+      Stream.runForEach((chunk) => Effect.sync(() => {
+        hash.update(chunk)
+        received += chunk.length
+      }))
+    )
+    const get = performance.now()
+    expect(received).toBe(BIG)
+    expect(hash.digest("hex")).toBe(digest)
+    yield* Files.remove(tree, name)
+    expect(existsSync(join(server.sharePath, name))).toBe(false)
+    const rate = (ms: number) => (BIG / MiB / (ms / 1000)).toFixed(0)
+    // SMB_TIMINGS=1 prints the put and get rates (the get includes hashing)
+    if (process.env.SMB_TIMINGS !== undefined) process.stderr.write(`${label}: put ${(put - started).toFixed(0)} ms (${rate(put - started)} MiB/s), get ${(get - beforeGet).toFixed(0)} ms (${rate(get - beforeGet)} MiB/s)\n`)
+  })
+
+describeSamba("Samba: files", (servers) => {
+  for (const dialect of ["2.0.2", "2.1", "3.0", "3.0.2", "3.1.1"] as ReadonlyArray<DialectName>) {
+    it.scopedLive(`64 MiB put/get round trip: ${dialect}`, () =>
+      roundTrip(servers.default, { minDialect: dialect, maxDialect: dialect }, `rt-${dialect}`), 120_000)
+  }
+
+  for (const cipher of ["AES-128-CCM", "AES-128-GCM", "AES-256-CCM", "AES-256-GCM"] as ReadonlyArray<CipherName>) {
+    it.scopedLive(`64 MiB put/get round trip, encrypted: ${cipher}`, () =>
+      roundTrip(servers.encrypt, { ciphers: [cipher] }, `rt-${cipher}`), 120_000)
+  }
+
+  it.scopedLive("writeFile / readFile / stat on a small file", () =>
+    Effect.gen(function*() {
+      const server = servers.default
+      const { tree } = yield* scenario(server, {})
+      const dir = fresh("small")
+      yield* Files.mkdir(tree, dir)
+      const path = `/${dir}/hello.txt`
+      const data = new TextEncoder().encode("hello, smb")
+      const before = Date.now()
+      yield* Files.writeFile(tree, path, data)
+      expect(readFileSync(join(server.sharePath, dir, "hello.txt"), "utf8")).toBe("hello, smb")
+      expect(new TextDecoder().decode(yield* Files.readFile(tree, path))).toBe("hello, smb")
+      const info = yield* Files.stat(tree, path)
+      expect(info.size).toBe(data.length)
+      expect(info.isDirectory).toBe(false)
+      expect(Math.abs(info.lastWriteTime.getTime() - before)).toBeLessThan(60_000)
+      const dirInfo = yield* Files.stat(tree, dir)
+      expect(dirInfo.isDirectory).toBe(true)
+      expect(yield* Files.exists(tree, path)).toBe(true)
+      expect(yield* Files.exists(tree, `${dir}/nope`)).toBe(false)
+      const missing = yield* Effect.flip(Files.readFile(tree, `${dir}/nope`))
+      expect(missing).toMatchObject({ _tag: "ServerError", reason: "STATUS_OBJECT_NAME_NOT_FOUND" })
+    }))
+
+  it.scopedLive("listing: files and a subdirectory", () =>
+    Effect.gen(function*() {
+      const server = servers.default
+      const { tree } = yield* scenario(server, {})
+      const dir = fresh("list")
+      const onDisk = join(server.sharePath, dir)
+      mkdirSync(join(onDisk, "sub"), { recursive: true })
+      const names = ["a.txt", "b.bin", "with space.txt", "ünïcode.txt"]
+      names.forEach((name, i) => writeFileSync(join(onDisk, name), Buffer.alloc(i * 1000, i)))
+      const entries = Chunk.toReadonlyArray(yield* Stream.runCollect(Files.list(tree, dir)))
+      const byName = new Map(entries.map((e) => [e.name, e]))
+      expect([...byName.keys()].sort()).toEqual([...names, "sub"].sort())
+      names.forEach((name, i) => {
+        expect(byName.get(name)).toMatchObject({ size: i * 1000, isDirectory: false, path: `${dir}/${name}` })
+      })
+      expect(byName.get("sub")?.isDirectory).toBe(true)
+      const txt = Chunk.toReadonlyArray(yield* Stream.runCollect(Files.list(tree, dir, { pattern: "*.txt" })))
+      expect(txt.map((e) => e.name).sort()).toEqual(["a.txt", "with space.txt", "ünïcode.txt"])
+    }))
+
+  it.scopedLive("listing a large directory takes several QUERY_DIRECTORY rounds", () =>
+    Effect.gen(function*() {
+      const server = servers.default
+      const { tree } = yield* scenario(server, { maxDialect: "2.0.2" })
+      const dir = fresh("many")
+      const onDisk = join(server.sharePath, dir)
+      mkdirSync(onDisk)
+      // 64 KiB output buffers (2.0.2) hold about 400 of these entries
+      const count = 1500
+      for (let i = 0; i < count; i++) writeFileSync(join(onDisk, `file-with-a-longish-name-${i}.txt`), "")
+      const names = Chunk.toReadonlyArray(yield* Stream.runCollect(Files.list(tree, dir))).map((e) => e.name)
+      expect(new Set(names).size).toBe(count)
+    }))
+
+  it.scopedLive("rename, rename onto an existing file, delete", () =>
+    Effect.gen(function*() {
+      const server = servers.default
+      const { tree } = yield* scenario(server, {})
+      const dir = fresh("rename")
+      yield* Files.mkdir(tree, dir)
+      yield* Files.writeFile(tree, `${dir}/one`, new Uint8Array([1]))
+      yield* Files.writeFile(tree, `${dir}/two`, new Uint8Array([2, 2]))
+      yield* Files.rename(tree, `${dir}/one`, `${dir}/uno`)
+      expect(existsSync(join(server.sharePath, dir, "one"))).toBe(false)
+      expect(readFileSync(join(server.sharePath, dir, "uno"))).toEqual(Buffer.from([1]))
+      const collision = yield* Effect.flip(Files.rename(tree, `${dir}/uno`, `${dir}/two`))
+      expect(collision).toMatchObject({ _tag: "ServerError", reason: "STATUS_OBJECT_NAME_COLLISION" })
+      yield* Files.rename(tree, `${dir}/uno`, `${dir}/two`, { replace: true })
+      expect(readFileSync(join(server.sharePath, dir, "two"))).toEqual(Buffer.from([1]))
+      yield* Files.mkdir(tree, `${dir}/sub`)
+      yield* Files.rename(tree, `${dir}/two`, `${dir}/sub/moved`)
+      expect(readFileSync(join(server.sharePath, dir, "sub", "moved"))).toEqual(Buffer.from([1]))
+      yield* Files.rename(tree, `${dir}/sub`, `${dir}/renamed-dir`)
+      expect(existsSync(join(server.sharePath, dir, "renamed-dir", "moved"))).toBe(true)
+      yield* Files.remove(tree, `${dir}/renamed-dir/moved`)
+      expect(existsSync(join(server.sharePath, dir, "renamed-dir", "moved"))).toBe(false)
+      const again = yield* Effect.flip(Files.remove(tree, `${dir}/renamed-dir/moved`))
+      expect(again).toMatchObject({ _tag: "ServerError", reason: "STATUS_OBJECT_NAME_NOT_FOUND" })
+      const isDir = yield* Effect.flip(Files.remove(tree, `${dir}/renamed-dir`))
+      expect(isDir).toMatchObject({ _tag: "ServerError", reason: "STATUS_FILE_IS_A_DIRECTORY" })
+    }))
+
+  it.scopedLive("truncate: cut and extend", () =>
+    Effect.gen(function*() {
+      const server = servers.default
+      const { tree } = yield* scenario(server, {})
+      const path = `${fresh("truncate")}.bin`
+      yield* Files.writeFile(tree, path, new Uint8Array(10_000).fill(7))
+      yield* Files.truncate(tree, path, 1234)
+      expect(statSync(join(server.sharePath, path)).size).toBe(1234)
+      yield* Files.truncate(tree, path, 5000)
+      const content = yield* Files.readFile(tree, path)
+      expect(content.length).toBe(5000)
+      expect(content.subarray(0, 1234).every((b) => b === 7)).toBe(true)
+      expect(content.subarray(1234).every((b) => b === 0)).toBe(true)
+      expect((yield* Files.stat(tree, path)).size).toBe(5000)
+    }))
+
+  it.scopedLive("mkdir, mkdir -p, rmdir of a non-empty and an empty directory", () =>
+    Effect.gen(function*() {
+      const server = servers.default
+      const { tree } = yield* scenario(server, {})
+      const dir = fresh("mkdir")
+      yield* Files.mkdir(tree, dir)
+      expect(statSync(join(server.sharePath, dir)).isDirectory()).toBe(true)
+      const exists = yield* Effect.flip(Files.mkdir(tree, dir))
+      expect(exists).toMatchObject({ _tag: "ServerError", reason: "STATUS_OBJECT_NAME_COLLISION" })
+      yield* Files.mkdir(tree, `${dir}/a/b/c`, { recursive: true })
+      yield* Files.mkdir(tree, `${dir}/a/b/c`, { recursive: true })
+      expect(statSync(join(server.sharePath, dir, "a", "b", "c")).isDirectory()).toBe(true)
+      const notEmpty = yield* Effect.flip(Files.rmdir(tree, `${dir}/a`))
+      expect(notEmpty).toMatchObject({ _tag: "ServerError", reason: "STATUS_DIRECTORY_NOT_EMPTY" })
+      yield* Files.rmdir(tree, `${dir}/a/b/c`)
+      expect(existsSync(join(server.sharePath, dir, "a", "b", "c"))).toBe(false)
+      yield* Files.writeFile(tree, `${dir}/file`, new Uint8Array([1]))
+      const notDir = yield* Effect.flip(Files.rmdir(tree, `${dir}/file`))
+      expect(notDir).toMatchObject({ _tag: "ServerError", reason: "STATUS_NOT_A_DIRECTORY" })
+    }))
+
+  it.scopedLive("an encrypt-required share refuses an unencrypted session (2.1)", () =>
+    Effect.gen(function*() {
+      const server = servers["share-encrypt"]
+      const exit = yield* Effect.exit(scenario(server, { maxDialect: "2.1" }, server.password, server.encShare!))
+      expect(exit).toMatchObject({ _tag: "Failure", cause: { error: { _tag: "ServerError", reason: "STATUS_ACCESS_DENIED" } } })
+    }))
+
+  it.scopedLive("files on an encrypt-required share (3.1.1)", () =>
+    Effect.gen(function*() {
+      const server = servers["share-encrypt"]
+      const { tree } = yield* scenario(server, {}, server.password, server.encShare!)
+      expect(tree.encrypted).toBe(true)
+      const path = `${fresh("enc")}.bin`
+      const data = big().data.subarray(0, 3 * MiB + 5)
+      yield* Files.writeFile(tree, path, data)
+      expect(sha256File(join(server.encSharePath!, path))).toBe(createHash("sha256").update(data).digest("hex"))
+      const back = yield* Files.readFile(tree, path)
+      expect(Buffer.from(back).equals(Buffer.from(data))).toBe(true)
+    }))
+})
