@@ -181,7 +181,7 @@ const tour = Effect.gen(function*() {
     Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new TourError({ detail: "no change notification within 10 s" }) })
   )
   if (change._tag === "Some" && change.value._tag === "Changed") {
-    yield* detail(`notification after ${since(start)}: ${change.value.action} ${change.value.name}; the watch ended, its CHANGE_NOTIFY was cancelled`)
+    yield* detail(`notification after ${since(start)}: ${change.value.action} ${change.value.name}; the stream ended and closed the directory`)
   } else {
     yield* detail("notification: the server had too many changes to list (rescan)")
   }

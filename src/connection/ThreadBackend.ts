@@ -49,7 +49,7 @@ import type { TransformFailed } from "../errors.js"
 import { ConnectionStopped, InvalidState, TransportError } from "../errors.js"
 import type * as TcpTransport from "../transport/TcpTransport.js"
 import type { FromThread, ToThread } from "./internal/threadProtocol.js"
-import { decodeError, decodeStopped, encodeError, packOutgoing, unpackIncoming } from "./internal/threadProtocol.js"
+import { decodeError, decodeStopped, encodeError, makeBatcher, packOutgoing, unpackIncoming } from "./internal/threadProtocol.js"
 import type { SendResult } from "./Message.js"
 import type { BackendConnection, BackendSink, MultiWorkerBackendShape } from "./MultiWorkerBackend.js"
 import { MultiWorkerBackend } from "./MultiWorkerBackend.js"
@@ -125,29 +125,13 @@ export const make = (
       Deferred.unsafeDone(threadDone, Exit.void)
     }
 
-    // Items for the thread are batched until the event loop's check phase: everything the
-    // messages and socket events of this turn caused goes in one postMessage. A microtask would
-    // fire after every single event and batch nothing.
-    let batch: Array<ToThread> = []
-    let transfers = new Set<ArrayBuffer>()
-    let flushScheduled = false
-    const flush = (): void => {
-      flushScheduled = false
-      const items = batch
-      const list = Array.from(transfers)
-      batch = []
-      transfers = new Set()
+    // Items for the thread go in one postMessage per event-loop turn (see makeBatcher).
+    const toThread = makeBatcher<ToThread>((items, list) => {
       const exit = Effect.runSyncExit(backing.send(items, list))
       // The thread may have missed a send or an update: the connection cannot go on.
       if (Exit.isFailure(exit)) threadFailed(Cause.squash(exit.cause))
-    }
-    const post = (item: ToThread): void => {
-      batch.push(item)
-      if (!flushScheduled) {
-        flushScheduled = true
-        setImmediate(flush)
-      }
-    }
+    })
+    const post = toThread.post
 
     const settle = (seq: number, exit: Exit.Exit<Uint8Array | undefined, ConnectionStopped | TransformFailed>): void => {
       const done = pending.get(seq)
@@ -236,7 +220,7 @@ export const make = (
           const seq = ++lastSeq
           const done = Deferred.unsafeMake<Uint8Array | undefined, ConnectionStopped | TransformFailed>(FiberId.none)
           pending.set(seq, done)
-          post({ _tag: "Send", seq, message: packOutgoing(message, transfers) })
+          post({ _tag: "Send", seq, message: packOutgoing(message, toThread.transfers) })
           const messageId = message.header.messageId
           return Effect.interruptible(
             Effect.map(Deferred.await(done), (raw): SendResult => (raw === undefined ? { messageId } : { messageId, raw }))

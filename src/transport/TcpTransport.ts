@@ -3,12 +3,14 @@
  *
  * Built on @effect/platform's Socket (`NodeSocket.fromDuplex`): the connection opens inside
  * `socket.run`, whose fiber owns it, so closing the Scope interrupts that fiber and closes the
- * socket. Reading is a synchronous `run` handler that feeds the deframer (no fiber per chunk, order
- * kept). We open the `net.Socket` ourselves rather than through `NodeSocket.makeNet` for three
- * reasons: to tell a refused connection from a timed-out one, to set TCP_NODELAY, and to write a
- * frame as its header plus its parts in one corked `writev` (the platform writer writes one buffer
- * per call and would need a copy or a lock to keep a frame's parts together; a 4-byte header
- * written alone would also go out as its own TCP segment).
+ * socket. Reading goes through `net`'s `onread` straight into memory the deframer supplies (the
+ * rest of a large frame in place, otherwise one reused scratch buffer), synchronously and in order;
+ * the `run` handler only sees chunks when a custom `connect` ignores `onread`. We open the
+ * `net.Socket` ourselves rather than through `NodeSocket.makeNet` for four reasons: `onread`, to
+ * tell a refused connection from a timed-out one, to set TCP_NODELAY, and to write a frame as its
+ * header plus its parts in one corked `writev` (the platform writer writes one buffer per call and
+ * would need a copy or a lock to keep a frame's parts together; a 4-byte header written alone
+ * would also go out as its own TCP segment).
  *
  * @since 0.1.0
  */

@@ -11,6 +11,7 @@
 import type * as Either from "effect/Either"
 import type { DecodeError } from "../errors.js"
 import { HEADER_SIZE } from "./Header.js"
+import { decodeOutputBufferResponse, encodeOutputBufferResponse } from "./internal/outputBuffer.js"
 import { decode, encodeUtf16, Reader, viewOf } from "./Reader.js"
 
 /** @since 0.1.0 @category constants */
@@ -82,7 +83,6 @@ export interface FileNotifyInformation {
   readonly fileName: string
 }
 
-const RESPONSE_FIXED = 8
 const ENTRY_FIXED = 12
 
 const align4 = (n: number): number => (n + 3) & ~3
@@ -114,25 +114,12 @@ export const decodeChangeNotifyRequest = (message: Uint8Array): Either.Either<Ch
   })
 
 /** @since 0.1.0 @category encoding */
-export const encodeChangeNotifyResponse = (res: ChangeNotifyResponse): Uint8Array => {
-  const out = new Uint8Array(RESPONSE_FIXED + Math.max(res.output.length, 1))
-  const v = viewOf(out)
-  v.setUint16(0, 9, true)
-  v.setUint16(2, HEADER_SIZE + RESPONSE_FIXED, true)
-  v.setUint32(4, res.output.length, true)
-  out.set(res.output, RESPONSE_FIXED)
-  return out
-}
+export const encodeChangeNotifyResponse = (res: ChangeNotifyResponse): Uint8Array =>
+  encodeOutputBufferResponse(res.output)
 
 /** @since 0.1.0 @category decoding */
 export const decodeChangeNotifyResponse = (message: Uint8Array): Either.Either<ChangeNotifyResponse, DecodeError> =>
-  decode("ChangeNotifyResponse", () => {
-    const r = new Reader(message, "ChangeNotifyResponse")
-    r.expectU16(HEADER_SIZE, "StructureSize", 9)
-    const offset = r.u16(HEADER_SIZE + 2, "OutputBufferOffset")
-    const length = r.u32(HEADER_SIZE + 4, "OutputBufferLength")
-    return { output: r.buffer(offset, length, "Buffer") }
-  })
+  decodeOutputBufferResponse("ChangeNotifyResponse", message)
 
 /**
  * Encodes a chain of FILE_NOTIFY_INFORMATION entries (every entry but the last padded to 4).

@@ -6,7 +6,9 @@
  */
 import type * as Either from "effect/Either"
 import type { DecodeError } from "../errors.js"
+import type { FileNetworkOpenInformation } from "./FileInformation.js"
 import { HEADER_SIZE } from "./Header.js"
+import { readNetworkOpen, writeNetworkOpen } from "./internal/networkOpen.js"
 import { decode, Reader, viewOf } from "./Reader.js"
 
 /** @since 0.1.0 @category constants */
@@ -30,15 +32,8 @@ export interface CloseRequest {
  * @since 0.1.0
  * @category models
  */
-export interface CloseResponse {
+export interface CloseResponse extends FileNetworkOpenInformation {
   readonly flags: number
-  readonly creationTime: bigint
-  readonly lastAccessTime: bigint
-  readonly lastWriteTime: bigint
-  readonly changeTime: bigint
-  readonly allocationSize: bigint
-  readonly endOfFile: bigint
-  readonly fileAttributes: number
 }
 
 /** @since 0.1.0 @category encoding */
@@ -68,13 +63,7 @@ export const encodeCloseResponse = (res: CloseResponse): Uint8Array => {
   const v = viewOf(out)
   v.setUint16(0, 60, true)
   v.setUint16(2, res.flags, true)
-  v.setBigUint64(8, res.creationTime, true)
-  v.setBigUint64(16, res.lastAccessTime, true)
-  v.setBigUint64(24, res.lastWriteTime, true)
-  v.setBigUint64(32, res.changeTime, true)
-  v.setBigUint64(40, res.allocationSize, true)
-  v.setBigUint64(48, res.endOfFile, true)
-  v.setUint32(56, res.fileAttributes, true)
+  writeNetworkOpen(v, 8, res)
   return out
 }
 
@@ -86,12 +75,6 @@ export const decodeCloseResponse = (message: Uint8Array): Either.Either<CloseRes
     r.need(HEADER_SIZE, 60, "Body")
     return {
       flags: r.u16(HEADER_SIZE + 2, "Flags"),
-      creationTime: r.u64(HEADER_SIZE + 8, "CreationTime"),
-      lastAccessTime: r.u64(HEADER_SIZE + 16, "LastAccessTime"),
-      lastWriteTime: r.u64(HEADER_SIZE + 24, "LastWriteTime"),
-      changeTime: r.u64(HEADER_SIZE + 32, "ChangeTime"),
-      allocationSize: r.u64(HEADER_SIZE + 40, "AllocationSize"),
-      endOfFile: r.u64(HEADER_SIZE + 48, "EndOfFile"),
-      fileAttributes: r.u32(HEADER_SIZE + 56, "FileAttributes")
+      ...readNetworkOpen(r, HEADER_SIZE + 8)
     }
   })

@@ -12,7 +12,9 @@ import type * as Either from "effect/Either"
 import type { DecodeError } from "../errors.js"
 import type { CreateContext } from "./CreateContext.js"
 import { createContextsLength, readCreateContexts, writeCreateContexts } from "./CreateContext.js"
+import type { FileNetworkOpenInformation } from "./FileInformation.js"
 import { HEADER_SIZE } from "./Header.js"
+import { readNetworkOpen, writeNetworkOpen } from "./internal/networkOpen.js"
 import { align8, decode, encodeUtf16, Reader, viewOf } from "./Reader.js"
 
 /** Access mask bits (MS-SMB2 2.2.13.1). @since 0.1.0 @category constants */
@@ -161,17 +163,10 @@ export interface CreateRequest {
  * @since 0.1.0
  * @category models
  */
-export interface CreateResponse {
+export interface CreateResponse extends FileNetworkOpenInformation {
   readonly oplockLevel: number
   readonly flags: number
   readonly createAction: number
-  readonly creationTime: bigint
-  readonly lastAccessTime: bigint
-  readonly lastWriteTime: bigint
-  readonly changeTime: bigint
-  readonly allocationSize: bigint
-  readonly endOfFile: bigint
-  readonly fileAttributes: number
   /** 16 bytes: persistent then volatile. */
   readonly fileId: Uint8Array
   readonly contexts: ReadonlyArray<CreateContext>
@@ -250,13 +245,7 @@ export const encodeCreateResponse = (res: CreateResponse): Uint8Array => {
   v.setUint8(2, res.oplockLevel)
   v.setUint8(3, res.flags)
   v.setUint32(4, res.createAction, true)
-  v.setBigUint64(8, res.creationTime, true)
-  v.setBigUint64(16, res.lastAccessTime, true)
-  v.setBigUint64(24, res.lastWriteTime, true)
-  v.setBigUint64(32, res.changeTime, true)
-  v.setBigUint64(40, res.allocationSize, true)
-  v.setBigUint64(48, res.endOfFile, true)
-  v.setUint32(56, res.fileAttributes, true)
+  writeNetworkOpen(v, 8, res)
   out.set(res.fileId.subarray(0, 16), 64)
   v.setUint32(80, contextsOffset, true)
   v.setUint32(84, contextsLength, true)
@@ -277,13 +266,7 @@ export const decodeCreateResponse = (message: Uint8Array): Either.Either<CreateR
       oplockLevel: r.u8(HEADER_SIZE + 2, "OplockLevel"),
       flags: r.u8(HEADER_SIZE + 3, "Flags"),
       createAction: r.u32(HEADER_SIZE + 4, "CreateAction"),
-      creationTime: r.u64(HEADER_SIZE + 8, "CreationTime"),
-      lastAccessTime: r.u64(HEADER_SIZE + 16, "LastAccessTime"),
-      lastWriteTime: r.u64(HEADER_SIZE + 24, "LastWriteTime"),
-      changeTime: r.u64(HEADER_SIZE + 32, "ChangeTime"),
-      allocationSize: r.u64(HEADER_SIZE + 40, "AllocationSize"),
-      endOfFile: r.u64(HEADER_SIZE + 48, "EndofFile"),
-      fileAttributes: r.u32(HEADER_SIZE + 56, "FileAttributes"),
+      ...readNetworkOpen(r, HEADER_SIZE + 8),
       fileId: r.bytesAt(HEADER_SIZE + 64, 16, "FileId"),
       contexts: readCreateContexts(
         r,

@@ -11,6 +11,7 @@
  */
 import type * as Either from "effect/Either"
 import type { DecodeError } from "../errors.js"
+import { readNetworkOpen, writeNetworkOpen } from "./internal/networkOpen.js"
 import { decode, encodeUtf16, Reader, viewOf } from "./Reader.js"
 
 /** InfoType of QUERY_INFO / SET_INFO (MS-SMB2 2.2.37). @since 0.1.0 @category constants */
@@ -524,14 +525,7 @@ export interface FileNetworkOpenInformation {
 /** @since 0.1.0 @category encoding */
 export const encodeFileNetworkOpenInformation = (x: FileNetworkOpenInformation): Uint8Array => {
   const out = new Uint8Array(56)
-  const v = viewOf(out)
-  v.setBigUint64(0, x.creationTime, true)
-  v.setBigUint64(8, x.lastAccessTime, true)
-  v.setBigUint64(16, x.lastWriteTime, true)
-  v.setBigUint64(24, x.changeTime, true)
-  v.setBigUint64(32, x.allocationSize, true)
-  v.setBigUint64(40, x.endOfFile, true)
-  v.setUint32(48, x.fileAttributes, true)
+  writeNetworkOpen(viewOf(out), 0, x)
   return out
 }
 
@@ -542,15 +536,7 @@ export const decodeFileNetworkOpenInformation = (
   decode("FileNetworkOpenInformation", () => {
     const r = new Reader(buffer, "FileNetworkOpenInformation")
     r.need(0, 56, "Buffer")
-    return {
-      creationTime: r.u64(0, "CreationTime"),
-      lastAccessTime: r.u64(8, "LastAccessTime"),
-      lastWriteTime: r.u64(16, "LastWriteTime"),
-      changeTime: r.u64(24, "ChangeTime"),
-      allocationSize: r.u64(32, "AllocationSize"),
-      endOfFile: r.u64(40, "EndOfFile"),
-      fileAttributes: r.u32(48, "FileAttributes")
-    }
+    return readNetworkOpen(r, 0)
   })
 
 // ---------------------------------------------------------------------------------------------

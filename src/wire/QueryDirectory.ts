@@ -12,6 +12,7 @@
 import type * as Either from "effect/Either"
 import type { DecodeError } from "../errors.js"
 import { HEADER_SIZE } from "./Header.js"
+import { decodeOutputBufferResponse, encodeOutputBufferResponse } from "./internal/outputBuffer.js"
 import { align8, decode, encodeUtf16, Reader, viewOf } from "./Reader.js"
 
 /** @since 0.1.0 @category constants */
@@ -49,7 +50,6 @@ export interface QueryDirectoryResponse {
 }
 
 const REQUEST_FIXED = 32
-const RESPONSE_FIXED = 8
 
 /** @since 0.1.0 @category encoding */
 export const encodeQueryDirectoryRequest = (req: QueryDirectoryRequest): Uint8Array => {
@@ -87,27 +87,14 @@ export const decodeQueryDirectoryRequest = (message: Uint8Array): Either.Either<
   })
 
 /** @since 0.1.0 @category encoding */
-export const encodeQueryDirectoryResponse = (res: QueryDirectoryResponse): Uint8Array => {
-  const out = new Uint8Array(RESPONSE_FIXED + Math.max(res.output.length, 1))
-  const v = viewOf(out)
-  v.setUint16(0, 9, true)
-  v.setUint16(2, HEADER_SIZE + RESPONSE_FIXED, true)
-  v.setUint32(4, res.output.length, true)
-  out.set(res.output, RESPONSE_FIXED)
-  return out
-}
+export const encodeQueryDirectoryResponse = (res: QueryDirectoryResponse): Uint8Array =>
+  encodeOutputBufferResponse(res.output)
 
 /** @since 0.1.0 @category decoding */
 export const decodeQueryDirectoryResponse = (
   message: Uint8Array
 ): Either.Either<QueryDirectoryResponse, DecodeError> =>
-  decode("QueryDirectoryResponse", () => {
-    const r = new Reader(message, "QueryDirectoryResponse")
-    r.expectU16(HEADER_SIZE, "StructureSize", 9)
-    const offset = r.u16(HEADER_SIZE + 2, "OutputBufferOffset")
-    const length = r.u32(HEADER_SIZE + 4, "OutputBufferLength")
-    return { output: r.buffer(offset, length, "Buffer") }
-  })
+  decodeOutputBufferResponse("QueryDirectoryResponse", message)
 
 // ---------------------------------------------------------------------------------------------
 // Directory information classes

@@ -8,6 +8,7 @@
 import type * as Either from "effect/Either"
 import type { DecodeError } from "../errors.js"
 import { HEADER_SIZE } from "./Header.js"
+import { decodeOutputBufferResponse, encodeOutputBufferResponse } from "./internal/outputBuffer.js"
 import { decode, Reader, viewOf } from "./Reader.js"
 
 /** Flags of a QUOTA query. @since 0.1.0 @category constants */
@@ -45,7 +46,6 @@ export interface QueryInfoResponse {
 }
 
 const REQUEST_FIXED = 40
-const RESPONSE_FIXED = 8
 
 /** @since 0.1.0 @category encoding */
 export const encodeQueryInfoRequest = (req: QueryInfoRequest): Uint8Array => {
@@ -82,22 +82,9 @@ export const decodeQueryInfoRequest = (message: Uint8Array): Either.Either<Query
   })
 
 /** @since 0.1.0 @category encoding */
-export const encodeQueryInfoResponse = (res: QueryInfoResponse): Uint8Array => {
-  const out = new Uint8Array(RESPONSE_FIXED + Math.max(res.output.length, 1))
-  const v = viewOf(out)
-  v.setUint16(0, 9, true)
-  v.setUint16(2, HEADER_SIZE + RESPONSE_FIXED, true)
-  v.setUint32(4, res.output.length, true)
-  out.set(res.output, RESPONSE_FIXED)
-  return out
-}
+export const encodeQueryInfoResponse = (res: QueryInfoResponse): Uint8Array =>
+  encodeOutputBufferResponse(res.output)
 
 /** @since 0.1.0 @category decoding */
 export const decodeQueryInfoResponse = (message: Uint8Array): Either.Either<QueryInfoResponse, DecodeError> =>
-  decode("QueryInfoResponse", () => {
-    const r = new Reader(message, "QueryInfoResponse")
-    r.expectU16(HEADER_SIZE, "StructureSize", 9)
-    const offset = r.u16(HEADER_SIZE + 2, "OutputBufferOffset")
-    const length = r.u32(HEADER_SIZE + 4, "OutputBufferLength")
-    return { output: r.buffer(offset, length, "Buffer") }
-  })
+  decodeOutputBufferResponse("QueryInfoResponse", message)

@@ -7,8 +7,7 @@
  */
 import type * as Either from "effect/Either"
 import type { DecodeError } from "../errors.js"
-import { HEADER_SIZE } from "./Header.js"
-import { decode, Reader, viewOf } from "./Reader.js"
+import { decodeEmptyBody, encodeEmptyBody } from "./internal/emptyBody.js"
 
 /** @since 0.1.0 @category models */
 export interface TreeDisconnectRequest {}
@@ -16,44 +15,28 @@ export interface TreeDisconnectRequest {}
 /** @since 0.1.0 @category models */
 export interface TreeDisconnectResponse {}
 
-const STRUCTURE_SIZE = 4
-
-const encodeEmpty = (): Uint8Array => {
-  const out = new Uint8Array(STRUCTURE_SIZE)
-  viewOf(out).setUint16(0, STRUCTURE_SIZE, true)
-  return out
-}
-
-const decodeEmpty = (structure: string, message: Uint8Array): Either.Either<{}, DecodeError> =>
-  decode(structure, () => {
-    const r = new Reader(message, structure)
-    r.expectU16(HEADER_SIZE, "StructureSize", STRUCTURE_SIZE)
-    r.need(HEADER_SIZE + 2, 2, "Reserved")
-    return {}
-  })
-
 /**
  * @since 0.1.0
  * @category encoding
  */
-export const encodeTreeDisconnectRequest = (_request: TreeDisconnectRequest = {}): Uint8Array => encodeEmpty()
+export const encodeTreeDisconnectRequest = (_request: TreeDisconnectRequest = {}): Uint8Array => encodeEmptyBody()
 
 /**
  * @since 0.1.0
  * @category decoding
  */
 export const decodeTreeDisconnectRequest = (message: Uint8Array): Either.Either<TreeDisconnectRequest, DecodeError> =>
-  decodeEmpty("TreeDisconnectRequest", message)
+  decodeEmptyBody("TreeDisconnectRequest", message)
 
 /**
  * @since 0.1.0
  * @category encoding
  */
-export const encodeTreeDisconnectResponse = (_response: TreeDisconnectResponse = {}): Uint8Array => encodeEmpty()
+export const encodeTreeDisconnectResponse = (_response: TreeDisconnectResponse = {}): Uint8Array => encodeEmptyBody()
 
 /**
  * @since 0.1.0
  * @category decoding
  */
 export const decodeTreeDisconnectResponse = (message: Uint8Array): Either.Either<TreeDisconnectResponse, DecodeError> =>
-  decodeEmpty("TreeDisconnectResponse", message)
+  decodeEmptyBody("TreeDisconnectResponse", message)

@@ -129,6 +129,72 @@ describe("Framing", () => {
     expect(deframeAll([Uint8Array.of(0xfe)]).errors[0]?.reason).toBe("Malformed")
   })
 
+  it("allocates a spanning frame's buffer only once an eighth of it has arrived, then once, whole", () => {
+    const alloc = vi.spyOn(Buffer, "allocUnsafeSlow")
+    const big = new Uint8Array(0xffffff).map((_, i) => i * 13)
+    const stream = encodeFrame(big)
+    const deframer = makeDeframer()
+    const frames: Array<Uint8Array> = []
+    deframer.push(stream.subarray(0, 5), (f) => frames.push(f))
+    expect(alloc).not.toHaveBeenCalled()
+    const eighth = Math.ceil(0xffffff / 8)
+    deframer.push(stream.subarray(5, 4 + eighth - 1), (f) => frames.push(f))
+    expect(alloc).not.toHaveBeenCalled()
+    deframer.push(stream.subarray(4 + eighth - 1, 4 + eighth), (f) => frames.push(f))
+    expect(alloc.mock.calls).toEqual([[0xffffff]])
+    deframer.push(stream.subarray(4 + eighth), (f) => frames.push(f))
+    expect(frames).toHaveLength(1)
+    expect(Buffer.compare(frames[0]!, big)).toBe(0)
+  })
+
+  /** Reads `stream` the way net's `onread` does: each read fills part of `readTarget()`. */
+  const readInPlace = (stream: Uint8Array, readSizes: ReadonlyArray<number>) => {
+    const deframer = makeDeframer()
+    const frames: Array<Uint8Array> = []
+    const targets = new Set<ArrayBufferLike>()
+    let at = 0
+    for (let i = 0; at < stream.byteLength; i++) {
+      const target = deframer.readTarget()
+      const n = Math.min(target.byteLength, Math.max(1, readSizes[i % Math.max(1, readSizes.length)] ?? 1), stream.byteLength - at)
+      target.set(stream.subarray(at, at + n))
+      at += n
+      const error = deframer.commit(target, n, (f) => frames.push(f))
+      expect(error).toBeUndefined()
+      targets.add(target.buffer)
+    }
+    return { frames, deframer, targets }
+  }
+
+  it.prop(
+    "read in place: any frames, read in any sizes, deframe to the same frames, none aliasing the reused buffer",
+    {
+      frames: FastCheck.array(FastCheck.uint8Array({ maxLength: 300 }), { maxLength: 12 }),
+      reads: FastCheck.array(FastCheck.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 20 })
+    },
+    ({ frames, reads }) => {
+      const { deframer, frames: out } = readInPlace(concat(frames.map((f) => encodeFrame(f))), reads)
+      expect(out.map((f) => [...f])).toEqual(frames.map((f) => [...f]))
+      const scratch = deframer.readTarget().buffer
+      expect(out.every((f) => f.buffer !== scratch)).toBe(true)
+      expect(deframer.buffered()).toBe(0)
+    },
+    { fastCheck: { seed: 42, numRuns: 200 } }
+  )
+
+  it("read in place: the rest of a large frame is read straight into its buffer, which the frame owns", () => {
+    const big = new Uint8Array(4 << 20).map((_, i) => i * 7)
+    const small = Uint8Array.of(1, 2, 3)
+    const { deframer, frames, targets } = readInPlace(concat([encodeFrame(small), encodeFrame(big), encodeFrame(small)]), [65536])
+    expect(frames.map((f) => f.byteLength)).toEqual([3, 4 << 20, 3])
+    expect(Buffer.compare(frames[1]!, big)).toBe(0)
+    expect([...frames[2]!]).toEqual([1, 2, 3])
+    // the reused scratch buffer, and the large frame's own buffer
+    expect(targets.size).toBe(2)
+    expect(targets.has(frames[1]!.buffer)).toBe(true)
+    expect(frames[1]!.buffer.byteLength).toBe(4 << 20)
+    expect(deframer.buffered()).toBe(0)
+  })
+
   it("clamps the configured maximum to what direct TCP can carry", () => {
     expect(resolveMaxFrameSize(undefined)).toBe(0xffffff)
     expect(resolveMaxFrameSize(1 << 30)).toBe(0xffffff)

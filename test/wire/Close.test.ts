@@ -3,21 +3,12 @@ import * as FastCheck from "effect/FastCheck"
 import { CloseFlags, decodeCloseRequest, decodeCloseResponse, encodeCloseRequest, encodeCloseResponse } from "../../src/wire/Close.js"
 import { FileAttributes } from "../../src/wire/Create.js"
 import { fromHex, toHex } from "../support/bytes.js"
-import { bytes16, expectLeft, expectRight, u16, u32, u64 } from "../support/codec.js"
-import { fuzz, message, roundTrip } from "./bodyCodecTesting.js"
+import { bytes16, expectLeft, expectRight, u16 } from "../support/codec.js"
+import { fuzz, message, networkOpenFields, roundTrip } from "./bodyCodecTesting.js"
 
 const closeRequest = FastCheck.record({ flags: u16, fileId: bytes16 })
 
-const closeResponse = FastCheck.record({
-  flags: u16,
-  creationTime: u64,
-  lastAccessTime: u64,
-  lastWriteTime: u64,
-  changeTime: u64,
-  allocationSize: u64,
-  endOfFile: u64,
-  fileAttributes: u32
-})
+const closeResponse = FastCheck.record({ flags: u16, ...networkOpenFields })
 
 describe("CLOSE request", () => {
   it("lays out Flags and FileId (MS-SMB2 2.2.15)", () => {

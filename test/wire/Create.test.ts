@@ -16,8 +16,8 @@ import {
 } from "../../src/wire/Create.js"
 import { encodeMaximalAccessResponse } from "../../src/wire/CreateContext.js"
 import { fromHex, toHex } from "../support/bytes.js"
-import { bytes16, expectLeft, expectRight, u32, u64, u8 } from "../support/codec.js"
-import { createContext, fuzz, message, roundTrip, utf16 } from "./bodyCodecTesting.js"
+import { bytes16, expectLeft, expectRight, u32, u8 } from "../support/codec.js"
+import { createContext, fuzz, message, networkOpenFields, roundTrip, utf16 } from "./bodyCodecTesting.js"
 
 const createRequest = FastCheck.record({
   requestedOplockLevel: u8,
@@ -35,13 +35,7 @@ const createResponse = FastCheck.record({
   oplockLevel: u8,
   flags: u8,
   createAction: u32,
-  creationTime: u64,
-  lastAccessTime: u64,
-  lastWriteTime: u64,
-  changeTime: u64,
-  allocationSize: u64,
-  endOfFile: u64,
-  fileAttributes: u32,
+  ...networkOpenFields,
   fileId: bytes16,
   contexts: FastCheck.array(createContext, { maxLength: 4 })
 })

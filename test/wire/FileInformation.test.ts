@@ -48,7 +48,7 @@ import {
 } from "../../src/wire/FileInformation.js"
 import { fromHex, toHex } from "../support/bytes.js"
 import { expectLeft, expectRight, u32, u64 } from "../support/codec.js"
-import { fuzz, roundTrip, utf16 } from "./bodyCodecTesting.js"
+import { fuzz, networkOpenFields, roundTrip, utf16 } from "./bodyCodecTesting.js"
 
 const i64 = FastCheck.bigIntN(64)
 
@@ -85,15 +85,7 @@ const all = FastCheck.record({
   alignmentRequirement: u32,
   fileName: utf16(40)
 })
-const networkOpen = FastCheck.record({
-  creationTime: u64,
-  lastAccessTime: u64,
-  lastWriteTime: u64,
-  changeTime: u64,
-  allocationSize: u64,
-  endOfFile: u64,
-  fileAttributes: u32
-})
+const networkOpen = FastCheck.record(networkOpenFields)
 const rename = FastCheck.record({ replaceIfExists: FastCheck.boolean(), rootDirectory: u64, fileName: utf16(40) })
 const volume = FastCheck.record({
   volumeCreationTime: u64,

@@ -11,7 +11,7 @@ import type { DecodeError } from "../../src/errors.js"
 import { CreateContextName } from "../../src/wire/CreateContext.js"
 import { decodeHeader, encodeHeader } from "../../src/wire/Header.js"
 import { concatBytes } from "../../src/wire/Reader.js"
-import { bytes, expectRight, expectTotal, u8 } from "../support/codec.js"
+import { bytes, expectRight, expectTotal, u32, u64, u8 } from "../support/codec.js"
 
 export const SEED = 42
 
@@ -47,6 +47,20 @@ export const createContext = FastCheck.record({
   ),
   data: bytes(48)
 })
+
+/**
+ * The fields of FileNetworkOpenInformation, which the CREATE and CLOSE responses carry too: spread
+ * into a FastCheck.record model.
+ */
+export const networkOpenFields = {
+  creationTime: u64,
+  lastAccessTime: u64,
+  lastWriteTime: u64,
+  changeTime: u64,
+  allocationSize: u64,
+  endOfFile: u64,
+  fileAttributes: u32
+}
 
 // ---------------------------------------------------------------------------------------------
 // Robustness

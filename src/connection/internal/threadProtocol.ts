@@ -10,20 +10,8 @@
  *
  * @internal
  */
-import {
-  AuthenticationFailed,
-  Cancelled,
-  ConnectionStopped,
-  DecodeError,
-  InvalidState,
-  NegotiationFailed,
-  OperationTimeout,
-  ServerError,
-  TransformFailed,
-  TransportError,
-  UnexpectedCommand,
-  UnexpectedMessageId
-} from "../../errors.js"
+import * as Errors from "../../errors.js"
+import { ConnectionStopped, type DecodeError, type TransformFailed } from "../../errors.js"
 import type { Header } from "../../wire/Header.js"
 import type { IncomingMessage, OutgoingMessage } from "../Message.js"
 import type { Incoming, TransformerUpdate } from "../Transformer.js"
@@ -74,21 +62,11 @@ export type EncodedIncoming =
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-/** Every error of errors.ts, so that one nested as a cause crosses with its class too. */
-const tagged = {
-  AuthenticationFailed,
-  Cancelled,
-  ConnectionStopped,
-  DecodeError,
-  InvalidState,
-  NegotiationFailed,
-  OperationTimeout,
-  ServerError,
-  TransformFailed,
-  TransportError,
-  UnexpectedCommand,
-  UnexpectedMessageId
-} as const
+/**
+ * Every error of errors.ts, so that one nested as a cause crosses with its class too. The module
+ * exports nothing else at run time; `satisfies` keeps it that way.
+ */
+const tagged = Errors satisfies Readonly<Record<string, new(...args: never) => Error>>
 type TaggedName = keyof typeof tagged
 
 const isTagged = (u: unknown): u is { readonly _tag: TaggedName } =>
@@ -144,6 +122,49 @@ export const decodeError = (e: EncodedError): unknown => {
 export const decodeStopped = (e: EncodedError): ConnectionStopped => {
   const error = decodeError(e)
   return error instanceof ConnectionStopped ? error : new ConnectionStopped({ reason: "WorkerFailed", cause: error })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batching
+
+/** Where items for the other thread gather: see makeBatcher. */
+export interface Batcher<A> {
+  readonly post: (item: A) => void
+  /** The buffers to transfer with the batch being gathered; the pack functions add to it. */
+  readonly transfers: Set<ArrayBuffer>
+}
+
+/**
+ * Gathers items until the event loop's check phase (setImmediate), then hands them to `send` in
+ * one go with their transfer list: everything the events of one turn caused costs one
+ * postMessage. A microtask would fire after every single event and batch nothing.
+ */
+export const makeBatcher = <A>(
+  send: (items: ReadonlyArray<A>, transfers: ReadonlyArray<ArrayBuffer>) => void
+): Batcher<A> => {
+  let batch: Array<A> = []
+  let transfers = new Set<ArrayBuffer>()
+  let flushScheduled = false
+  const flush = (): void => {
+    flushScheduled = false
+    const items = batch
+    const list = Array.from(transfers)
+    batch = []
+    transfers = new Set()
+    send(items, list)
+  }
+  return {
+    post: (item) => {
+      batch.push(item)
+      if (!flushScheduled) {
+        flushScheduled = true
+        setImmediate(flush)
+      }
+    },
+    get transfers() {
+      return transfers
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

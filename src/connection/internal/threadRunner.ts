@@ -30,7 +30,7 @@ import * as TcpTransport from "../../transport/TcpTransport.js"
 import type { Frame, TransportShape } from "../../transport/Transport.js"
 import { Transformer } from "../Transformer.js"
 import type { ConnectOptions, EncodedFaults, FromThread, ToThread } from "./threadProtocol.js"
-import { decodeError, encodeError, isWhole, packBytes, packIncoming } from "./threadProtocol.js"
+import { decodeError, encodeError, isWhole, makeBatcher, packBytes, packIncoming } from "./threadProtocol.js"
 
 type Job = Extract<ToThread, { readonly _tag: "Send" }>
 
@@ -52,28 +52,14 @@ const program = Effect.gen(function*() {
   let started = false
   let stopped: ConnectionStopped | undefined
 
-  // Items for the main thread are batched until the event loop's check phase (setImmediate): the
-  // frames of a socket read and the writes completed in this turn cost one postMessage.
-  let batch: Array<FromThread> = []
-  let transfers = new Set<ArrayBuffer>()
-  let flushScheduled = false
-  const flush = (): void => {
-    flushScheduled = false
-    const items = batch
-    const list = Array.from(transfers)
-    batch = []
-    transfers = new Set()
+  // Items for the main thread go in one postMessage per event-loop turn (see makeBatcher): the
+  // frames of a socket read and the writes completed in this turn travel together.
+  const toMain = makeBatcher<FromThread>((items, list) =>
     // A post that throws (a value that cannot be cloned) is a bug on our side: it escapes as an
     // uncaught exception, the thread dies and the main thread stops the connection (WorkerFailed).
     Effect.runSync(backing.send(0, items, list))
-  }
-  const emit = (item: FromThread): void => {
-    batch.push(item)
-    if (!flushScheduled) {
-      flushScheduled = true
-      setImmediate(flush)
-    }
-  }
+  )
+  const emit = toMain.post
 
   const crash = (mode: "throw" | "exit"): Effect.Effect<never> =>
     Effect.async<never>(() => {
@@ -124,7 +110,7 @@ const program = Effect.gen(function*() {
               emit(
                 raw === undefined
                   ? { _tag: "Sent", seq: job.seq }
-                  : { _tag: "Sent", seq: job.seq, raw: packBytes(raw, undefined, transfers) }
+                  : { _tag: "Sent", seq: job.seq, raw: packBytes(raw, undefined, toMain.transfers) }
               )
             ),
           onFailure: (cause) => {
@@ -150,7 +136,7 @@ const program = Effect.gen(function*() {
           // that what is transferred belongs to this frame alone.
           const own = isWhole(frame) ? frame : frame.slice()
           for (const incoming of transformer.incoming(own)) {
-            emit({ _tag: "Incoming", incoming: packIncoming(incoming, own.buffer, transfers) })
+            emit({ _tag: "Incoming", incoming: packIncoming(incoming, own.buffer, toMain.transfers) })
           }
         })
       ),
