@@ -27,6 +27,7 @@ import { NodeInspectSymbol } from "effect/Inspectable"
 import * as Redacted from "effect/Redacted"
 import { AuthenticationFailed } from "../errors.js"
 import type { DecodeError } from "../errors.js"
+import { dateToFileTime } from "../wire/FileTime.js"
 import type { NtlmCredentials, NtlmDirectionKeys, NtlmVersion } from "./Ntlm.js"
 import {
   authenticate,
@@ -101,8 +102,7 @@ export interface NtlmAuthenticatorOptions extends CommonOptions {
   readonly password: Redacted.Redacted<string>
 }
 
-const FILETIME_UNIX_EPOCH = 116444736000000000n
-const systemFiletime = (): bigint => BigInt(Date.now()) * 10000n + FILETIME_UNIX_EPOCH
+const systemFiletime = (): bigint => dateToFileTime(Date.now())
 
 const MECH_TYPES = [NTLMSSP_OID]
 const MECH_TYPE_LIST = encodeMechTypeList(MECH_TYPES)
@@ -115,7 +115,6 @@ const badToken = (detail: string, cause?: DecodeError) =>
 class NtlmAuthenticator implements Authenticator {
   readonly #credentials: NtlmCredentials
   readonly #options: CommonOptions
-  readonly #checksServerMic: boolean
   #state: State = "Initial"
   #negotiate: Uint8Array | undefined
   #initialToken: Uint8Array | undefined
@@ -129,7 +128,6 @@ class NtlmAuthenticator implements Authenticator {
   ) {
     this.#credentials = credentials
     this.#options = options
-    this.#checksServerMic = kind === "user"
   }
 
   initialToken(): Uint8Array {
@@ -212,7 +210,7 @@ class NtlmAuthenticator implements Authenticator {
     if (negState !== undefined && negState !== NegState.AcceptCompleted) {
       return Either.left(badToken(`final negState is ${negState}, not accept-completed`))
     }
-    if (mechListMIC === undefined || !this.#checksServerMic || this.#serverKeys === undefined) return Either.void
+    if (mechListMIC === undefined || this.kind !== "user" || this.#serverKeys === undefined) return Either.void
     const expected = sign(this.#serverKeys, MECH_TYPE_LIST, 0)
     if (mechListMIC.byteLength !== expected.byteLength || !timingSafeEqual(mechListMIC, expected)) {
       return Either.left(new AuthenticationFailed({ reason: "MicMismatch", detail: "server mechListMIC does not verify" }))

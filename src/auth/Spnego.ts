@@ -55,8 +55,9 @@ const encodeLength = (length: number): Uint8Array => {
 }
 
 const tlv = (tag: number, ...contents: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const body = concatBytes(contents)
-  return concatBytes([new Uint8Array([tag]), encodeLength(body.byteLength), body])
+  let length = 0
+  for (const part of contents) length += part.byteLength
+  return concatBytes([new Uint8Array([tag]), encodeLength(length), ...contents])
 }
 
 const encodeOid = (oid: string): Uint8Array => {

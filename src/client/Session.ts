@@ -33,6 +33,7 @@ import type { RequestError } from "../errors.js"
 import { AuthenticationFailed, TransformFailed } from "../errors.js"
 import { Command } from "../wire/Command.js"
 import { HeaderFlags } from "../wire/Header.js"
+import { encodeLogoffRequest } from "../wire/Logoff.js"
 import { Dialect, SecurityMode } from "../wire/Negotiate.js"
 import { decodeServerNotification, NotificationType } from "../wire/ServerNotification.js"
 import type { SessionSetupResponse } from "../wire/SessionSetup.js"
@@ -100,14 +101,6 @@ const authenticatorFor = (credentials: Credentials): Authenticator => {
   }
 }
 
-const fromAuth = <A>(value: Either.Either<A, AuthenticationFailed>) =>
-  Either.isRight(value) ? Effect.succeed(value.right) : Effect.fail(value.left)
-
-const decodeResponse = (message: IncomingMessage) => {
-  const decoded = decodeSessionSetupResponse(message.message)
-  return Either.isRight(decoded) ? Effect.succeed(decoded.right) : Effect.fail(decoded.left)
-}
-
 /**
  * Authenticates on `connection`; the session lives until the Scope closes (then logs off).
  *
@@ -129,6 +122,7 @@ export const make = (
     let sessionId = 0n
     let token: Uint8Array | undefined = authenticator.initialToken()
     let final: IncomingMessage | undefined
+    let sessionFlags = 0
 
     while (final === undefined) {
       if (token === undefined) {
@@ -154,18 +148,18 @@ export const make = (
         status: [Status.SUCCESS, Status.MORE_PROCESSING_REQUIRED]
       })
       sessionId = reply.header.sessionId
-      const response: SessionSetupResponse = yield* decodeResponse(reply)
+      const response: SessionSetupResponse = yield* decodeSessionSetupResponse(reply.message)
       if (reply.header.status === Status.SUCCESS) {
         final = reply
-        yield* fromAuth(authenticator.verifyFinal(response.securityBuffer))
+        sessionFlags = response.sessionFlags
+        yield* authenticator.verifyFinal(response.securityBuffer)
       } else {
         preauth = preauth?.update(reply.message)
-        const step: AuthenticatorStep = yield* fromAuth(authenticator.next(response.securityBuffer))
+        const step: AuthenticatorStep = yield* authenticator.next(response.securityBuffer)
         token = step.token
       }
     }
 
-    const { sessionFlags } = yield* decodeResponse(final)
     const isGuest = (sessionFlags & SessionFlags.IS_GUEST) !== 0
     const isAnonymous = (sessionFlags & SessionFlags.IS_NULL) !== 0 || credentials._tag === "Anonymous"
     const hasKey = !isGuest && !isAnonymous
@@ -224,7 +218,7 @@ export const make = (
     const logoff = Effect.suspend(() => {
       if (loggedOff || closedByServer) return Effect.void
       loggedOff = true
-      return handler.sendRecv({ command: Command.LOGOFF, sessionId, body: new Uint8Array([4, 0, 0, 0]) }, { command: Command.LOGOFF }).pipe(
+      return handler.sendRecv({ command: Command.LOGOFF, sessionId, body: encodeLogoffRequest() }, { command: Command.LOGOFF }).pipe(
         Effect.zipRight(handler.worker.updateTransformer({ _tag: "SessionEnded", sessionId })),
         Effect.asVoid
       )

@@ -27,6 +27,7 @@ import {
 } from "../wire/Ioctl.js"
 import { Dialect } from "../wire/Negotiate.js"
 import { decodeTreeConnectResponse, encodeTreeConnectRequest, ShareFlags } from "../wire/TreeConnect.js"
+import { encodeTreeDisconnectRequest } from "../wire/TreeDisconnect.js"
 import type { ConnectionShape } from "../connection/Connection.js"
 import type { SessionShape } from "./Session.js"
 import { Session } from "./Session.js"
@@ -101,6 +102,7 @@ export const make = (
     const { connection } = session
     const { handler } = connection
     const path = share.startsWith("\\\\") ? share : `\\\\${connection.host}\\${share}`
+    const hasKey = !session.isGuest && !session.isAnonymous
     const { message, value } = yield* handler.sendRecvDecode(
       {
         command: Command.TREE_CONNECT,
@@ -108,7 +110,7 @@ export const make = (
         body: encodeTreeConnectRequest({ flags: 0, path }),
         // Signed whenever the session has a key, as Windows and smbclient do: Samba refuses an
         // authenticated TREE_CONNECT that is neither signed nor encrypted.
-        sign: !session.isGuest && !session.isAnonymous
+        sign: hasKey
       },
       decodeTreeConnectResponse,
       { command: Command.TREE_CONNECT }
@@ -120,7 +122,7 @@ export const make = (
       if (!connected) return Effect.void
       connected = false
       return handler.sendRecv(
-        { command: Command.TREE_DISCONNECT, sessionId: session.id, treeId, body: new Uint8Array([4, 0, 0, 0]) },
+        { command: Command.TREE_DISCONNECT, sessionId: session.id, treeId, body: encodeTreeDisconnectRequest() },
         { command: Command.TREE_DISCONNECT }
       ).pipe(Effect.asVoid)
     })
@@ -130,7 +132,7 @@ export const make = (
     }
     const dialect = connection.negotiated.dialectRevision
     const validates = dialect === Dialect.SMB_3_0 || dialect === Dialect.SMB_3_0_2
-    if (validates && !session.isGuest && !session.isAnonymous && !validated.has(connection)) {
+    if (validates && hasKey && !validated.has(connection)) {
       yield* validateNegotiate(session, treeId)
       validated.add(connection)
     }

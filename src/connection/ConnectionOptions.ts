@@ -7,16 +7,16 @@
  */
 import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
-import { Cipher, SigningAlgorithm } from "../wire/NegotiateContext.js"
+import type { CipherName, SigningName } from "../wire/NegotiateContext.js"
+import { byName, byValue } from "../wire/NegotiateContext.js"
 import { Dialect } from "../wire/Negotiate.js"
+
+// The cipher and signing names live with their wire values; re-exported for option users.
+export type { CipherName, SigningName } from "../wire/NegotiateContext.js"
+export { cipherName, ciphers, cipherValue, signingAlgorithms, signingName, signingValue } from "../wire/NegotiateContext.js"
 
 /** @since 0.1.0 @category models */
 export type DialectName = "2.0.2" | "2.1" | "3.0" | "3.0.2" | "3.1.1"
-/** @since 0.1.0 @category models */
-export type CipherName = "AES-128-CCM" | "AES-128-GCM" | "AES-256-CCM" | "AES-256-GCM"
-/** @since 0.1.0 @category models */
-export type SigningName = "HMAC-SHA256" | "AES-128-CMAC" | "AES-128-GMAC"
-
 /** In ascending order. @since 0.1.0 @category constants */
 export const dialects: ReadonlyArray<readonly [DialectName, number]> = [
   ["2.0.2", Dialect.SMB_2_0_2],
@@ -25,37 +25,10 @@ export const dialects: ReadonlyArray<readonly [DialectName, number]> = [
   ["3.0.2", Dialect.SMB_3_0_2],
   ["3.1.1", Dialect.SMB_3_1_1]
 ]
-/** @since 0.1.0 @category constants */
-export const ciphers: ReadonlyArray<readonly [CipherName, number]> = [
-  ["AES-128-GCM", Cipher.AES_128_GCM],
-  ["AES-128-CCM", Cipher.AES_128_CCM],
-  ["AES-256-GCM", Cipher.AES_256_GCM],
-  ["AES-256-CCM", Cipher.AES_256_CCM]
-]
-/** @since 0.1.0 @category constants */
-export const signingAlgorithms: ReadonlyArray<readonly [SigningName, number]> = [
-  ["AES-128-GMAC", SigningAlgorithm.AES_GMAC],
-  ["AES-128-CMAC", SigningAlgorithm.AES_CMAC],
-  ["HMAC-SHA256", SigningAlgorithm.HMAC_SHA256]
-]
-
-const byName = <N extends string>(table: ReadonlyArray<readonly [N, number]>) => (name: N): number =>
-  table.find(([n]) => n === name)![1]
-const byValue = <N extends string>(table: ReadonlyArray<readonly [N, number]>) => (value: number): N | undefined =>
-  table.find(([, v]) => v === value)?.[0]
-
 /** @since 0.1.0 */
 export const dialectValue = byName(dialects)
 /** @since 0.1.0 */
 export const dialectName = byValue(dialects)
-/** @since 0.1.0 */
-export const cipherValue = byName(ciphers)
-/** @since 0.1.0 */
-export const cipherName = byValue(ciphers)
-/** @since 0.1.0 */
-export const signingValue = byName(signingAlgorithms)
-/** @since 0.1.0 */
-export const signingName = byValue(signingAlgorithms)
 
 /**
  * @since 0.1.0

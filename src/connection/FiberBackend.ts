@@ -28,7 +28,7 @@ import { Transport } from "../transport/Transport.js"
 import type { OutgoingMessage, SendResult } from "./Message.js"
 import type { BackendConnection, BackendSink, MultiWorkerBackendShape } from "./MultiWorkerBackend.js"
 import { MultiWorkerBackend } from "./MultiWorkerBackend.js"
-import { Transformer } from "./Transformer.js"
+import { sendResult, Transformer } from "./Transformer.js"
 
 interface Job {
   readonly message: OutgoingMessage
@@ -65,9 +65,7 @@ const start = (transport: TransportShape, sink: BackendSink) =>
           Deferred.unsafeDone(job.done, Exit.fail(out.left))
           return Effect.void
         }
-        const result: SendResult = out.right.raw === undefined
-          ? { messageId: job.message.header.messageId }
-          : { messageId: job.message.header.messageId, raw: out.right.raw }
+        const result = sendResult(job.message, out.right)
         return transport.send(out.right.frame).pipe(
           Effect.matchEffect({
             onSuccess: () => Effect.sync(() => Deferred.unsafeDone(job.done, Exit.succeed(result))),

@@ -115,12 +115,16 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
       stashed++
     }
 
-    const deliver = (messageId: bigint, delivery: Delivery): void => {
-      const entry = inFlight.get(messageId)
-      if (entry === undefined) {
-        unknown++
-        return
-      }
+    const takeStashed = (messageId: bigint, entry: Entry): Delivery | undefined => {
+      const early = entry.stash?.shift()
+      if (early === undefined) return undefined
+      stashed--
+      if (entry.stash!.length === 0) entry.stash = undefined
+      if (isFinal(early)) inFlight.delete(messageId)
+      return early
+    }
+
+    const deliver = (messageId: bigint, entry: Entry, delivery: Delivery): void => {
       const final = isFinal(delivery)
       if (!final) {
         const { asyncId, sessionId } = (delivery as Exit.Success<IncomingMessage, DeliveryError>).value.header
@@ -139,30 +143,27 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
       }
     }
 
+    // Credits are counted for every response to a request in flight (and for unsolicited
+    // messages), before routing; messages for ids nobody sent are not responses and count nothing.
     const onIncoming = (incoming: Incoming): void => {
-      if (incoming._tag === "Failure") {
-        const header = incoming.header
-        if (header === undefined || !inFlight.has(header.messageId)) {
-          undeliverable++
-          return
-        }
-        if (isResponse(header)) credits.grant(header.credits)
-        deliver(header.messageId, Exit.fail(incoming.error))
+      const header = incoming._tag === "Failure" ? incoming.header : incoming.message.header
+      if (header === undefined) {
+        undeliverable++
         return
       }
-      const message = incoming.message
-      const header = message.header
-      if (header.messageId === UNSOLICITED_MESSAGE_ID) {
+      if (incoming._tag === "Message" && header.messageId === UNSOLICITED_MESSAGE_ID) {
         if (isResponse(header)) credits.grant(header.credits)
-        notifications.publish(message)
+        notifications.publish(incoming.message)
         return
       }
-      if (!inFlight.has(header.messageId)) {
-        unknown++
+      const entry = inFlight.get(header.messageId)
+      if (entry === undefined) {
+        if (incoming._tag === "Failure") undeliverable++
+        else unknown++
         return
       }
       if (isResponse(header)) credits.grant(header.credits)
-      deliver(header.messageId, Exit.succeed(message))
+      deliver(header.messageId, entry, incoming._tag === "Failure" ? Exit.fail(incoming.error) : Exit.succeed(incoming.message))
     }
 
     const onStopped = (error: ConnectionStopped): void => {
@@ -258,13 +259,8 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         if (entry.waiter !== undefined) {
           return Effect.fail(new InvalidState({ reason: `message id ${messageId} is already awaited` }))
         }
-        const early = entry.stash?.shift()
-        if (early !== undefined) {
-          stashed--
-          if (entry.stash!.length === 0) entry.stash = undefined
-          if (isFinal(early)) inFlight.delete(messageId)
-          return early
-        }
+        const early = takeStashed(messageId, entry)
+        if (early !== undefined) return early
         entry.abandoned = false
         const waiter = Deferred.unsafeMake<IncomingMessage, DeliveryError | OperationTimeout>(FiberId.none)
         entry.waiter = waiter
@@ -282,12 +278,8 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
       Effect.suspend((): Effect.Effect<IncomingMessage, DeliveryError> => {
         if (stopped !== undefined) return Effect.fail(stopped)
         for (const [messageId, entry] of inFlight) {
-          const early = entry.stash?.shift()
-          if (early === undefined) continue
-          stashed--
-          if (entry.stash!.length === 0) entry.stash = undefined
-          if (isFinal(early)) inFlight.delete(messageId)
-          return early
+          const early = takeStashed(messageId, entry)
+          if (early !== undefined) return early
         }
         const waiter = Deferred.unsafeMake<IncomingMessage, DeliveryError>(FiberId.none)
         nextWaiters.push(waiter)

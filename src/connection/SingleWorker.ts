@@ -20,7 +20,7 @@ import { CreditWindow } from "./CreditWindow.js"
 import type { IncomingMessage, OutgoingMessage, SendResult } from "./Message.js"
 import { Notifications } from "./Notifications.js"
 import type { Incoming } from "./Transformer.js"
-import { Transformer } from "./Transformer.js"
+import { sendResult, Transformer } from "./Transformer.js"
 import type { WorkerOptions, WorkerShape } from "./Worker.js"
 import type { AsyncTarget } from "./Worker.js"
 import { cancelMessage, defaultWorkerOptions, isInterim, receiveFollowingPending, receiveTimeout, Worker } from "./Worker.js"
@@ -44,20 +44,21 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
     let undeliverable = 0
     let stopped: ConnectionStopped | undefined
 
-    const stop = Effect.suspend(() => {
-      if (stopped !== undefined) return Effect.void
-      stopped = new ConnectionStopped({ reason: "Stopped" })
-      credits.stop(stopped)
-      return Effect.zipRight(transport.close, notifications.shutdown())
-    })
-    const fail = (cause: unknown) =>
+    // The first reason to stop wins; closing twice is harmless.
+    const stopWith = (error: ConnectionStopped) =>
       Effect.suspend(() => {
         if (stopped === undefined) {
-          stopped = new ConnectionStopped({ reason: "TransportFailed", cause })
-          credits.stop(stopped)
+          stopped = error
+          credits.stop(error)
         }
-        return Effect.zipRight(Effect.zipRight(transport.close, notifications.shutdown()), Effect.fail(stopped))
+        return Effect.zipRight(transport.close, notifications.shutdown())
       })
+    const stop = Effect.suspend(() => (stopped === undefined ? stopWith(new ConnectionStopped({ reason: "Stopped" })) : Effect.void))
+    const fail = (cause: unknown) =>
+      Effect.zipRight(
+        stopWith(new ConnectionStopped({ reason: "TransportFailed", cause })),
+        Effect.suspend(() => Effect.fail(stopped!))
+      )
     yield* Effect.addFinalizer(() => stop)
 
     const send = (message: OutgoingMessage): Effect.Effect<SendResult, ConnectionStopped | TransformFailed> =>
@@ -65,9 +66,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         if (stopped !== undefined) return Effect.fail(stopped)
         const out = transformer.outgoing(message)
         if (Either.isLeft(out)) return Effect.fail(out.left)
-        const result: SendResult = out.right.raw === undefined
-          ? { messageId: message.header.messageId }
-          : { messageId: message.header.messageId, raw: out.right.raw }
+        const result = sendResult(message, out.right)
         return transport.send(out.right.frame).pipe(Effect.catchAll(fail), Effect.as(result))
       }).pipe(sendLock.withPermits(1))
 

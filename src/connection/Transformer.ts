@@ -37,7 +37,7 @@ import {
 } from "../wire/Header.js"
 import { concatBytes, decode, Reader } from "../wire/Reader.js"
 import { Status } from "../wire/Status.js"
-import type { IncomingMessage, OutgoingMessage } from "./Message.js"
+import type { IncomingMessage, OutgoingMessage, SendResult } from "./Message.js"
 
 /**
  * The security state of one session, as the connection established it.
@@ -96,6 +96,16 @@ export interface Outgoing {
   readonly frame: Frame
   readonly raw?: Uint8Array
 }
+
+/**
+ * What the sender is told once `outgoing` has been written.
+ *
+ * @since 0.1.0
+ */
+export const sendResult = (message: OutgoingMessage, outgoing: Outgoing): SendResult =>
+  outgoing.raw === undefined
+    ? { messageId: message.header.messageId }
+    : { messageId: message.header.messageId, raw: outgoing.raw }
 
 interface SessionState extends SessionSecurity {
   readonly nonces: Encryption.NonceGenerator | undefined

@@ -16,6 +16,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto"
 import type { CipherCCMTypes, CipherGCMTypes } from "node:crypto"
 import * as Either from "effect/Either"
+import { cipherName as cipherNameOf } from "../wire/NegotiateContext.js"
 import { DecodeError, TransformFailed } from "../errors.js"
 import { Cipher } from "../wire/NegotiateContext.js"
 import { concatBytes } from "../wire/Reader.js"
@@ -36,15 +37,8 @@ import {
  */
 export type CipherId = (typeof Cipher)[keyof typeof Cipher]
 
-const CIPHER_NAMES: Record<CipherId, string> = {
-  [Cipher.AES_128_CCM]: "AES-128-CCM",
-  [Cipher.AES_128_GCM]: "AES-128-GCM",
-  [Cipher.AES_256_CCM]: "AES-256-CCM",
-  [Cipher.AES_256_GCM]: "AES-256-GCM"
-}
-
-/** @since 0.1.0 */
-export const cipherName = (cipher: CipherId): string => CIPHER_NAMES[cipher]
+/** The name users write ("AES-128-GCM"), from the table in src/wire/NegotiateContext.ts. @since 0.1.0 */
+export const cipherName = (cipher: CipherId): string => cipherNameOf(cipher)!
 
 /** Key length in bytes: 16 for the AES-128 ciphers, 32 for AES-256. @since 0.1.0 */
 export const cipherKeyLength = (cipher: CipherId): 16 | 32 =>

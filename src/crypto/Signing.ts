@@ -22,6 +22,7 @@
  * @since 0.1.0
  */
 import { createCipheriv, createHmac, timingSafeEqual } from "node:crypto"
+import { signingName } from "../wire/NegotiateContext.js"
 import { HEADER_SIZE, HeaderFlags } from "../wire/Header.js"
 import { Command } from "../wire/Command.js"
 import { SigningAlgorithm } from "../wire/NegotiateContext.js"
@@ -36,14 +37,8 @@ import { AesCmac } from "./Cmac.js"
  */
 export type SigningAlgorithmId = (typeof SigningAlgorithm)[keyof typeof SigningAlgorithm]
 
-const NAMES: Record<SigningAlgorithmId, string> = {
-  [SigningAlgorithm.HMAC_SHA256]: "HMAC-SHA256",
-  [SigningAlgorithm.AES_CMAC]: "AES-128-CMAC",
-  [SigningAlgorithm.AES_GMAC]: "AES-128-GMAC"
-}
-
-/** @since 0.1.0 */
-export const signingAlgorithmName = (algorithm: SigningAlgorithmId): string => NAMES[algorithm]
+/** The name users write ("AES-128-CMAC"), from the table in src/wire/NegotiateContext.ts. @since 0.1.0 */
+export const signingAlgorithmName = (algorithm: SigningAlgorithmId): string => signingName(algorithm)!
 
 /** @since 0.1.0 @category constants */
 export const SIGNATURE_OFFSET = 48

@@ -23,11 +23,12 @@ import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
 import * as Net from "node:net"
 import { TransportError } from "../errors.js"
-import { encodeFrame, makeDeframer, writePrefix } from "../transport/Framing.js"
+import { encodeFrame, makeDeframer, PREFIX_SIZE, writePrefix } from "../transport/Framing.js"
 import * as MemoryTransport from "../transport/MemoryTransport.js"
 import type { ByteEndpoint } from "../transport/MemoryTransport.js"
 import type { Frame, Transport, TransportShape } from "../transport/Transport.js"
 import { Command } from "../wire/Command.js"
+import { encodeErrorResponse } from "../wire/ErrorResponse.js"
 import {
   decodeHeader,
   type Header,
@@ -182,11 +183,7 @@ export interface TestPeer {
 }
 
 /** The ERROR response body (MS-SMB2 2.2.2): StructureSize 9, no contexts, ByteCount 0, one pad byte. */
-const errorBody = (): Uint8Array => {
-  const body = new Uint8Array(9)
-  body[0] = 9
-  return body
-}
+const errorBody = (): Uint8Array => encodeErrorResponse({ errorContexts: [], errorData: new Uint8Array(0) })
 
 /** StructureSize of each command's response (MS-SMB2 2.2.4 to 2.2.26). CANCEL has no response. */
 const responseStructureSize: Record<number, number> = {
@@ -392,9 +389,9 @@ export const make = (endpoint: ByteEndpoint): Effect.Effect<TestPeer, never, Sco
       sendRaw: (bytes) => endpoint.write(bytes),
       dropMidFrame: (message, options) => {
         const sent = Math.min(options?.sent ?? Math.floor(message.byteLength / 2), message.byteLength)
-        const out = new Uint8Array(4 + sent)
+        const out = new Uint8Array(PREFIX_SIZE + sent)
         writePrefix(out, 0, message.byteLength)
-        out.set(message.subarray(0, sent), 4)
+        out.set(message.subarray(0, sent), PREFIX_SIZE)
         return Effect.zipRight(Effect.ignore(endpoint.write(out)), endpoint.close)
       },
       close: endpoint.close,

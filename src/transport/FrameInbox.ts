@@ -40,7 +40,12 @@ export interface FrameInbox {
   readonly receive: Effect.Effect<Uint8Array, TransportError>
 }
 
-const closedError = new TransportError({ reason: "Closed", detail: "the transport was closed" })
+/**
+ * What every receive fails with after our own close; the transports fail their sends with it too.
+ *
+ * @since 0.1.0
+ */
+export const closedError = new TransportError({ reason: "Closed", detail: "the transport was closed" })
 
 /**
  * @since 0.1.0
@@ -59,20 +64,14 @@ export const make = (options?: { readonly maxFrameSize?: number | undefined }): 
       ending = error
       frames.unsafeDone(Exit.fail(error))
     }
+    const endOnFault = (error: TransportError | undefined): TransportError | undefined => {
+      if (error !== undefined) end(error)
+      return error
+    }
     return {
-      push: (chunk) => {
-        if (ending !== undefined) return undefined
-        const error = deframer.push(chunk, offer)
-        if (error !== undefined) end(error)
-        return error
-      },
+      push: (chunk) => ending === undefined ? endOnFault(deframer.push(chunk, offer)) : undefined,
       readTarget: deframer.readTarget,
-      commit: (read, n) => {
-        if (ending !== undefined) return undefined
-        const error = deframer.commit(read, n, offer)
-        if (error !== undefined) end(error)
-        return error
-      },
+      commit: (read, n) => ending === undefined ? endOnFault(deframer.commit(read, n, offer)) : undefined,
       peerClosed: (cause) => {
         const buffered = deframer.buffered()
         end(

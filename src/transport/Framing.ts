@@ -79,19 +79,18 @@ export const encodeFrame = (frame: Frame): Uint8Array => {
 }
 
 /**
- * A frame that the session header cannot describe.
+ * The error for a frame of `length` bytes that the session header cannot describe (the caller
+ * has the length at hand: `frameLength`).
  *
  * @since 0.1.0
  */
-export const checkOutgoing = (frame: Frame): TransportError | undefined => {
-  const length = frameLength(frame)
-  return length > MAX_DIRECT_TCP_FRAME
+export const checkOutgoing = (length: number): TransportError | undefined =>
+  length > MAX_DIRECT_TCP_FRAME
     ? new TransportError({
       reason: "FrameTooLarge",
       detail: `cannot send a ${length}-byte frame, the maximum is ${MAX_DIRECT_TCP_FRAME}`
     })
     : undefined
-}
 
 /**
  * Cuts a byte stream into frames. Stateful: feed it every received chunk in order, either with
@@ -253,8 +252,10 @@ export const makeDeframer = (options?: { readonly maxFrameSize?: number | undefi
       const error = checkLength(length)
       if (error !== undefined) return error
       if (end - at >= length) {
-        const frame = chunk.subarray(at, at + length)
-        onFrame(owned ? new Uint8Array(chunk.buffer, chunk.byteOffset + at, length) : copyOf(frame))
+        // A plain Uint8Array view even when `chunk` is a Buffer (whose subarray would be a Buffer).
+        onFrame(
+          owned ? new Uint8Array(chunk.buffer, chunk.byteOffset + at, length) : copyOf(chunk.subarray(at, at + length))
+        )
         at += length
       } else {
         pieces = []
@@ -268,7 +269,8 @@ export const makeDeframer = (options?: { readonly maxFrameSize?: number | undefi
   return {
     push: (chunk, onFrame) => feed(chunk, true, onFrame),
     readTarget: () => {
-      if (failure === undefined && body !== undefined && bodyFill < body.byteLength) {
+      // `fail` drops `body`, so a failed deframer always hands out the scratch buffer.
+      if (body !== undefined && bodyFill < body.byteLength) {
         target = body.subarray(bodyFill)
         return target
       }

@@ -12,9 +12,10 @@ import * as Layer from "effect/Layer"
 import * as Mailbox from "effect/Mailbox"
 import type * as Scope from "effect/Scope"
 import { TransportError } from "../errors.js"
+import { closedError } from "./FrameInbox.js"
 import * as FrameInbox from "./FrameInbox.js"
 import { checkOutgoing, encodeFrame } from "./Framing.js"
-import { type Frame, Transport, type TransportShape } from "./Transport.js"
+import { type Frame, frameLength, Transport, type TransportShape } from "./Transport.js"
 
 /**
  * One end of a raw byte stream (no framing): what a server sees of a connection.
@@ -43,7 +44,6 @@ export interface PairOptions {
   readonly maxFrameSize?: number
 }
 
-const closedError = new TransportError({ reason: "Closed", detail: "the transport was closed" })
 const peerClosedError = new TransportError({ reason: "ClosedByPeer", detail: "the peer closed the connection" })
 
 /**
@@ -78,7 +78,7 @@ export const makePair = (
         Effect.suspend(() => {
           const ended = clientClosed ? closedError : inbox.ended()
           if (ended !== undefined) return Effect.fail(ended)
-          const tooLarge = checkOutgoing(frame)
+          const tooLarge = checkOutgoing(frameLength(frame))
           if (tooLarge !== undefined) return Effect.fail(tooLarge)
           if (serverClosed) return Effect.fail(peerClosedError)
           toServer.unsafeOffer(encodeFrame(frame))

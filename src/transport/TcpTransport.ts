@@ -27,6 +27,7 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Net from "node:net"
 import { TransportError } from "../errors.js"
+import { closedError } from "./FrameInbox.js"
 import * as FrameInbox from "./FrameInbox.js"
 import { checkOutgoing, encodePrefix } from "./Framing.js"
 import { type Frame, frameLength, Transport, type TransportShape } from "./Transport.js"
@@ -84,7 +85,6 @@ export const make = (options: Options): Effect.Effect<TransportShape, TransportE
     const port = options.port ?? 445
     const noDelay = options.noDelay ?? true
     const connect = options.connect ?? Net.createConnection
-    const closedError = new TransportError({ reason: "Closed", detail: "the transport was closed" })
     let conn: Net.Socket | undefined
     let connected = false
     let closing = false
@@ -182,7 +182,8 @@ export const make = (options: Options): Effect.Effect<TransportShape, TransportE
       Effect.async<void, TransportError>((resume) => {
         const ended = closing ? closedError : inbox.ended()
         if (ended !== undefined || conn === undefined) return resume(Effect.fail(ended ?? closedError))
-        const tooLarge = checkOutgoing(frame)
+        const length = frameLength(frame)
+        const tooLarge = checkOutgoing(length)
         if (tooLarge !== undefined) return resume(Effect.fail(tooLarge))
         const socket = conn
         let resumed = false
@@ -194,7 +195,7 @@ export const make = (options: Options): Effect.Effect<TransportShape, TransportE
         // Corked so that the header and every part leave in one writev; only the last write's
         // callback is awaited (a failure fails every pending callback).
         socket.cork()
-        const prefix = encodePrefix(frameLength(frame))
+        const prefix = encodePrefix(length)
         let accepted: boolean
         if (frame instanceof Uint8Array) {
           socket.write(prefix)

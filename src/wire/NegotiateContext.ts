@@ -320,3 +320,40 @@ export const readNegotiateContextList = (r: Reader, offset: number, count: numbe
   }
   return contexts
 }
+
+// Names as users write them ("AES-128-GCM"), for options, the CLI and errors.
+
+/** @since 0.1.0 @category models */
+export type CipherName = "AES-128-CCM" | "AES-128-GCM" | "AES-256-CCM" | "AES-256-GCM"
+/** @since 0.1.0 @category models */
+export type SigningName = "HMAC-SHA256" | "AES-128-CMAC" | "AES-128-GMAC"
+
+/** @since 0.1.0 @category constants */
+export const ciphers: ReadonlyArray<readonly [CipherName, number]> = [
+  ["AES-128-GCM", Cipher.AES_128_GCM],
+  ["AES-128-CCM", Cipher.AES_128_CCM],
+  ["AES-256-GCM", Cipher.AES_256_GCM],
+  ["AES-256-CCM", Cipher.AES_256_CCM]
+]
+/** @since 0.1.0 @category constants */
+export const signingAlgorithms: ReadonlyArray<readonly [SigningName, number]> = [
+  ["AES-128-GMAC", SigningAlgorithm.AES_GMAC],
+  ["AES-128-CMAC", SigningAlgorithm.AES_CMAC],
+  ["HMAC-SHA256", SigningAlgorithm.HMAC_SHA256]
+]
+
+/** @internal */
+export const byName = <N extends string>(table: ReadonlyArray<readonly [N, number]>) => (name: N): number =>
+  table.find(([n]) => n === name)![1]
+/** @internal */
+export const byValue = <N extends string>(table: ReadonlyArray<readonly [N, number]>) => (value: number): N | undefined =>
+  table.find(([, v]) => v === value)?.[0]
+
+/** @since 0.1.0 */
+export const cipherValue = byName(ciphers)
+/** @since 0.1.0 */
+export const cipherName = byValue(ciphers)
+/** @since 0.1.0 */
+export const signingValue = byName(signingAlgorithms)
+/** @since 0.1.0 */
+export const signingName = byValue(signingAlgorithms)

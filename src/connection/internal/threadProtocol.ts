@@ -143,14 +143,14 @@ export const makeBatcher = <A>(
   send: (items: ReadonlyArray<A>, transfers: ReadonlyArray<ArrayBuffer>) => void
 ): Batcher<A> => {
   let batch: Array<A> = []
-  let transfers = new Set<ArrayBuffer>()
+  const transfers = new Set<ArrayBuffer>()
   let flushScheduled = false
   const flush = (): void => {
     flushScheduled = false
     const items = batch
     const list = Array.from(transfers)
     batch = []
-    transfers = new Set()
+    transfers.clear()
     send(items, list)
   }
   return {
@@ -161,9 +161,7 @@ export const makeBatcher = <A>(
         setImmediate(flush)
       }
     },
-    get transfers() {
-      return transfers
-    }
+    transfers
   }
 }
 
@@ -182,6 +180,13 @@ export const TRANSFER_MIN_BYTES = 64 * 1024
 
 const EMPTY = new Uint8Array(0)
 
+/** `bytes` copied into a buffer of their own, which is transferred. */
+const transferredCopy = (bytes: Uint8Array, transfers: Set<ArrayBuffer>): Uint8Array => {
+  const copy = bytes.slice()
+  transfers.add(copy.buffer)
+  return copy
+}
+
 /**
  * One outgoing part as it should be posted. A whole buffer of at least TRANSFER_MIN_BYTES is
  * transferred (the caller's view is detached); a view into a larger buffer is copied first (a
@@ -194,9 +199,7 @@ const packPart = (part: Uint8Array, transfers: Set<ArrayBuffer>): Uint8Array => 
     if (part.byteLength >= TRANSFER_MIN_BYTES) transfers.add(part.buffer as ArrayBuffer)
     return part
   }
-  const copy = part.slice()
-  transfers.add(copy.buffer)
-  return copy
+  return transferredCopy(part, transfers)
 }
 
 const packSignature = (header: Header): Header =>
@@ -226,9 +229,7 @@ export const packBytes = (
     transfers.add(bytes.buffer as ArrayBuffer)
     return bytes
   }
-  const copy = bytes.slice()
-  transfers.add(copy.buffer)
-  return copy
+  return transferredCopy(bytes, transfers)
 }
 
 /** `view` as the same bytes of `to`, when it lies inside `from` and `to` is a copy of `from`. */

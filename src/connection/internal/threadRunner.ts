@@ -128,18 +128,19 @@ const program = Effect.gen(function*() {
       Effect.forever
     )
 
+  const deliver = (frame: Uint8Array): void => {
+    // A frame that shares its buffer with the rest of a socket read is copied once, so that
+    // what is transferred belongs to this frame alone.
+    const own = isWhole(frame) ? frame : frame.slice()
+    for (const incoming of transformer.incoming(own)) {
+      emit({ _tag: "Incoming", incoming: packIncoming(incoming, own.buffer, toMain.transfers) })
+    }
+  }
+
   const receiveLoop = (t: TransportShape) =>
     t.receive.pipe(
-      Effect.flatMap((frame) =>
-        Effect.sync(() => {
-          // A frame that shares its buffer with the rest of a socket read is copied once, so
-          // that what is transferred belongs to this frame alone.
-          const own = isWhole(frame) ? frame : frame.slice()
-          for (const incoming of transformer.incoming(own)) {
-            emit({ _tag: "Incoming", incoming: packIncoming(incoming, own.buffer, toMain.transfers) })
-          }
-        })
-      ),
+      // A plain function, not an Effect.sync per frame: `map` runs it synchronously all the same.
+      Effect.map(deliver),
       Effect.forever,
       Effect.catchAll((cause) => shutdown(new ConnectionStopped({ reason: "TransportFailed", cause })))
     )
