@@ -54,7 +54,11 @@ export class TransportError extends Data.TaggedError("TransportError")<{
  * @category errors
  */
 export class ConnectionStopped extends Data.TaggedError("ConnectionStopped")<{
-  readonly reason: "Stopped" | "TransportFailed" | "WorkerFailed"
+  /**
+   * "Unresponsive": a first response was overdue and the worker was told to give the connection
+   * up (MS-SMB2 3.2.6.1); the cause is that request's OperationTimeout.
+   */
+  readonly reason: "Stopped" | "TransportFailed" | "WorkerFailed" | "Unresponsive"
   readonly cause?: unknown
 }> {
   override get message(): string {

@@ -255,12 +255,19 @@ export const make = (options: ConnectionOptions) =>
  * @category layers
  */
 export const layerHandler = (options: ConnectionOptions) => {
-  const timeout = Duration.decode(options.timeout ?? Duration.seconds(30))
+  const settings = workerSettings(options)
   const worker: Layer.Layer<Worker, never, Transport> = options.worker === "single"
-    ? SingleWorker.layer({ timeout })
-    : ParallelWorker.layer({ timeout }).pipe(Layer.provide(FiberBackend.layer), Layer.orDie)
-  return MessageHandlerModule.layer({ timeout, creditBacklog: options.creditBacklog ?? 128 }).pipe(Layer.provideMerge(worker))
+    ? SingleWorker.layer(settings)
+    : ParallelWorker.layer(settings).pipe(Layer.provide(FiberBackend.layer), Layer.orDie)
+  return MessageHandlerModule.layer({ timeout: settings.timeout, creditBacklog: options.creditBacklog ?? 128 }).pipe(
+    Layer.provideMerge(worker)
+  )
 }
+
+const workerSettings = (options: ConnectionOptions) => ({
+  timeout: Duration.decode(options.timeout ?? Duration.seconds(30)),
+  disconnectOnTimeout: options.disconnectOnTimeout ?? true
+})
 
 const tcpOptions = (options: ConnectionOptions): TcpTransport.Options => ({
   host: options.host,
@@ -278,13 +285,13 @@ export const layerStack = (
   options: ConnectionOptions
 ): Layer.Layer<MessageHandler | Worker, TransportError | ConnectionStopped> => {
   if (options.worker !== "thread") return layerHandler(options).pipe(Layer.provide(TcpTransport.layer(tcpOptions(options))))
-  const timeout = Duration.decode(options.timeout ?? Duration.seconds(30))
+  const settings = workerSettings(options)
   const backend = ThreadBackend.layer({
     ...tcpOptions(options),
     ...(options.threadEntry === undefined ? {} : { entry: options.threadEntry })
   })
-  return MessageHandlerModule.layer({ timeout, creditBacklog: options.creditBacklog ?? 128 }).pipe(
-    Layer.provideMerge(ParallelWorker.layer({ timeout })),
+  return MessageHandlerModule.layer({ timeout: settings.timeout, creditBacklog: options.creditBacklog ?? 128 }).pipe(
+    Layer.provideMerge(ParallelWorker.layer(settings)),
     Layer.provide(backend)
   )
 }

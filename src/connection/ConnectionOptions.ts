@@ -66,6 +66,12 @@ export interface ConnectionOptions {
   readonly threadEntry?: URL | string
   /** Default wait for a response, and for credits. Default 30 seconds. */
   readonly timeout?: Duration.DurationInput
+  /**
+   * When a first response does not come within its timeout, also stop the connection (every
+   * other request fails with ConnectionStopped "Unresponsive"), as Windows clients do: a server
+   * that went silent mid-frame cannot carry the requests behind it. Default true.
+   */
+  readonly disconnectOnTimeout?: boolean
   /** Default 10 seconds. */
   readonly connectTimeout?: Duration.DurationInput
   /** Credits to keep in hand. Default 128. */

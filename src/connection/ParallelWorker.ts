@@ -34,7 +34,7 @@ import { Notifications } from "./Notifications.js"
 import type { Incoming } from "./Transformer.js"
 import type { WorkerOptions, WorkerShape } from "./Worker.js"
 import type { AsyncTarget } from "./Worker.js"
-import { cancelMessage, defaultWorkerOptions, isInterim, receiveFollowingPending, receiveTimeout, Worker } from "./Worker.js"
+import { cancelMessage, defaultWorkerOptions, isInterim, receiveFollowingPending, receiveTimeout, unresponsive, Worker } from "./Worker.js"
 
 type DeliveryError = TransformFailed | DecodeError | ConnectionStopped | InvalidState | OperationTimeout
 
@@ -182,6 +182,14 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
     const connection = yield* backend.start({ onIncoming, onStopped })
     yield* Effect.addFinalizer(() => Effect.zipRight(connection.stop, notifications.shutdown()))
 
+    // A first response overdue: with disconnectOnTimeout, every other waiter learns why at once
+    // and the backend closes the socket (its own "Stopped" then finds the worker stopped already).
+    const overdue = (error: OperationTimeout): void => {
+      if (!settings.disconnectOnTimeout || stopped !== undefined) return
+      onStopped(unresponsive(error))
+      runFork(connection.stop)
+    }
+
     const send = (message: OutgoingMessage) =>
       Effect.suspend(() => {
         if (stopped !== undefined) return Effect.fail(stopped)
@@ -227,6 +235,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
     const expire = Effect.sync(() => {
       const now = clock.unsafeCurrentTimeMillis()
       let next = Infinity
+      let expired: OperationTimeout | undefined
       for (const [messageId, entry] of inFlight) {
         if (entry.waiter === undefined || entry.deadline === undefined) continue
         if (now < entry.deadline) {
@@ -236,7 +245,12 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         const waiter = entry.waiter
         entry.waiter = undefined
         entry.deadline = undefined
+        expired ??= receiveTimeout(messageId, entry.timeout!)
         Deferred.unsafeDone(waiter, Exit.fail(receiveTimeout(messageId, entry.timeout!)))
+      }
+      if (expired !== undefined) {
+        overdue(expired)
+        if (stopped !== undefined) next = Infinity
       }
       wakeAt = next
       rearm.unsafeClose()
@@ -298,7 +312,8 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
             const millis = Duration.toMillis(Duration.decode(opts?.timeout ?? settings.timeout))
             return new OperationTimeout({ reason: "Receive", millis })
           }
-        })
+        }),
+        Effect.tapErrorTag("OperationTimeout", (error) => Effect.sync(() => overdue(error)))
       )
 
     const worker: WorkerShape = {

@@ -23,7 +23,7 @@ import type { Incoming } from "./Transformer.js"
 import { sendResult, Transformer } from "./Transformer.js"
 import type { WorkerOptions, WorkerShape } from "./Worker.js"
 import type { AsyncTarget } from "./Worker.js"
-import { cancelMessage, defaultWorkerOptions, isInterim, receiveFollowingPending, receiveTimeout, Worker } from "./Worker.js"
+import { cancelMessage, defaultWorkerOptions, isInterim, receiveFollowingPending, receiveTimeout, unresponsive, Worker } from "./Worker.js"
 
 /**
  * @since 0.1.0
@@ -60,6 +60,8 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         Effect.suspend(() => Effect.fail(stopped!))
       )
     yield* Effect.addFinalizer(() => stop)
+    // A first response overdue: with disconnectOnTimeout the connection is given up.
+    const overdue = (error: OperationTimeout) => settings.disconnectOnTimeout ? stopWith(unresponsive(error)) : Effect.void
 
     const send = (message: OutgoingMessage): Effect.Effect<SendResult, ConnectionStopped | TransformFailed> =>
       Effect.suspend((): Effect.Effect<SendResult, ConnectionStopped | TransformFailed> => {
@@ -134,7 +136,11 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
       ).pipe(
         timeout === undefined
           ? (effect) => effect
-          : Effect.timeoutFail({ duration: timeout, onTimeout: () => receiveTimeout(messageId, timeout) })
+          : (effect) =>
+            effect.pipe(
+              Effect.timeoutFail({ duration: timeout, onTimeout: () => receiveTimeout(messageId, timeout) }),
+              Effect.tapErrorTag("OperationTimeout", overdue)
+            )
       )
 
     const worker: WorkerShape = {
@@ -160,7 +166,8 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
           Effect.timeoutFail({
             duration: timeout,
             onTimeout: () => new OperationTimeout({ reason: "Receive", millis: Duration.toMillis(timeout) })
-          })
+          }),
+          Effect.tapErrorTag("OperationTimeout", overdue)
         )
       },
       notifications: notifications.stream,

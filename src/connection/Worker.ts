@@ -22,8 +22,8 @@ import { Command } from "../wire/Command.js"
 import { makeHeader, HeaderFlags, isAsync } from "../wire/Header.js"
 import { Status } from "../wire/Status.js"
 import { commandName } from "../wire/Command.js"
-import type { ConnectionStopped, RequestError, TransformFailed } from "../errors.js"
-import { OperationTimeout, UnexpectedCommand } from "../errors.js"
+import type { RequestError, TransformFailed } from "../errors.js"
+import { ConnectionStopped, OperationTimeout, UnexpectedCommand } from "../errors.js"
 import type { CreditWindow } from "./CreditWindow.js"
 import type { IncomingMessage, OutgoingMessage, ReceiveOptions, SendResult } from "./Message.js"
 import type { TransformerUpdate } from "./Transformer.js"
@@ -104,13 +104,21 @@ export interface WorkerOptions {
   readonly notificationBuffer: number
   /** Responses kept for requests nobody waits for yet, before the oldest is dropped. */
   readonly maxStash: number
+  /**
+   * When a first response is overdue, stop the whole connection too (ConnectionStopped
+   * "Unresponsive"): a server that stops answering, or sends a frame header and then nothing,
+   * cannot be trusted with the requests behind it (MS-SMB2 3.2.6.1 lets the client disconnect).
+   * Off by default here; the Connection layers turn it on.
+   */
+  readonly disconnectOnTimeout: boolean
 }
 
 /** @since 0.1.0 @category constants */
 export const defaultWorkerOptions: WorkerOptions = {
   timeout: Duration.seconds(30),
   notificationBuffer: 1024,
-  maxStash: 8192
+  maxStash: 8192,
+  disconnectOnTimeout: false
 }
 
 /** @since 0.1.0 */
@@ -191,6 +199,15 @@ export const receiveFollowingPending = (
  */
 export const receiveTimeout = (messageId: bigint, timeout: Duration.Duration): OperationTimeout =>
   new OperationTimeout({ reason: "Receive", millis: Duration.toMillis(timeout), messageId })
+
+/**
+ * Why a worker with `disconnectOnTimeout` stops after an overdue response.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const unresponsive = (cause: OperationTimeout): ConnectionStopped =>
+  new ConnectionStopped({ reason: "Unresponsive", cause })
 
 /**
  * What a CANCEL of an async request needs besides its message id.

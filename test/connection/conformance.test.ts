@@ -209,6 +209,24 @@ for (const subject of subjects) {
         expect(yield* Fiber.join(byDefault)).toMatchObject({ _tag: "Failure", cause: { error: { _tag: "OperationTimeout", millis: 30000 } } })
       }))
 
+    it.scoped("with disconnectOnTimeout, an overdue first response stops the connection and says why", () =>
+      Effect.gen(function*() {
+        const built = yield* subject.make({ worker: { timeout: Duration.seconds(30), disconnectOnTimeout: true } })
+        yield* warmUp(built, 3)
+        const overdue = yield* Effect.fork(Effect.exit(built.handler.sendRecv(echo, { timeout: "5 seconds" })))
+        yield* built.peer.next
+        const behind = subject.parallel ? yield* Effect.fork(Effect.exit(built.handler.sendRecv(echo))) : undefined
+        if (behind !== undefined) yield* built.peer.next
+        yield* TestClock.adjust("5 seconds")
+        const timedOut = { _tag: "OperationTimeout", reason: "Receive", millis: 5000 }
+        expect(yield* Fiber.join(overdue)).toMatchObject({ _tag: "Failure", cause: { error: timedOut } })
+        const unresponsive = { _tag: "Failure", cause: { error: { _tag: "ConnectionStopped", reason: "Unresponsive", cause: timedOut } } }
+        if (behind !== undefined) expect(yield* Fiber.join(behind)).toMatchObject(unresponsive)
+        expect(yield* Effect.exit(built.handler.sendRecv(echo))).toMatchObject(unresponsive)
+        // the client closed its end: the peer's next read fails instead of waiting
+        expect(yield* Effect.flip(built.peer.next)).toMatchObject({ _tag: "TransportError", reason: "ClosedByPeer" })
+      }))
+
     if (subject.parallel) {
       it.scoped("times out waiting for credits when the server grants none", () =>
         Effect.gen(function*() {

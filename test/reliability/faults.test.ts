@@ -91,15 +91,34 @@ for (const kind of ["memory", "tcp"] as ReadonlyArray<PeerKind>) {
         expect(yield* timedClose(stack.scope)).toBeLessThan(1000)
       })))
 
-    it.live("slowloris, a 16 MiB length header then nothing: the request times out, and the connection closes promptly", () =>
+    it.live("slowloris, a 16 MiB length header then nothing: the request times out and the connection is torn down", () =>
+      hygienic(Effect.gen(function*() {
+        const stack = yield* makeStack({ peer: kind, worker: { disconnectOnTimeout: true } })
+        yield* warmUp(stack, 2)
+        const caller = yield* Effect.fork(Effect.exit(stack.handler.sendRecv(echo(1), { timeout: "300 millis" })))
+        const behind = yield* Effect.fork(Effect.exit(stack.handler.sendRecv(echo(2))))
+        yield* stack.peer.take(2)
+        yield* stack.peer.sendRaw(Uint8Array.of(0, 0xff, 0xff, 0xff))
+        const started = Date.now()
+        const timedOut = { _tag: "OperationTimeout", reason: "Receive", millis: 300, messageId: 1n }
+        expect(failureOf(yield* Fiber.join(caller))).toMatchObject(timedOut)
+        // the request behind it, with the default 30 s timeout, fails at the same moment
+        expect(failureOf(yield* Fiber.join(behind))).toMatchObject({ _tag: "ConnectionStopped", reason: "Unresponsive", cause: timedOut })
+        expect(Date.now() - started).toBeLessThan(1000)
+        // the client closed its end by itself, before anyone closed the scope
+        expect(yield* Effect.flip(stack.peer.next)).toMatchObject({ _tag: "TransportError", reason: "ClosedByPeer" })
+        expect(yield* stack.worker.stats).toMatchObject({ inFlight: 0, awaiting: 0, stashed: 0 })
+        expect(yield* timedClose(stack.scope)).toBeLessThan(1000)
+      })))
+
+    it.live("without disconnectOnTimeout, a request that times out leaves the connection up", () =>
       hygienic(Effect.gen(function*() {
         const stack = yield* makeStack({ peer: kind })
         const caller = yield* Effect.fork(Effect.exit(stack.handler.sendRecv(echo(1), { timeout: "300 millis" })))
         yield* stack.peer.next
-        yield* stack.peer.sendRaw(Uint8Array.of(0, 0xff, 0xff, 0xff))
         expect(failureOf(yield* Fiber.join(caller))).toMatchObject({ _tag: "OperationTimeout", reason: "Receive", millis: 300, messageId: 0n })
-        // The abandoned request stays known until the scope closes, so that a late answer would
-        // still be counted for credits (invariant 2).
+        // The abandoned request stays known, so that a late answer would still be counted for
+        // credits (invariant 2).
         expect(yield* stack.worker.stats).toMatchObject({ inFlight: 1, abandoned: 1, awaiting: 0, stashed: 0, creditBalance: 0 })
         expect(yield* timedClose(stack.scope)).toBeLessThan(1000)
       })))
