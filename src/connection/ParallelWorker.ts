@@ -3,8 +3,9 @@
  * a MultiWorkerBackend. It owns the routing state every backend shares:
  *
  * - `inFlight`: message id -> entry, created when the message is sent and removed when its final
- *   response is delivered (or dropped, for an abandoned request). An entry holds the waiter (a
- *   Deferred), or the responses that came before anyone asked (the stash), or the mark that its
+ *   response is delivered (or dropped, for an abandoned request). An entry holds the waiter (the
+ *   resume callback of its `Effect.async`: a Deferred per request costs measurably more), or the
+ *   responses that came before anyone asked (the stash), or the mark that its
  *   waiter gave up.
  * - the credit window, fed on the receive path by every response header for a request we sent,
  *   interim and abandoned ones included (invariant 1);
@@ -40,8 +41,10 @@ type DeliveryError = TransformFailed | DecodeError | ConnectionStopped | Invalid
 
 type Delivery = Exit.Exit<IncomingMessage, DeliveryError>
 
+type Resume = (delivery: Effect.Effect<IncomingMessage, DeliveryError | OperationTimeout>) => void
+
 interface Entry {
-  waiter: Deferred.Deferred<IncomingMessage, DeliveryError> | undefined
+  waiter: Resume | undefined
   /** When the waiter's wait ends with OperationTimeout (clock millis), if it has a timeout. */
   deadline: number | undefined
   timeout: Duration.Duration | undefined
@@ -134,7 +137,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         const waiter = entry.waiter
         entry.waiter = undefined
         if (final) inFlight.delete(messageId)
-        Deferred.unsafeDone(waiter, delivery)
+        waiter(delivery)
       } else if (entry.abandoned) {
         if (final) inFlight.delete(messageId)
         else cancelIfAsync(messageId, entry)
@@ -171,7 +174,9 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
       stopped = error
       credits.stop(error)
       for (const entry of inFlight.values()) {
-        if (entry.waiter !== undefined) Deferred.unsafeDone(entry.waiter, Exit.fail(error))
+        const waiter = entry.waiter
+        entry.waiter = undefined
+        if (waiter !== undefined) waiter(Exit.fail(error))
       }
       inFlight.clear()
       stashed = 0
@@ -245,8 +250,9 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         const waiter = entry.waiter
         entry.waiter = undefined
         entry.deadline = undefined
-        expired ??= receiveTimeout(messageId, entry.timeout!)
-        Deferred.unsafeDone(waiter, Exit.fail(receiveTimeout(messageId, entry.timeout!)))
+        const error = receiveTimeout(messageId, entry.timeout!)
+        expired ??= error
+        waiter(Exit.fail(error))
       }
       if (expired !== undefined) {
         overdue(expired)
@@ -276,16 +282,17 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         const early = takeStashed(messageId, entry)
         if (early !== undefined) return early
         entry.abandoned = false
-        const waiter = Deferred.unsafeMake<IncomingMessage, DeliveryError | OperationTimeout>(FiberId.none)
-        entry.waiter = waiter
-        entry.timeout = timeout
-        entry.deadline = timeout === undefined ? undefined : clock.unsafeCurrentTimeMillis() + Duration.toMillis(timeout)
-        if (entry.deadline !== undefined) {
-          armed.unsafeOpen()
-          if (entry.deadline < wakeAt) rearm.unsafeOpen()
-        }
-        // Interrupted even after an interim response was handed over: abandoning then cancels.
-        return Deferred.await(waiter).pipe(Effect.onInterrupt(() => Effect.sync(() => abandon(messageId))))
+        return Effect.async<IncomingMessage, DeliveryError | OperationTimeout>((resume) => {
+          entry.waiter = resume
+          entry.timeout = timeout
+          entry.deadline = timeout === undefined ? undefined : clock.unsafeCurrentTimeMillis() + Duration.toMillis(timeout)
+          if (entry.deadline !== undefined) {
+            armed.unsafeOpen()
+            if (entry.deadline < wakeAt) rearm.unsafeOpen()
+          }
+          // Interrupted even after an interim response was handed over: abandoning then cancels.
+          return Effect.sync(() => abandon(messageId))
+        })
       })
 
     const receiveNext = (opts?: { readonly timeout?: Duration.DurationInput }) =>

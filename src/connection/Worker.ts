@@ -59,7 +59,11 @@ export interface WorkerStats {
  * @category models
  */
 export interface WorkerShape {
-  /** Sends one message; completes once it is written. A failed write fails this effect. */
+  /**
+   * Sends one message; completes once it is handed to the socket (FiberBackend, SingleWorker) or
+   * written (ThreadBackend). A failed write fails this effect when it is still waiting, and in any
+   * case stops the connection, so the message's receiver fails too (invariant 6).
+   */
   readonly send: (message: OutgoingMessage) => Effect.Effect<SendResult, ConnectionStopped | TransformFailed>
   /** Waits for the response to `options.messageId`, following STATUS_PENDING when allowed. */
   readonly receive: (options: ReceiveOptions) => Effect.Effect<IncomingMessage, RequestError>

@@ -8,7 +8,7 @@
  * the `run` handler only sees chunks when a custom `connect` ignores `onread`. We open the
  * `net.Socket` ourselves rather than through `NodeSocket.makeNet` for four reasons: `onread`, to
  * tell a refused connection from a timed-out one, to set TCP_NODELAY, and to write a frame as its
- * header plus its parts in one corked `writev` (the platform writer writes one buffer per call and
+ * header plus its parts, and the frames of one event-loop turn, in one corked `writev` (the platform writer writes one buffer per call and
  * would need a copy or a lock to keep a frame's parts together; a 4-byte header written alone
  * would also go out as its own TCP segment).
  *
@@ -178,23 +178,37 @@ export const make = (options: Options): Effect.Effect<TransportShape, TransportE
     // Interrupted or failed while connecting: release the socket now, not when the Scope closes.
     yield* Deferred.await(opened).pipe(Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : close))
 
+    let corked = false
+    const uncork = (socket: Net.Socket): void => {
+      corked = false
+      socket.uncork()
+    }
+
+    // The frame is in the socket's buffer when the effect's first step returns: a sender
+    // interrupted afterwards, while it waits for the socket to drain, has still sent it.
     const send = (frame: Frame): Effect.Effect<void, TransportError> =>
-      Effect.async<void, TransportError>((resume) => {
+      Effect.suspend(() => {
         const ended = closing ? closedError : inbox.ended()
-        if (ended !== undefined || conn === undefined) return resume(Effect.fail(ended ?? closedError))
+        if (ended !== undefined || conn === undefined) return Effect.fail(ended ?? closedError)
         const length = frameLength(frame)
         const tooLarge = checkOutgoing(length)
-        if (tooLarge !== undefined) return resume(Effect.fail(tooLarge))
+        if (tooLarge !== undefined) return Effect.fail(tooLarge)
         const socket = conn
-        let resumed = false
+        let outcome: Effect.Effect<void, TransportError> | undefined
+        let waiting: ((outcome: Effect.Effect<void, TransportError>) => void) | undefined
         const done = (cause: Error | null | undefined): void => {
-          if (resumed) return
-          resumed = true
-          resume(cause ? Effect.fail(new TransportError({ reason: "Write", cause })) : Effect.void)
+          if (outcome !== undefined) return
+          outcome = cause ? Effect.fail(new TransportError({ reason: "Write", cause })) : Effect.void
+          waiting?.(outcome)
         }
-        // Corked so that the header and every part leave in one writev; only the last write's
+        // Corked until the end of this turn of the event loop, so that the header and every part,
+        // and every other frame sent in the same turn, leave in one writev; only the last write's
         // callback is awaited (a failure fails every pending callback).
-        socket.cork()
+        if (!corked) {
+          corked = true
+          socket.cork()
+          process.nextTick(uncork, socket)
+        }
         const prefix = encodePrefix(length)
         let accepted: boolean
         if (frame instanceof Uint8Array) {
@@ -205,11 +219,15 @@ export const make = (options: Options): Effect.Effect<TransportShape, TransportE
           accepted = socket.write(prefix, last < 0 ? done : undefined)
           for (let i = 0; i <= last; i++) accepted = socket.write(frame[i]!, i === last ? done : undefined)
         }
-        socket.uncork()
         // Below the high-water mark there is no backpressure to wait for: done now, one async hop
         // saved per frame. A later write error destroys the socket, so the receive side ends the
         // connection and every waiter fails (ConnectionStopped): the error still reaches its caller.
-        if (accepted && !socket.destroyed) done(null)
+        if (accepted && !socket.destroyed) return Effect.void
+        if (outcome !== undefined) return outcome
+        return Effect.interruptible(Effect.async<void, TransportError>((resume) => {
+          if (outcome !== undefined) resume(outcome)
+          else waiting = resume
+        }))
       })
 
     return { send, receive: inbox.receive, close } satisfies TransportShape

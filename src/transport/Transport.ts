@@ -26,7 +26,11 @@ export type Frame = Uint8Array | ReadonlyArray<Uint8Array>
  * @category models
  */
 export interface TransportShape {
-  /** Writes one frame; the transport adds the 4-byte session header. */
+  /**
+   * Writes one frame; the transport adds the 4-byte session header. The frame is handed over
+   * before the effect's first interruption point (so a message id is never lost to an
+   * interruption); what follows, the wait for backpressure, may be interrupted.
+   */
   readonly send: (frame: Frame) => Effect.Effect<void, TransportError>
   /**
    * The next received frame, without its session header. Once the stream has ended or failed,
