@@ -7,7 +7,6 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import type { PlatformError } from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
-import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import { CliError } from "./errors.js"
 
@@ -21,7 +20,13 @@ const reasons: Partial<Record<string, string>> = {
   Busy: "busy"
 }
 
-const localError = (verb: string, path: string) => (error: PlatformError) =>
+/**
+ * A local file error as the CLI reports it.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const localError = (verb: string, path: string) => (error: PlatformError) =>
   new CliError({
     reason: "LocalFile",
     detail: `cannot ${verb} ${path}: ${(error._tag === "SystemError" ? reasons[error.reason] : undefined) ?? error.message}`,
@@ -65,11 +70,3 @@ export const stream = (path: string): Stream.Stream<Uint8Array, CliError, FileSy
     Stream.mapError(localError("read", path))
   )
 
-/**
- * Writes the file (created, or emptied first).
- *
- * @since 0.1.0
- * @category files
- */
-export const sink = (path: string): Sink.Sink<void, Uint8Array, never, CliError, FileSystem.FileSystem> =>
-  Sink.unwrap(Effect.map(FileSystem.FileSystem, (fs) => fs.sink(path))).pipe(Sink.mapError(localError("write", path)))

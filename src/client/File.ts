@@ -245,6 +245,17 @@ export interface FileHandle {
   readonly read: (offset: number, length: number, options?: TransferOptions) => Effect.Effect<Uint8Array, RequestError>
   /** The whole range (default: to `size`) as a stream of chunks, several READs in flight. */
   readonly readStream: (options?: ReadOptions) => Stream.Stream<Uint8Array, RequestError>
+  /**
+   * Reads the range (default: to `size`) with several READs in flight and hands each chunk to
+   * `consume` with its file position, in whatever order the chunks arrive. The chunk is lent:
+   * once the effect `consume` returned succeeds, its memory takes a later READ, so copy what must
+   * outlive it. Returns the bytes read (fewer than asked at end of file). The fastest way to move
+   * a file elsewhere: no buffer is allocated per chunk (`Files.download` is built on it).
+   */
+  readonly readEach: <E, R>(
+    consume: (chunk: Uint8Array, position: number) => Effect.Effect<void, E, R>,
+    options?: ReadOptions
+  ) => Effect.Effect<number, RequestError | E, R>
   /** Writes all of `data` at `offset` (default 0), in parallel chunks; returns the bytes written. */
   readonly write: (data: Uint8Array, options?: WriteOptions) => Effect.Effect<number, RequestError>
   /**
@@ -467,25 +478,41 @@ const make = (tree: TreeShape, path: string, created: CreateResponse): FileHandl
     }
   }
 
+  const readEach = <E, R>(
+    consume: (chunk: Uint8Array, position: number) => Effect.Effect<void, E, R>,
+    options: ReadOptions = {}
+  ): Effect.Effect<number, RequestError | E, R> =>
+    guard(Effect.suspend(() => {
+      const offset = options.offset ?? 0
+      const length = options.length ?? Math.max(0, size - offset)
+      const { chunkSize, concurrency } = transferPlan(tree, "read", options)
+      // A short READ marks the end of file; the chunks beyond it are not asked for.
+      let end = offset + length
+      return Effect.zipRight(
+        checkRange(offset, length),
+        Effect.forEach(
+          chunks(offset, length, chunkSize),
+          (chunk) =>
+            chunk.offset >= end ? Effect.void : Effect.flatMap(Requests.readLent(tree, fileId, chunk.offset, chunk.length), ({ data, release }) => {
+              if (data.length < chunk.length) end = Math.min(end, chunk.offset + data.length)
+              // Released on success only: a consumer that failed may still be using the chunk.
+              return data.length === 0 ? Effect.sync(release) : Effect.tap(consume(data, chunk.offset), () => Effect.sync(release))
+            }),
+          { concurrency, discard: true }
+        )
+      ).pipe(Effect.map(() => end - offset))
+    }))
+
   const read = (offset: number, length: number, options?: TransferOptions) =>
     guard(
       Effect.gen(function*() {
         yield* checkRange(offset, length)
-        const { chunkSize, concurrency } = transferPlan(tree, "read", options)
+        const { chunkSize } = transferPlan(tree, "read", options)
         if (length === 0) return new Uint8Array(0)
         if (length <= chunkSize) return yield* readChunk(offset, length)
         const out = new Uint8Array(length)
-        let end = length
-        yield* Effect.forEach(
-          chunks(offset, length, chunkSize),
-          (chunk) =>
-            Effect.map(readChunk(chunk.offset, chunk.length), (data) => {
-              out.set(data, chunk.offset - offset)
-              if (data.length < chunk.length) end = Math.min(end, chunk.offset - offset + data.length)
-            }),
-          { concurrency, discard: true }
-        )
-        return end === length ? out : out.subarray(0, end)
+        const count = yield* readEach((chunk, position) => Effect.sync(() => out.set(chunk, position - offset)), { ...options, offset, length })
+        return count === length ? out : out.subarray(0, count)
       })
     ).pipe(Effect.withSpan("smb.file.read", { attributes: { ...spanAttributes, offset, length } }))
 
@@ -613,6 +640,7 @@ const make = (tree: TreeShape, path: string, created: CreateResponse): FileHandl
     },
     read,
     readStream,
+    readEach,
     write,
     sink,
     writeStream,

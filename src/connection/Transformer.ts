@@ -18,6 +18,7 @@
  *
  * @since 0.1.0
  */
+import * as FramePool from "../transport/FramePool.js"
 import * as Either from "effect/Either"
 import { DecodeError, TransformFailed } from "../errors.js"
 import * as Encryption from "../crypto/Encryption.js"
@@ -214,6 +215,8 @@ export class Transformer {
     }
     const result = Encryption.decrypt(encryption.cipher, encryption.decryptionKey, frame)
     if (Either.isLeft(result)) return [failure(undefined, result.left)]
+    // The ciphertext is not looked at again: its buffer can take the next frame.
+    FramePool.recycle(frame)
     if (result.right.sessionId !== sessionId) {
       return [failure(undefined, new TransformFailed({ reason: "Decrypt", cause: new Error("session id mismatch") }))]
     }

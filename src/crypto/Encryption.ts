@@ -62,8 +62,8 @@ const checkKey = (cipher: CipherId, key: Uint8Array): string | undefined =>
     : `${cipherName(cipher)} needs a ${cipherKeyLength(cipher)}-byte key, got ${key.byteLength} bytes`
 
 /**
- * Encrypts a message (given whole or in parts) into a frame: the 52-byte TRANSFORM_HEADER
- * followed by the ciphertext, ready for framing. `nonce` is either the AEAD nonce (11 or 12
+ * Encrypts a message (given whole or in parts) into a frame given as parts: the 52-byte
+ * TRANSFORM_HEADER, then the ciphertext, ready for framing. `nonce` is either the AEAD nonce (11 or 12
  * bytes; the rest of the Nonce field is zero) or the whole 16-byte Nonce field.
  *
  * @since 0.1.0
@@ -75,7 +75,7 @@ export const encrypt = (
   sessionId: bigint,
   nonce: Uint8Array,
   plaintext: Uint8Array | ReadonlyArray<Uint8Array>
-): Either.Either<Uint8Array, TransformFailed> => {
+): Either.Either<ReadonlyArray<Uint8Array>, TransformFailed> => {
   const keyProblem = checkKey(cipher, key)
   if (keyProblem !== undefined) return failure("Encrypt", keyProblem)
   if (nonce.byteLength !== nonceLength(cipher) && nonce.byteLength !== 16) {
@@ -86,37 +86,36 @@ export const encrypt = (
   for (const part of parts) size += part.byteLength
   if (size > 0xffffffff) return failure("Encrypt", `message of ${size} bytes does not fit OriginalMessageSize`)
 
-  const frame = new Uint8Array(TRANSFORM_HEADER_SIZE + size)
-  writeTransformHeader(frame, 0, {
+  // The frame goes out as [TRANSFORM_HEADER, ciphertext...]: the cipher's output buffers are
+  // not copied behind a header into one more buffer of the message's size.
+  const header = new Uint8Array(TRANSFORM_HEADER_SIZE)
+  writeTransformHeader(header, 0, {
     nonce,
     originalMessageSize: size,
     flags: TransformFlags.ENCRYPTED,
     sessionId: BigInt.asUintN(64, sessionId)
   })
-  const aad = transformAad(frame)
+  const aad = transformAad(header)
   const iv = aad.subarray(0, nonceLength(cipher))
 
   try {
+    const frame: Array<Uint8Array> = [header]
     let tag: Uint8Array
     if (isCcm(cipher)) {
+      // CCM takes the whole message in one update.
       const c = createCipheriv(ccmAlgorithm(cipher), key, iv, { authTagLength: TAG_LENGTH })
       c.setAAD(aad, { plaintextLength: size })
-      frame.set(c.update(parts.length === 1 ? parts[0]! : concatBytes(parts)), TRANSFORM_HEADER_SIZE)
+      frame.push(c.update(parts.length === 1 ? parts[0]! : concatBytes(parts)))
       c.final()
       tag = c.getAuthTag()
     } else {
       const c = createCipheriv(gcmAlgorithm(cipher), key, iv)
       c.setAAD(aad)
-      let at = TRANSFORM_HEADER_SIZE
-      for (const part of parts) {
-        const out = c.update(part)
-        frame.set(out, at)
-        at += out.byteLength
-      }
+      for (const part of parts) frame.push(c.update(part))
       c.final()
       tag = c.getAuthTag()
     }
-    transformSignature(frame).set(tag)
+    transformSignature(header).set(tag)
     return Either.right(frame)
   } catch (cause) {
     return failure("Encrypt", cause)

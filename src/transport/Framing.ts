@@ -13,6 +13,7 @@
  *
  * @since 0.1.0
  */
+import * as FramePool from "./FramePool.js"
 import { TransportError } from "../errors.js"
 import { type Frame, frameLength, MAX_DIRECT_TCP_FRAME } from "./Transport.js"
 
@@ -133,12 +134,11 @@ const SCRATCH_SIZE = 256 * 1024
 const ALLOCATION_RATIO = 8
 const SMALL_FRAME = 64 * 1024
 
-/** A buffer that owns its whole ArrayBuffer (so it can be transferred to a worker thread). */
-const allocateFrame = (length: number): Uint8Array => {
-  // Not zero-filled: every byte is overwritten before the frame is handed out.
-  const slow = Buffer.allocUnsafeSlow(length)
-  return new Uint8Array(slow.buffer, slow.byteOffset, length)
-}
+/**
+ * A buffer that owns its whole ArrayBuffer (so it can be transferred to a worker thread), from
+ * the pool for large frames. Not zero-filled: every byte is overwritten before it is handed out.
+ */
+const allocateFrame = FramePool.allocate
 
 const copyOf = (bytes: Uint8Array): Uint8Array => {
   const out = new Uint8Array(bytes.byteLength)

@@ -5,8 +5,12 @@ import type { CipherId } from "../../src/crypto/Encryption.js"
 import { cipherKeyLength, decrypt, encrypt, NonceGenerator, nonceLength } from "../../src/crypto/Encryption.js"
 import { Cipher } from "../../src/wire/NegotiateContext.js"
 import { TRANSFORM_HEADER_SIZE } from "../../src/wire/TransformHeader.js"
+import { concatBytes } from "../../src/wire/Reader.js"
 import { fromHex, toUpperHex } from "../support/bytes.js"
 import { ENCRYPT_300_CCM, ENCRYPT_311_CCM, ENCRYPT_311_GCM } from "./msblog.js"
+
+/** The frame `encrypt` gives as parts, in one buffer. */
+const whole = (parts: Either.Either<ReadonlyArray<Uint8Array>, unknown>): Uint8Array => concatBytes(Either.getOrThrow(parts))
 
 // The three traces are from the Microsoft Open Specifications blog (sources in msblog.ts):
 // ENCRYPT_300_CCM: https://learn.microsoft.com/en-us/archive/blogs/openspecification/encryption-in-smb-3-0-a-protocol-perspective
@@ -44,9 +48,9 @@ describe("TRANSFORM_HEADER encryption", () => {
     const nonce = frame.subarray(20, 36)
     const sessionId = view.getBigUint64(44, true)
     const plaintext = fromHex(message.plaintext)
-    expect(toUpperHex(Either.getOrThrow(encrypt(cipher, key, sessionId, nonce, plaintext)))).toBe(message.frame)
+    expect(toUpperHex(whole(encrypt(cipher, key, sessionId, nonce, plaintext)))).toBe(message.frame)
     const parts = [plaintext.subarray(0, 64), plaintext.subarray(64, 70), plaintext.subarray(70)]
-    expect(toUpperHex(Either.getOrThrow(encrypt(cipher, key, sessionId, nonce, parts)))).toBe(message.frame)
+    expect(toUpperHex(whole(encrypt(cipher, key, sessionId, nonce, parts)))).toBe(message.frame)
   })
 
   it.each(ALL_CIPHERS)("cipher %i: encrypt then decrypt round-trips, parts or whole", (cipher) => {
@@ -54,7 +58,7 @@ describe("TRANSFORM_HEADER encryption", () => {
     const nonces = new NonceGenerator(cipher)
     const body = new Uint8Array(70_000).map((_, i) => i & 0xff)
     const header = new Uint8Array(64).fill(0xfe)
-    const frame = Either.getOrThrow(encrypt(cipher, key, 0x1122334455667788n, nonces.next(), [header, body]))
+    const frame = whole(encrypt(cipher, key, 0x1122334455667788n, nonces.next(), [header, body]))
     expect(frame.length).toBe(TRANSFORM_HEADER_SIZE + 64 + body.length)
     expect(toUpperHex(frame.subarray(0, 4))).toBe("FD534D42")
     const decrypted = Either.getOrThrow(decrypt(cipher, key, frame))
@@ -65,7 +69,7 @@ describe("TRANSFORM_HEADER encryption", () => {
 
   it.each(ALL_CIPHERS)("cipher %i: a flipped bit anywhere after the ProtocolId is a Left", (cipher) => {
     const key = keyFor(cipher)
-    const frame = Either.getOrThrow(encrypt(cipher, key, 7n, new NonceGenerator(cipher).next(), new Uint8Array(100).fill(3)))
+    const frame = whole(encrypt(cipher, key, 7n, new NonceGenerator(cipher).next(), new Uint8Array(100).fill(3)))
     // Signature, Nonce (all 16 bytes are authenticated), OriginalMessageSize, Flags, SessionId, ciphertext.
     for (const at of [4, 19, 20, 35, 36, 42, 44, 51, 52, frame.length - 1]) {
       const tampered = frame.slice()
@@ -77,7 +81,7 @@ describe("TRANSFORM_HEADER encryption", () => {
   })
 
   it("a wrong key is a Left, not a throw", () => {
-    const frame = Either.getOrThrow(encrypt(Cipher.AES_128_GCM, keyFor(Cipher.AES_128_GCM), 1n, new Uint8Array(12), new Uint8Array(8)))
+    const frame = whole(encrypt(Cipher.AES_128_GCM, keyFor(Cipher.AES_128_GCM), 1n, new Uint8Array(12), new Uint8Array(8)))
     expect(Either.isLeft(decrypt(Cipher.AES_128_GCM, new Uint8Array(16), frame))).toBe(true)
     expect(Either.isLeft(decrypt(Cipher.AES_256_GCM, keyFor(Cipher.AES_128_GCM), frame))).toBe(true)
     expect(Either.isLeft(encrypt(Cipher.AES_256_CCM, new Uint8Array(16), 1n, new Uint8Array(11), new Uint8Array(8)))).toBe(true)
@@ -86,7 +90,7 @@ describe("TRANSFORM_HEADER encryption", () => {
 
   it("a truncated frame or one with a bad ProtocolId is a Left", () => {
     const cipher = Cipher.AES_128_CCM
-    const frame = Either.getOrThrow(encrypt(cipher, keyFor(cipher), 1n, new Uint8Array(11), new Uint8Array(40)))
+    const frame = whole(encrypt(cipher, keyFor(cipher), 1n, new Uint8Array(11), new Uint8Array(40)))
     for (const length of [0, 3, 51, 52, frame.length - 1]) {
       expect(Either.isLeft(decrypt(cipher, keyFor(cipher), frame.subarray(0, length)))).toBe(true)
     }
@@ -113,7 +117,7 @@ describe("TRANSFORM_HEADER encryption", () => {
     "decrypt of a mutated valid frame is a Left or the original plaintext, never a throw",
     [FastCheck.constantFrom(...ALL_CIPHERS), FastCheck.uint8Array({ maxLength: 64 }), FastCheck.nat(), FastCheck.integer({ min: 1, max: 255 }), FastCheck.nat()],
     ([cipher, plaintext, at, xor, cut]) => {
-      const frame = Either.getOrThrow(encrypt(cipher, keyFor(cipher), 9n, new NonceGenerator(cipher).next(), plaintext))
+      const frame = whole(encrypt(cipher, keyFor(cipher), 9n, new NonceGenerator(cipher).next(), plaintext))
       const mutated = frame.slice(0, frame.length - (cut % 3 === 0 ? cut % 5 : 0))
       if (mutated.length > 0) mutated[at % mutated.length]! ^= xor
       const result = decrypt(cipher, keyFor(cipher), mutated)

@@ -4,6 +4,7 @@
  * TcpTransport and a real socket pair), and what a peer needs to answer like a server that holds
  * a session's keys: sign a response, encrypt one.
  */
+import { concatBytes } from "../../src/wire/Reader.js"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -110,7 +111,7 @@ export const encryptAsServer = (session: SessionSecurity, plaintext: Uint8Array)
   const encryption = session.encryption!
   const nonce = new Uint8Array(16)
   viewOf(nonce).setUint32(0, ++nonceCounter, true)
-  return Either.getOrThrow(Encryption.encrypt(encryption.cipher, encryption.decryptionKey, session.sessionId, nonce, plaintext))
+  return concatBytes(Either.getOrThrow(Encryption.encrypt(encryption.cipher, encryption.decryptionKey, session.sessionId, nonce, plaintext)))
 }
 
 /** The request inside a client's TRANSFORM frame, as a server holding the session's keys reads it. */

@@ -3,9 +3,11 @@
  * stat, rename, delete, truncate, mkdir/rmdir, and an encrypt-required share. Results are checked
  * on the server's disk (`sharePath`) as well as through the client.
  */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { expect, it } from "@effect/vitest"
 import { createHash, randomBytes } from "node:crypto"
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -43,6 +45,17 @@ const unevenPieces = (data: Uint8Array): Stream.Stream<Uint8Array> => {
 
 const sha256File = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex")
 
+let localRoot: string | undefined
+/** A private local directory for downloads, removed when the process exits. */
+const localDir = () => {
+  if (localRoot === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), "effect-smb-download-"))
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }))
+    localRoot = dir
+  }
+  return localRoot
+}
+
 let counter = 0
 /** A fresh directory name per test, so files never collide across tests and runs. */
 const fresh = (label: string) => `${label}-${process.pid}-${Date.now()}-${counter++}`
@@ -74,6 +87,15 @@ const roundTrip = (server: SambaInstance, options: Partial<ConnectionOptions>, l
     const get = performance.now()
     expect(received).toBe(BIG)
     expect(hash.digest("hex")).toBe(digest)
+    // The paths that hand frames back to the pool, twice each, so that reused buffers are
+    // checked too: a frame reused while its data was still needed would change the digest.
+    const local = join(localDir(), name)
+    for (let i = 0; i < 2; i++) {
+      expect(yield* Files.download(tree, name, local).pipe(Effect.provide(NodeFileSystem.layer))).toBe(BIG)
+      expect(sha256File(local)).toBe(digest)
+      expect(createHash("sha256").update(yield* Files.readFile(tree, name)).digest("hex")).toBe(digest)
+    }
+    rmSync(local)
     yield* Files.remove(tree, name)
     expect(existsSync(join(server.sharePath, name))).toBe(false)
     const rate = (ms: number) => (BIG / MiB / (ms / 1000)).toFixed(0)

@@ -62,7 +62,9 @@ export const command = Command.make(
           const given = Option.getOrElse(local, () => name)
           const destination = (yield* Local.isDirectory(given)) ? path.join(given, name) : given
           yield* Connect.progress(options, `getting /${remote} (${handle.size} bytes) into ${destination}`)
-          yield* Stream.run(data, Local.sink(destination)).pipe(
+          // To a file: chunks written at their positions from reused buffers (Files.download).
+          bytes = yield* Files.download(tree, remote, destination).pipe(
+            Effect.catchTags({ SystemError: Local.localError("write", destination), BadArgument: Local.localError("write", destination) }),
             Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : Effect.ignore(fs.remove(destination)))
           )
           if (options.json) yield* Console.log(JSON.stringify({ remote, local: destination, bytes }))

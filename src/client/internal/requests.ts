@@ -37,6 +37,7 @@ import {
 } from "../../wire/QueryDirectory.js"
 import type { FileIdBothDirectoryInformation } from "../../wire/QueryDirectory.js"
 import { decodeQueryInfoResponse, encodeQueryInfoRequest } from "../../wire/QueryInfo.js"
+import * as FramePool from "../../transport/FramePool.js"
 import { decodeReadResponse, encodeReadRequest } from "../../wire/Read.js"
 import { encodeSetInfoRequest } from "../../wire/SetInfo.js"
 import { Status } from "../../wire/Status.js"
@@ -94,13 +95,19 @@ export const flush = (tree: TreeShape, fileId: Uint8Array): Effect.Effect<void, 
   Effect.asVoid(send(tree, { command: Command.FLUSH, body: encodeFlushRequest({ fileId }) }))
 
 /**
- * One READ of at most `length` bytes: a view into the received frame, empty at or past the end
- * of file.
+ * One READ; `data` is a view into the received frame (empty at end of file). `release` hands
+ * the frame's buffer back for reuse once nothing holds `data` any more (see FramePool); callers
+ * that let `data` escape simply never call it.
  *
  * @since 0.1.0
  * @internal
  */
-export const read = (tree: TreeShape, fileId: Uint8Array, offset: number, length: number): Effect.Effect<Uint8Array, RequestError> =>
+export const readLent = (
+  tree: TreeShape,
+  fileId: Uint8Array,
+  offset: number,
+  length: number
+): Effect.Effect<{ readonly data: Uint8Array; readonly release: () => void }, RequestError> =>
   Effect.flatMap(
     send(
       tree,
@@ -122,11 +129,22 @@ export const read = (tree: TreeShape, fileId: Uint8Array, offset: number, length
       },
       [Status.SUCCESS, Status.END_OF_FILE]
     ),
-    (reply) =>
-      reply.header.status === Status.END_OF_FILE
-        ? Effect.succeed(new Uint8Array(0))
-        : Effect.map(fromEither(decodeReadResponse(reply.message)), (response) => response.data)
+    (reply) => {
+      const release = () => FramePool.recycle(reply.message)
+      return reply.header.status === Status.END_OF_FILE
+        ? Effect.succeed({ data: new Uint8Array(0), release })
+        : Effect.map(fromEither(decodeReadResponse(reply.message)), (response) => ({ data: response.data, release }))
+    }
   )
+
+/**
+ * One READ; the data is a view into the received frame (empty at end of file).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const read = (tree: TreeShape, fileId: Uint8Array, offset: number, length: number): Effect.Effect<Uint8Array, RequestError> =>
+  Effect.map(readLent(tree, fileId, offset, length), (lent) => lent.data)
 
 /**
  * One WRITE of `length` bytes given as parts (sent as [header, head, ...parts], never joined);

@@ -1,0 +1,45 @@
+/**
+ * The frame pool hands large buffers back out only when it is safe: a buffer it lent, returned
+ * whole, once; small frames are never pooled and the idle bytes stay bounded.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as FramePool from "../../src/transport/FramePool.js"
+
+const LARGE = FramePool.MIN_POOLED + 4096
+
+describe("FramePool", () => {
+  it("reuses a large buffer given back whole, once", () => {
+    const first = FramePool.allocate(LARGE)
+    expect(first.byteOffset).toBe(0)
+    expect(first.byteLength).toBe(first.buffer.byteLength)
+    FramePool.recycle(first)
+    FramePool.recycle(first)
+    const again = FramePool.allocate(LARGE)
+    expect(again.buffer).toBe(first.buffer)
+    // given back twice, lent once: the second allocation of that size is a new buffer
+    expect(FramePool.allocate(LARGE).buffer).not.toBe(first.buffer)
+  })
+
+  it("refuses a part of a buffer (a compound frame's sibling may still be in use)", () => {
+    const frame = FramePool.allocate(LARGE + 1)
+    FramePool.recycle(frame.subarray(64))
+    expect(FramePool.allocate(LARGE + 1).buffer).not.toBe(frame.buffer)
+  })
+
+  it("refuses buffers it did not lend, and never pools small frames", () => {
+    const foreign = new Uint8Array(LARGE + 2)
+    FramePool.recycle(foreign)
+    expect(FramePool.allocate(LARGE + 2).buffer).not.toBe(foreign.buffer)
+    const small = FramePool.allocate(1024)
+    FramePool.recycle(small)
+    expect(FramePool.allocate(1024).buffer).not.toBe(small.buffer)
+  })
+
+  it("keeps at most MAX_POOLED_BYTES idle", () => {
+    const size = 8 * 1024 * 1024 + 3
+    const lent = Array.from({ length: FramePool.MAX_POOLED_BYTES / size + 4 }, () => FramePool.allocate(size))
+    for (const frame of lent) FramePool.recycle(frame)
+    expect(FramePool.stats().idleBytes).toBeLessThanOrEqual(FramePool.MAX_POOLED_BYTES)
+    expect(FramePool.stats().idleBytes).toBeGreaterThan(FramePool.MAX_POOLED_BYTES - 2 * size)
+  })
+})
