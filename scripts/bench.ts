@@ -5,12 +5,16 @@
  * - reading and writing a 256 MiB file over SMB 3.1.1 unsigned, signed (AES-128-GMAC) and
  *   encrypted (AES-128-GCM): this library against smbclient, each run timed from connect to the
  *   last byte (smbclient is a fresh process per transfer, so ours includes connect, login and tree
- *   connect too; the transfer alone is reported beside it);
+ *   connect too; the transfer alone is reported beside it). Reads are `Files.download` to
+ *   /dev/null, as smbclient's `get FILE /dev/null`; `Files.readStream` is reported beside it.
+ *   Our contender runs as its own plain node process (scripts/bench-client.ts, bundled here),
+ *   doing each transfer twice: the row's figure is the second (a warmed-up process, as in an
+ *   application that has been running), the first, cold one is in the note;
  * - ECHO round trips per second with 1 and 16 in flight on one connection, against smbtorture's
  *   smb2.bench.echo;
  * - node-smb2 (the Node peer) reading and writing the same file (it speaks SMB 2.0.2 only);
  * - the ceilings: raw loopback TCP between two Node sockets, and AES-128-GCM on one core;
- * - our peak RSS during the 256 MiB transfers (sampled every 10 ms).
+ * - our peak RSS during the 256 MiB transfers (sampled every 10 ms in our own process).
  *
  * Contenders alternate run by run and every figure is a median, since the machine is shared.
  *
@@ -18,24 +22,17 @@
  *
  * Prints a table and writes the same figures to bench-results.json.
  */
-import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
-import * as Stream from "effect/Stream"
 import { spawn } from "node:child_process"
 import { createCipheriv, randomBytes } from "node:crypto"
 import { chownSync, closeSync, createReadStream, openSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs"
 import * as Net from "node:net"
 import * as Os from "node:os"
 import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { inspect, parseArgs } from "node:util"
-import * as Files from "../src/client/Files.js"
-import * as Session from "../src/client/Session.js"
-import * as Tree from "../src/client/Tree.js"
-import * as Connection from "../src/connection/Connection.js"
 import type { ConnectionOptions } from "../src/connection/ConnectionOptions.js"
 import type { SambaInstance } from "../test/support/samba/Samba.js"
+import type { Job, Transfer } from "./bench-client.js"
 import { ensureSambaInstalled, startSamba, stopSamba } from "../test/support/samba/Samba.js"
 
 const { values: args } = parseArgs({
@@ -62,18 +59,6 @@ const median = (values: ReadonlyArray<number>): number => {
 const mibps = (bytes: number, ms: number) => bytes / MiB / (ms / 1000)
 
 // ---------------------------------------------------------------------------------------------
-// Peak RSS: sampled while a transfer runs (VmHWM would keep the setup's peak too).
-
-let rssPeak = 0
-const rssSampler = setInterval(() => {
-  rssPeak = Math.max(rssPeak, process.memoryUsage.rss())
-}, 10)
-rssSampler.unref()
-const resetRssPeak = () => {
-  rssPeak = process.memoryUsage.rss()
-}
-
-// ---------------------------------------------------------------------------------------------
 // Contenders
 
 type Mode = "unsigned" | "signed" | "encrypted"
@@ -96,46 +81,53 @@ interface Timing {
   /** The transfer alone, when the contender lets us tell. */
   readonly transferMs?: number
   readonly rssPeak?: number
-  /** RSS just before connecting: the process's own baseline (vite-node's server lives in it too). */
+  /** RSS just before connecting. */
   readonly rssBefore?: number
 }
 
-/** Connection, session and tree, then `use`, all timed; the transfer alone timed inside. */
-const ours = (server: SambaInstance, mode: Mode, use: (tree: Tree.TreeShape) => Effect.Effect<unknown, unknown>): Promise<Timing> =>
-  Effect.runPromise(
-    Effect.scoped(
-      Effect.gen(function*() {
-        resetRssPeak()
-        const rssBefore = process.memoryUsage.rss()
-        const started = performance.now()
-        const context = yield* Layer.build(Connection.layer({ host: server.host, port: server.port, ...ourOptions[mode] }))
-        const connection = Context.get(context, Connection.Connection)
-        const session = yield* Session.make(connection, Session.user(server.user, Redacted.make(server.password)))
-        const tree = yield* Tree.make(session, server.share)
-        const transferStarted = performance.now()
-        yield* use(tree)
-        const transferMs = performance.now() - transferStarted
-        return { started, transferMs, rssBefore }
-      })
-    ).pipe(
-      Effect.map(({ rssBefore, started, transferMs }) => ({ totalMs: performance.now() - started, transferMs, rssPeak, rssBefore }))
-    )
-  )
+/** Our contender's results for one process: see scripts/bench-client.ts. */
+interface OurRun {
+  readonly cold: Timing
+  readonly warm: Timing
+  /** read only: Files.readStream drained, warm. */
+  readonly stream?: Timing
+}
+
+// Our contender runs as a plain `node` process on a bundle of scripts/bench-client.ts, made once.
+let clientBundle: string | undefined
+const bundleClient = async (dir: string): Promise<string> => {
+  if (clientBundle !== undefined) return clientBundle
+  const { build } = await import("esbuild")
+  const outfile = join(dir, "bench-client.mjs")
+  await build({
+    entryPoints: [fileURLToPath(new URL("./bench-client.ts", import.meta.url))],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    outfile,
+    logLevel: "warning"
+  })
+  clientBundle = outfile
+  return outfile
+}
+
+const runClient = async (server: SambaInstance, job: Omit<Job, "server">): Promise<unknown> => {
+  const bundle = await bundleClient(server.workdir)
+  const { host, password, port, share, user } = server
+  const { out } = await exec(process.execPath, [bundle, JSON.stringify({ ...job, server: { host, port, user, password, share } })])
+  return JSON.parse(out.trim().split("\n").at(-1)!)
+}
+
+const ourTransfers = async (server: SambaInstance, job: Omit<Job, "server">): Promise<OurRun> => {
+  const [cold, warm, stream] = (await runClient(server, job)) as ReadonlyArray<Transfer>
+  return { cold: cold!, warm: warm!, ...(stream === undefined ? {} : { stream }) }
+}
 
 const ourRead = (server: SambaInstance, mode: Mode, name: string) =>
-  ours(server, mode, (tree) =>
-    Files.readStream(tree, name).pipe(
-      Stream.runFold(0, (n, chunk) => n + chunk.byteLength),
-      Effect.filterOrFail((n) => n === SIZE, (n) => new Error(`read ${n} bytes, expected ${SIZE}`))
-    ))
+  ourTransfers(server, { op: "read", options: ourOptions[mode], file: name })
 
 const ourWrite = (server: SambaInstance, mode: Mode, name: string, local: string) =>
-  ours(server, mode, (tree) =>
-    Files.writeStream(
-      tree,
-      name,
-      Stream.fromAsyncIterable(createReadStream(local, { highWaterMark: 4 * MiB }) as AsyncIterable<Uint8Array>, (e) => e)
-    ))
+  ourTransfers(server, { op: "write", options: ourOptions[mode], file: name, local })
 
 const exec = (command: string, argv: ReadonlyArray<string>): Promise<{ readonly ms: number; readonly out: string }> =>
   new Promise((resolve, reject) => {
@@ -209,34 +201,15 @@ const nodeSmb2Write = (server: SambaInstance, name: string, local: string) =>
 // ---------------------------------------------------------------------------------------------
 // ECHO
 
-const ourEcho = (server: SambaInstance, depth: number): Promise<number> =>
-  Effect.runPromise(
-    Effect.scoped(
-      Effect.gen(function*() {
-        const context = yield* Layer.build(Connection.layer({ host: server.host, port: server.port, maxDialect: "3.1.1", encryption: "off" }))
-        const connection = Context.get(context, Connection.Connection)
-        const session = yield* Session.make(connection, Session.user(server.user, Redacted.make(server.password)))
-        yield* Tree.make(session, server.share)
-        const loop = (seconds: number) =>
-          Effect.suspend(() => {
-            let n = 0
-            const started = performance.now()
-            const deadline = started + seconds * 1000
-            const caller = Effect.gen(function*() {
-              while (performance.now() < deadline) {
-                yield* connection.echo
-                n++
-              }
-            })
-            return Effect.forEach(Array.from({ length: depth }), () => caller, { concurrency: "unbounded", discard: true }).pipe(
-              Effect.map(() => n / ((performance.now() - started) / 1000))
-            )
-          })
-        yield* loop(0.5)
-        return yield* loop(ECHO_SECONDS)
-      })
-    )
-  )
+const ourEcho = async (server: SambaInstance, depth: number): Promise<number> => {
+  const result = (await runClient(server, {
+    op: "echo",
+    options: { maxDialect: "3.1.1", encryption: "off" },
+    depth,
+    seconds: ECHO_SECONDS
+  })) as { readonly perSecond: number }
+  return result.perSecond
+}
 
 const torturEcho = async (server: SambaInstance, depth: number): Promise<number> => {
   const { out } = await exec("smbtorture", [
@@ -344,53 +317,63 @@ const main = async () => {
     chownSync(onServer, owner.uid, owner.gid)
 
     if (ONLY.has("files")) {
-      const samples: Record<string, Array<Timing>> = {}
-      const add = (key: string, t: Timing) => (samples[key] ??= []).push(t)
+      const ours: Record<string, Array<OurRun>> = {}
+      const theirs: Record<string, Array<Timing>> = {}
+      const rate = (t: Timing) => mibps(SIZE, t.totalMs).toFixed(0)
       for (let run = 0; run < RUNS; run++) {
         for (const mode of MODES) {
           // Alternate who goes first from run to run.
-          const pairs: Array<[string, () => Promise<Timing>]> = [
-            [`ours-write-${mode}`, () => ourWrite(server, mode, `ours-${mode}.bin`, local)],
-            [`smbclient-write-${mode}`, () => smbclient(server, mode, `put ${local} smbclient-${mode}.bin`)],
-            [`ours-read-${mode}`, () => ourRead(server, mode, FILE)],
-            [`smbclient-read-${mode}`, () => smbclient(server, mode, `get ${FILE} /dev/null`)]
+          const pairs: Array<[string, () => Promise<void>]> = [
+            [`write-${mode}`, async () => void (ours[`write-${mode}`] ??= []).push(await ourWrite(server, mode, `ours-${mode}.bin`, local))],
+            [`write-${mode}`, async () => void (theirs[`write-${mode}`] ??= []).push(await smbclient(server, mode, `put ${local} smbclient-${mode}.bin`))],
+            [`read-${mode}`, async () => void (ours[`read-${mode}`] ??= []).push(await ourRead(server, mode, FILE))],
+            [`read-${mode}`, async () => void (theirs[`read-${mode}`] ??= []).push(await smbclient(server, mode, `get ${FILE} /dev/null`))]
           ]
           const ordered = run % 2 === 0 ? pairs : [pairs[1]!, pairs[0]!, pairs[3]!, pairs[2]!]
-          for (const [key, f] of ordered) {
-            add(key, await f())
-            process.stderr.write(`${key} run ${run + 1}: ${mibps(SIZE, samples[key]!.at(-1)!.totalMs).toFixed(0)} MiB/s\n`)
+          for (const [, f] of ordered) await f()
+          for (const op of ["write", "read"]) {
+            const o = ours[`${op}-${mode}`]!.at(-1)!
+            process.stderr.write(
+              `${op} ${mode} run ${run + 1}: ours ${rate(o.warm)} MiB/s warm, ${rate(o.cold)} cold; smbclient ${rate(theirs[`${op}-${mode}`]!.at(-1)!)} MiB/s\n`
+            )
           }
         }
       }
-      raw.files = samples
+      raw.files = { ours, smbclient: theirs }
+      const allOurs = Object.values(ours).flat()
+      const peakOf = (r: OurRun) => Math.max(r.cold.rssPeak!, r.warm.rssPeak!, r.stream?.rssPeak ?? 0)
       for (const mode of MODES) {
         for (const op of ["read", "write"] as const) {
-          const o = samples[`ours-${op}-${mode}`]!
-          const t = samples[`smbclient-${op}-${mode}`]!
-          const oursTotal = median(o.map((s) => mibps(SIZE, s.totalMs)))
-          const oursTransfer = median(o.map((s) => mibps(SIZE, s.transferMs!)))
-          const theirs = median(t.map((s) => mibps(SIZE, s.totalMs)))
+          const o = ours[`${op}-${mode}`]!
+          const warm = median(o.map((r) => mibps(SIZE, r.warm.totalMs)))
+          const cold = median(o.map((r) => mibps(SIZE, r.cold.totalMs)))
+          const transfer = median(o.map((r) => mibps(SIZE, r.warm.transferMs!)))
+          const stream = op === "read" ? median(o.map((r) => mibps(SIZE, r.stream!.totalMs))) : undefined
+          const smb = median(theirs[`${op}-${mode}`]!.map((t) => mibps(SIZE, t.totalMs)))
           rows.push({
             name: `${op} 256 MiB, 3.1.1 ${mode} (MiB/s) vs smbclient`,
-            ours: oursTotal,
-            theirs,
-            ratio: oursTotal / theirs,
+            ours: warm,
+            theirs: smb,
+            ratio: warm / smb,
             goal: ">= 1.0x",
-            met: oursTotal / theirs >= 1,
-            note: `transfer alone ${oursTransfer.toFixed(0)} MiB/s; peak RSS ${(Math.max(...o.map((s) => s.rssPeak!)) / MiB).toFixed(0)} MiB`,
-            extra: { oursTransferMibps: oursTransfer, rssPeakBytes: Math.max(...o.map((s) => s.rssPeak!)) }
+            met: warm / smb >= 1,
+            note: `${op === "read" ? "Files.download; " : ""}first transfer in a fresh process ${cold.toFixed(0)} (${(cold / smb).toFixed(2)}x); transfer alone ${
+              transfer.toFixed(0)
+            }${stream === undefined ? "" : `; Files.readStream ${stream.toFixed(0)} (${(stream / smb).toFixed(2)}x)`}; peak RSS ${
+              (Math.max(...o.map(peakOf)) / 1e6).toFixed(0)
+            } MB`,
+            extra: { oursColdMibps: cold, oursTransferMibps: transfer, ...(stream === undefined ? {} : { oursStreamMibps: stream }) }
           })
         }
       }
-      const peak = Math.max(...Object.entries(samples).filter(([k]) => k.startsWith("ours")).flatMap(([, v]) => v.map((s) => s.rssPeak!)))
-      const ourSamples = Object.entries(samples).filter(([k]) => k.startsWith("ours")).flatMap(([, v]) => v)
-      const baseline = median(ourSamples.map((s) => s.rssBefore!))
+      const peak = Math.max(...allOurs.map(peakOf))
+      const baseline = median(allOurs.map((r) => r.cold.rssBefore!))
       rows.push({
         name: "peak RSS during our 256 MiB transfers (MB)",
         ours: peak / 1e6,
         goal: "< 150 MB",
         met: peak / 1e6 < 150,
-        note: `RSS before connecting ${(baseline / 1e6).toFixed(0)} MB (bench process incl. vite-node), growth ${((peak - baseline) / 1e6).toFixed(0)} MB`
+        note: `our own node process; RSS before connecting ${(baseline / 1e6).toFixed(0)} MB`
       })
     }
 
@@ -420,7 +403,7 @@ const main = async () => {
       const describe = (error: unknown) =>
         error instanceof Error ? error.message : inspect(error, { depth: 3, breakLength: Infinity }).slice(0, 400)
       for (const op of ["read", "write"] as const) {
-        const o: Array<Timing> = []
+        const o: Array<OurRun> = []
         const t: Array<Timing> = []
         try {
           for (let run = 0; run < RUNS; run++) {
@@ -432,7 +415,8 @@ const main = async () => {
           }
           raw[`nodeSmb2-${op}`] = { ours: o, nodeSmb2: t }
           const written = op === "write" ? statSync(join(server.sharePath, "node-smb2.bin")).size : SIZE
-          const oursRate = median(o.map((s) => mibps(SIZE, s.totalMs)))
+          const oursRate = median(o.map((s) => mibps(SIZE, s.warm.totalMs)))
+          const oursCold = median(o.map((s) => mibps(SIZE, s.cold.totalMs)))
           const theirs = median(t.map((s) => mibps(SIZE, s.totalMs)))
           rows.push({
             name: `${op} 256 MiB vs node-smb2 (MiB/s; ours 3.1.1 unsigned, theirs 2.0.2)`,
@@ -442,6 +426,7 @@ const main = async () => {
             goal: ">= 4x",
             met: oursRate / theirs >= 4,
             note: [
+              `ours in a fresh process ${oursCold.toFixed(0)} (${(oursCold / theirs).toFixed(2)}x)`,
               written !== SIZE ? `node-smb2 wrote ${written} bytes, not ${SIZE}` : "",
               op === "read" && nodeSmb2ReadBytes !== SIZE ? `node-smb2 read ${nodeSmb2ReadBytes} bytes, not ${SIZE} (its rate counts ${SIZE})` : "",
               note

@@ -19,7 +19,7 @@
 /** Frames below this size are cheap to allocate and are never pooled. */
 export const MIN_POOLED = 1024 * 1024
 /** Idle bytes the pool keeps at most. */
-export const MAX_POOLED_BYTES = 64 * 1024 * 1024
+export const MAX_POOLED_BYTES = 32 * 1024 * 1024
 
 const idle = new Map<number, Array<ArrayBuffer>>()
 let idleBytes = 0
