@@ -51,7 +51,7 @@ const start = (transport: TransportShape, sink: BackendSink) =>
       Effect.catchAll((cause) => shutdown(new ConnectionStopped({ reason: "TransportFailed", cause })))
     )
 
-    const loops: Array<Fiber.RuntimeFiber<unknown, unknown>> = []
+    let receiver: Fiber.RuntimeFiber<unknown, unknown> | undefined
 
     // Close first so that a write blocked on a dead peer returns, then end the loop. The loop may
     // call this from inside itself; interrupting the caller's own fiber is skipped.
@@ -61,14 +61,14 @@ const start = (transport: TransportShape, sink: BackendSink) =>
         return Effect.gen(function*() {
           yield* transport.close
           const self = yield* Effect.fiberId
-          yield* Fiber.interruptAll(loops.filter((f) => !Equal.equals(f.id(), self)))
+          if (receiver !== undefined && !Equal.equals(receiver.id(), self)) yield* Fiber.interrupt(receiver)
         })
       })
     }
 
     const stop = Effect.uninterruptible(shutdown(new ConnectionStopped({ reason: "Stopped" })))
     yield* Effect.addFinalizer(() => stop)
-    loops.push(yield* Effect.forkScoped(Effect.interruptible(receiveLoop)))
+    receiver = yield* Effect.forkScoped(Effect.interruptible(receiveLoop))
 
     const connection: BackendConnection = {
       send: (message) =>

@@ -8,9 +8,9 @@
  * the `run` handler only sees chunks when a custom `connect` ignores `onread`. We open the
  * `net.Socket` ourselves rather than through `NodeSocket.makeNet` for four reasons: `onread`, to
  * tell a refused connection from a timed-out one, to set TCP_NODELAY, and to write a frame as its
- * header plus its parts, and the frames of one event-loop turn, in one corked `writev` (the platform writer writes one buffer per call and
- * would need a copy or a lock to keep a frame's parts together; a 4-byte header written alone
- * would also go out as its own TCP segment).
+ * header plus its parts, and the frames of one event-loop turn, in one corked `writev` (the
+ * platform writer writes one buffer per call and would need a copy or a lock to keep a frame's
+ * parts together; a 4-byte header written alone would also go out as its own TCP segment).
  *
  * @since 0.1.0
  */
