@@ -45,16 +45,11 @@ const unevenPieces = (data: Uint8Array): Stream.Stream<Uint8Array> => {
 
 const sha256File = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex")
 
-let localRoot: string | undefined
-/** A private local directory for downloads, removed when the process exits. */
-const localDir = () => {
-  if (localRoot === undefined) {
-    const dir = mkdtempSync(join(tmpdir(), "effect-smb-download-"))
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }))
-    localRoot = dir
-  }
-  return localRoot
-}
+/** A private local directory for downloads, removed with the test's scope. */
+const localDir = Effect.acquireRelease(
+  Effect.sync(() => mkdtempSync(join(tmpdir(), "effect-smb-download-"))),
+  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+)
 
 let counter = 0
 /** A fresh directory name per test, so files never collide across tests and runs. */
@@ -89,13 +84,12 @@ const roundTrip = (server: SambaInstance, options: Partial<ConnectionOptions>, l
     expect(hash.digest("hex")).toBe(digest)
     // The paths that hand frames back to the pool, twice each, so that reused buffers are
     // checked too: a frame reused while its data was still needed would change the digest.
-    const local = join(localDir(), name)
+    const local = join(yield* localDir, name)
     for (let i = 0; i < 2; i++) {
       expect(yield* Files.download(tree, name, local).pipe(Effect.provide(NodeFileSystem.layer))).toBe(BIG)
       expect(sha256File(local)).toBe(digest)
       expect(createHash("sha256").update(yield* Files.readFile(tree, name)).digest("hex")).toBe(digest)
     }
-    rmSync(local)
     yield* Files.remove(tree, name)
     expect(existsSync(join(server.sharePath, name))).toBe(false)
     const rate = (ms: number) => (BIG / MiB / (ms / 1000)).toFixed(0)
