@@ -19,6 +19,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import { createReadStream } from "node:fs"
+import { roundTrips } from "./internal/roundTrips.js"
 import * as Files from "../src/client/Files.js"
 import * as Session from "../src/client/Session.js"
 import * as Tree from "../src/client/Tree.js"
@@ -87,23 +88,8 @@ const write = (tree: Tree.TreeShape) =>
 
 const echo = connected((_, connection) =>
   Effect.gen(function*() {
-    const loop = (seconds: number) =>
-      Effect.suspend(() => {
-        let n = 0
-        const started = performance.now()
-        const deadline = started + seconds * 1000
-        const caller = Effect.gen(function*() {
-          while (performance.now() < deadline) {
-            yield* connection.echo
-            n++
-          }
-        })
-        return Effect.forEach(Array.from({ length: job.depth ?? 1 }), () => caller, { concurrency: "unbounded", discard: true }).pipe(
-          Effect.map(() => n / ((performance.now() - started) / 1000))
-        )
-      })
-    yield* loop(0.5)
-    return { perSecond: yield* loop(job.seconds ?? 3) }
+    yield* roundTrips(connection.echo, job.depth ?? 1, 0.5)
+    return { perSecond: (yield* roundTrips(connection.echo, job.depth ?? 1, job.seconds ?? 3)).perSecond }
   })
 )
 

@@ -18,6 +18,7 @@ import * as Layer from "effect/Layer"
 import { writeFileSync } from "node:fs"
 import * as Os from "node:os"
 import { parseArgs } from "node:util"
+import { roundTrips } from "./internal/roundTrips.js"
 import * as FiberBackend from "../src/connection/FiberBackend.js"
 import * as MessageHandler from "../src/connection/MessageHandler.js"
 import * as ParallelWorker from "../src/connection/ParallelWorker.js"
@@ -67,28 +68,16 @@ const echo: MessageHandler.Request = { command: Command.ECHO, body: encodeEchoRe
 /** `depth` callers, each sending ECHO after ECHO until the time is up. */
 const measure = (handler: MessageHandler.MessageHandlerShape, depth: number, seconds: number): Effect.Effect<Run, unknown> =>
   Effect.suspend(() => {
-    let requests = 0
-    const started = performance.now()
-    const deadline = started + seconds * 1000
     const cpu = process.cpuUsage()
-    const caller = Effect.gen(function*() {
-      while (performance.now() < deadline) {
-        yield* handler.sendRecv(echo)
-        requests++
+    return Effect.map(roundTrips(handler.sendRecv(echo), depth, seconds), (run) => {
+      const used = process.cpuUsage(cpu)
+      return {
+        requests: run.requests,
+        seconds: run.seconds,
+        requestsPerSecond: run.perSecond,
+        cpuMicrosPerRequest: (used.user + used.system) / run.requests
       }
     })
-    return Effect.forEach(Array.from({ length: depth }), () => caller, { concurrency: "unbounded", discard: true }).pipe(
-      Effect.map(() => {
-        const elapsed = (performance.now() - started) / 1000
-        const used = process.cpuUsage(cpu)
-        return {
-          requests,
-          seconds: elapsed,
-          requestsPerSecond: requests / elapsed,
-          cpuMicrosPerRequest: (used.user + used.system) / requests
-        }
-      })
-    )
   })
 
 const median = (values: ReadonlyArray<number>): number => {

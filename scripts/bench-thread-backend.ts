@@ -26,6 +26,7 @@ import { readFileSync } from "node:fs"
 import * as Os from "node:os"
 import { monitorEventLoopDelay } from "node:perf_hooks"
 import { parseArgs } from "node:util"
+import { roundTrips } from "./internal/roundTrips.js"
 import * as FiberBackend from "../src/connection/FiberBackend.js"
 import * as MessageHandler from "../src/connection/MessageHandler.js"
 import type { MultiWorkerBackend } from "../src/connection/MultiWorkerBackend.js"
@@ -153,24 +154,10 @@ const costOf = <A, E, R>(effect: Effect.Effect<A, E, R>, per: (a: A) => number) 
   })
 
 /** `depth` callers, each sending ECHO after ECHO until the time is up. */
-const roundTrips = (handler: MessageHandler.MessageHandlerShape, depth: number, seconds: number) =>
-  Effect.suspend(() => {
-    let requests = 0
-    const started = performance.now()
-    const deadline = started + seconds * 1000
-    const caller = Effect.gen(function*() {
-      while (performance.now() < deadline) {
-        yield* handler.sendRecv(smallEcho)
-        requests++
-      }
-    })
-    return costOf(
-      Effect.forEach(Array.from({ length: depth }), () => caller, { concurrency: "unbounded", discard: true }).pipe(
-        Effect.map(() => ({ requests, perSecond: requests / ((performance.now() - started) / 1000) }))
-      ),
-      (run) => run.requests
-    ).pipe(Effect.map(([run, cost]) => ({ perSecond: run.perSecond, ...cost })))
-  })
+const echoes = (handler: MessageHandler.MessageHandlerShape, depth: number, seconds: number) =>
+  costOf(roundTrips(handler.sendRecv(smallEcho), depth, seconds), (run) => run.requests).pipe(
+    Effect.map(([run, cost]) => ({ perSecond: run.perSecond, ...cost }))
+  )
 
 const median = (values: ReadonlyArray<number>): number => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -181,9 +168,9 @@ const median = (values: ReadonlyArray<number>): number => {
 const measureRoundTrips = (backend: Backend, port: number, entry: URL, depth: number) =>
   Effect.gen(function*() {
     const handler = yield* MessageHandler.MessageHandler
-    yield* roundTrips(handler, depth, WARMUP_SECONDS)
+    yield* echoes(handler, depth, WARMUP_SECONDS)
     const runs: Array<{ readonly perSecond: number } & Cost> = []
-    for (let i = 0; i < RUNS; i++) runs.push(yield* roundTrips(handler, depth, SECONDS))
+    for (let i = 0; i < RUNS; i++) runs.push(yield* echoes(handler, depth, SECONDS))
     return runs
   }).pipe(Effect.provide(handlerLayer(backend, port, entry)), Effect.scoped)
 
