@@ -5,6 +5,14 @@
  * during the transfer (perf_hooks monitorEventLoopDelay: p50, p99, max). The goal: p99 under
  * 10 ms with the thread backend, at a throughput no lower than the fiber backend's.
  *
+ * Two reads: `Files.download` to /dev/null, whose frames go back to the pool they came from (the
+ * thread's, with the thread backend), and `Files.readStream` drained, whose chunks belong to the
+ * consumer and are left to the GC.
+ *
+ * The control row: a separate idle node process measures its own event-loop delay during the
+ * thread backend's transfers. On 2 cores, smbd, the connection's thread and the main thread all
+ * want a core; what the idle process sees is the delay that scheduling alone causes.
+ *
  *   npx vite-node scripts/bench-thread-encrypted.ts [--runs 3] [--mib 256]
  */
 import * as Context from "effect/Context"
@@ -13,7 +21,10 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import { spawn } from "node:child_process"
 import { monitorEventLoopDelay } from "node:perf_hooks"
+import * as Readline from "node:readline"
 import { parseArgs } from "node:util"
 import * as Files from "../src/client/Files.js"
 import * as Session from "../src/client/Session.js"
@@ -36,16 +47,47 @@ interface Sample {
 
 const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
-const measured = <A, E>(effect: Effect.Effect<A, E>) =>
+/** The idle process: "start" on stdin enables its delay monitor, "stop" prints the figures. */
+const CONTROL = `
+const { monitorEventLoopDelay } = require("node:perf_hooks")
+let delay
+require("node:readline").createInterface({ input: process.stdin }).on("line", (line) => {
+  if (line === "start") { delay = monitorEventLoopDelay({ resolution: 1 }); delay.enable(); return }
+  delay.disable()
+  console.log(JSON.stringify({ p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 }))
+})
+setInterval(() => {}, 1 << 30)
+`
+
+const control = Effect.acquireRelease(
+  Effect.sync(() => {
+    const child = spawn(process.execPath, ["-e", CONTROL], { stdio: ["pipe", "pipe", "inherit"] })
+    const lines = Readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+    return {
+      child,
+      start: () => child.stdin.write("start\n"),
+      stop: async () => {
+        child.stdin.write("stop\n")
+        return JSON.parse((await lines.next()).value as string) as Omit<Sample, "mibPerSecond">
+      }
+    }
+  }),
+  ({ child }) => Effect.sync(() => child.kill())
+)
+
+const measured = <A, E>(effect: Effect.Effect<A, E>, idle?: Effect.Effect.Success<typeof control>, controls?: Array<Sample>) =>
   Effect.gen(function*() {
     const delay = monitorEventLoopDelay({ resolution: 1 })
     delay.enable()
+    idle?.start()
     const start = performance.now()
     yield* effect
     const seconds = (performance.now() - start) / 1000
     delay.disable()
+    const mibPerSecond = size / 1024 / 1024 / seconds
+    if (idle !== undefined) controls?.push({ mibPerSecond, ...(yield* Effect.promise(idle.stop)) })
     return {
-      mibPerSecond: size / 1024 / 1024 / seconds,
+      mibPerSecond,
       p50: delay.percentile(50) / 1e6,
       p99: delay.percentile(99) / 1e6,
       max: delay.max / 1e6
@@ -56,10 +98,12 @@ const main = Effect.gen(function*() {
   const server = yield* Effect.promise(() => startSamba({ variant: "default" }))
   yield* Effect.addFinalizer(() => Effect.promise(() => stopSamba(server)))
   const entry = yield* threadEntry
+  const idle = yield* control
+  const controls = { write: [] as Array<Sample>, read: [] as Array<Sample> }
   const chunk = new Uint8Array(CHUNK).map((_, i) => (i * 31) & 0xff)
-  const results: Record<string, { write: Array<Sample>; read: Array<Sample> }> = {
-    fiber: { write: [], read: [] },
-    thread: { write: [], read: [] }
+  const results: Record<string, { write: Array<Sample>; read: Array<Sample>; stream: Array<Sample> }> = {
+    fiber: { write: [], read: [], stream: [] },
+    thread: { write: [], read: [], stream: [] }
   }
   for (let run = 0; run < runs; run++) {
     for (const worker of ["fiber", "thread"] as const) {
@@ -77,8 +121,11 @@ const main = Effect.gen(function*() {
         const tree = yield* Tree.make(session, server.share)
         // Fresh chunks: a sent body may be handed to the thread and detached.
         const source = Stream.repeatEffect(Effect.sync(() => chunk.slice())).pipe(Stream.take(size / CHUNK))
-        results[worker]!.write.push(yield* measured(Files.writeStream(tree, `bench-${worker}.bin`, source)))
-        results[worker]!.read.push(yield* measured(Stream.run(Files.readStream(tree, `bench-${worker}.bin`), Sink.drain)))
+        const watch = worker === "thread" ? idle : undefined
+        results[worker]!.write.push(yield* measured(Files.writeStream(tree, `bench-${worker}.bin`, source), watch, controls.write))
+        const download = Files.download(tree, `bench-${worker}.bin`, "/dev/null").pipe(Effect.provide(NodeFileSystem.layer))
+        results[worker]!.read.push(yield* measured(download, watch, controls.read))
+        results[worker]!.stream.push(yield* measured(Stream.run(Files.readStream(tree, `bench-${worker}.bin`), Sink.drain)))
       }))
     }
   }
@@ -90,7 +137,10 @@ const main = Effect.gen(function*() {
   for (const worker of ["fiber", "thread"] as const) {
     console.log(row(`${worker} write`, results[worker]!.write))
     console.log(row(`${worker} read`, results[worker]!.read))
+    console.log(row(`${worker} stream`, results[worker]!.stream))
   }
+  console.log(row("idle, t. write", controls.write))
+  console.log(row("idle, t. read", controls.read))
 })
 
 Effect.runPromise(Effect.scoped(main)).catch((error) => {

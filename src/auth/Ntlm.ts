@@ -22,7 +22,7 @@ import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
 import type { DecodeError } from "../errors.js"
 import { AuthenticationFailed } from "../errors.js"
-import { decode, decodeUtf16, encodeUtf16, Reader } from "../wire/Reader.js"
+import { copyBytes, decode, decodeUtf16, encodeUtf16, Reader } from "../wire/Reader.js"
 import { md4 } from "./Md4.js"
 import { Rc4, rc4 } from "./Rc4.js"
 
@@ -234,7 +234,7 @@ const valueView = (pair: AvPair | undefined) =>
  */
 export const decodeChallenge = (bytes: Uint8Array): Either.Either<ChallengeMessage, DecodeError> =>
   decode(CHALLENGE, () => {
-    const raw = bytes.slice()
+    const raw = copyBytes(bytes)
     const r = new Reader(raw, CHALLENGE)
     expectHeader(r, 2)
     const nameLength = r.u16(12, "TargetNameLen")

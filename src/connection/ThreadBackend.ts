@@ -25,6 +25,9 @@
  *   backend uses @effect/platform's low-level PlatformWorker (one `BackingWorker.run`, own
  *   routing of results by sequence number) rather than WorkerManager, which silently respawns a
  *   crashed worker; the low-level path is also the faster one.
+ * - Received frames come from the thread's FramePool; when their consumer recycles them on this
+ *   side, the buffer is transferred back to that pool, so this thread neither allocates nor
+ *   frees the large frames of a download.
  * - Closing the layer's Scope closes the worker; the thread then closes its socket and exits.
  *
  * The thread's entry module is the compiled `threadEntry.js` next to this module. Code running
@@ -47,6 +50,7 @@ import type * as Scope from "effect/Scope"
 import * as WorkerThreads from "node:worker_threads"
 import type { TransformFailed } from "../errors.js"
 import { ConnectionStopped, InvalidState, TransportError } from "../errors.js"
+import * as FramePool from "../transport/FramePool.js"
 import type * as TcpTransport from "../transport/TcpTransport.js"
 import type { FromThread, ToThread } from "./internal/threadProtocol.js"
 import { decodeError, decodeStopped, encodeError, makeBatcher, packOutgoing, unpackIncoming } from "./internal/threadProtocol.js"
@@ -132,6 +136,12 @@ export const make = (
       if (Exit.isFailure(exit)) threadFailed(Cause.squash(exit.cause))
     })
     const post = toThread.post
+    // A frame's consumer is done with it (see FramePool): its buffer goes back to the thread's pool.
+    const giveBack = (buffer: ArrayBuffer): void => {
+      if (stopped !== undefined) return
+      toThread.transfers.add(buffer)
+      post({ _tag: "Recycle", buffer })
+    }
 
     const settle = (seq: number, exit: Exit.Exit<Uint8Array | undefined, ConnectionStopped | TransformFailed>): void => {
       const done = pending.get(seq)
@@ -153,9 +163,13 @@ export const make = (
           )
           return
         }
-        case "Incoming":
-          if (stopped === undefined) sink?.onIncoming(unpackIncoming(item.incoming))
+        case "Incoming": {
+          if (stopped !== undefined) return
+          const incoming = unpackIncoming(item.incoming)
+          if (incoming._tag === "Message") FramePool.adopt(incoming.message.message, giveBack)
+          sink?.onIncoming(incoming)
           return
+        }
         case "Sent":
           return settle(item.seq, Exit.succeed(item.raw))
         case "SendFailed":

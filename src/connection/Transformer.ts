@@ -213,10 +213,12 @@ export class Transformer {
     if (encryption === undefined) {
       return [failure(undefined, new TransformFailed({ reason: "NoKey", cause: new Error(`no decryption key for session ${sessionId}`) }))]
     }
-    const result = Encryption.decrypt(encryption.cipher, encryption.decryptionKey, frame)
+    // A pooled frame is ours alone: decrypted in place, its buffer comes back with the plaintext.
+    const result = Encryption.decrypt(encryption.cipher, encryption.decryptionKey, frame, FramePool.isLent(frame))
     if (Either.isLeft(result)) return [failure(undefined, result.left)]
-    // The ciphertext is not looked at again: its buffer can take the next frame.
-    FramePool.recycle(frame)
+    // Decrypted elsewhere, the ciphertext is not looked at again: its buffer can take the next frame.
+    if (result.right.plaintext.buffer === frame.buffer) FramePool.narrow(result.right.plaintext)
+    else FramePool.recycle(frame)
     if (result.right.sessionId !== sessionId) {
       return [failure(undefined, new TransformFailed({ reason: "Decrypt", cause: new Error("session id mismatch") }))]
     }

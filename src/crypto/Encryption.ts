@@ -7,9 +7,10 @@
  * data is the 32 header bytes from Nonce through SessionId (all 16 Nonce bytes, even the reserved
  * ones); the tag is the Signature. node:crypto does the AEAD.
  *
- * Copies: GCM encrypts part by part straight into the output frame (one copy of the payload,
- * which node:crypto's `update` forces anyway); CCM must see the whole plaintext in a single
- * `update`, so several parts are joined first (one extra copy, CCM only).
+ * Copies: GCM encrypts part by part, slice by slice, straight into the output frame's parts (one
+ * copy of the payload, which node:crypto's `update` forces anyway), and decrypts a frame it may
+ * overwrite in place; CCM must see the whole message in a single `update`, so several parts are
+ * joined first (one extra copy, CCM only).
  *
  * @since 0.1.0
  */
@@ -62,6 +63,14 @@ const checkKey = (cipher: CipherId, key: Uint8Array): string | undefined =>
     : `${cipherName(cipher)} needs a ${cipherKeyLength(cipher)}-byte key, got ${key.byteLength} bytes`
 
 /**
+ * GCM runs in slices of this size: each `update` allocates its output, and a small one comes
+ * from the malloc heap, where one output of the message's size would be fresh memory, page-faulted
+ * in and later freed by a major GC (measured on 8 MiB messages: decryption in place 1.84 →
+ * 2.16 GB/s, encryption 1.41 → 1.6–1.9 GB/s).
+ */
+const SLICE = 256 * 1024
+
+/**
  * Encrypts a message (given whole or in parts) into a frame given as parts: the 52-byte
  * TRANSFORM_HEADER, then the ciphertext, ready for framing. `nonce` is either the AEAD nonce (11 or 12
  * bytes; the rest of the Nonce field is zero) or the whole 16-byte Nonce field.
@@ -111,7 +120,11 @@ export const encrypt = (
     } else {
       const c = createCipheriv(gcmAlgorithm(cipher), key, iv)
       c.setAAD(aad)
-      for (const part of parts) frame.push(c.update(part))
+      // In slices, like decryption: many small outputs from the malloc heap instead of one fresh
+      // buffer of the message's size (page faults, then a major GC to free it).
+      for (const part of parts) {
+        for (let at = 0; at < part.byteLength; at += SLICE) frame.push(c.update(part.subarray(at, at + SLICE)))
+      }
       c.final()
       tag = c.getAuthTag()
     }
@@ -134,14 +147,24 @@ export interface Decrypted {
 const malformed = (field: string, reason: DecodeError["reason"], detail: string) =>
   failure("Decrypt", new DecodeError({ reason, structure: "TransformHeader", field, detail }))
 
+
 /**
  * Checks and decrypts a frame that starts with a TRANSFORM_HEADER. A truncated or malformed frame,
  * a wrong key or a bad tag is a Left; nothing throws.
  *
+ * With `inPlace` (the caller owns `frame` and will not read its ciphertext again), GCM writes the
+ * plaintext over the ciphertext and returns a view of `frame`; after a Left the frame's contents
+ * are undefined. CCM always returns a buffer of its own.
+ *
  * @since 0.1.0
  * @category encryption
  */
-export const decrypt = (cipher: CipherId, key: Uint8Array, frame: Uint8Array): Either.Either<Decrypted, TransformFailed> => {
+export const decrypt = (
+  cipher: CipherId,
+  key: Uint8Array,
+  frame: Uint8Array,
+  inPlace = false
+): Either.Either<Decrypted, TransformFailed> => {
   const keyProblem = checkKey(cipher, key)
   if (keyProblem !== undefined) return failure("Decrypt", keyProblem)
   const decoded = decodeTransformHeader(frame)
@@ -169,7 +192,18 @@ export const decrypt = (cipher: CipherId, key: Uint8Array, frame: Uint8Array): E
       const d = createDecipheriv(gcmAlgorithm(cipher), key, iv)
       d.setAuthTag(tag)
       d.setAAD(aad)
-      plaintext = d.update(ciphertext)
+      if (inPlace) {
+        // GCM's update returns as many bytes as it took, so a write never passes the unread input.
+        let written = 0
+        for (let at = 0; at < ciphertext.byteLength; at += SLICE) {
+          const part = d.update(ciphertext.subarray(at, at + SLICE))
+          ciphertext.set(part, written)
+          written += part.byteLength
+        }
+        plaintext = ciphertext.subarray(0, written)
+      } else {
+        plaintext = d.update(ciphertext)
+      }
       d.final()
     }
     return Either.right({ sessionId: header.sessionId, plaintext })

@@ -189,9 +189,14 @@ export const makeDeframer = (options?: { readonly maxFrameSize?: number | undefi
       })
     )
 
-  /** Moves the waiting pieces into the frame's buffer once enough of the frame has arrived. */
+  /**
+   * Moves the waiting pieces into the frame's buffer once enough of the frame has arrived, or at
+   * once when the pool holds an idle buffer of that size (memory already reserved: nothing for a
+   * lying peer to gain, and the bytes are copied only once).
+   */
   const allocateIfDue = (): void => {
-    if (pieces === undefined || (length > SMALL_FRAME && piecesFill * ALLOCATION_RATIO < length)) return
+    if (pieces === undefined) return
+    if (length > SMALL_FRAME && piecesFill * ALLOCATION_RATIO < length && !FramePool.hasIdle(length)) return
     body = allocateFrame(length)
     bodyFill = 0
     for (const piece of pieces) {

@@ -16,6 +16,7 @@ import { closedError } from "./FrameInbox.js"
 import * as FrameInbox from "./FrameInbox.js"
 import { checkOutgoing, encodeFrame } from "./Framing.js"
 import { type Frame, frameLength, Transport, type TransportShape } from "./Transport.js"
+import { copyBytes } from "../wire/Reader.js"
 
 /**
  * One end of a raw byte stream (no framing): what a server sees of a connection.
@@ -93,7 +94,7 @@ export const makePair = (
         Effect.suspend(() => {
           if (serverClosed) return Effect.fail(closedError)
           if (clientGone()) return Effect.fail(peerClosedError)
-          if (bytes.byteLength > 0 && inbox.push(bytes.slice()) !== undefined) {
+          if (bytes.byteLength > 0 && inbox.push(copyBytes(bytes)) !== undefined) {
             toServer.unsafeDone(Exit.fail(peerClosedError))
           }
           return Effect.void

@@ -130,6 +130,15 @@ export const align8 = (n: number): number => (n + 7) & ~7
 /** A DataView over the whole of `bytes`. */
 export const viewOf = (bytes: Uint8Array): DataView => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 
+/**
+ * `bytes` copied into a buffer of their own. Not `bytes.slice()`: on a Node Buffer (which callers
+ * may pass for any Uint8Array) `slice` is a view that shares the memory.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const copyBytes = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(bytes)
+
 /** Concatenates byte arrays into one new array. */
 export const concatBytes = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
   let total = 0

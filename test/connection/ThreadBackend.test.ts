@@ -29,6 +29,7 @@ import * as ThreadBackend from "../../src/connection/ThreadBackend.js"
 import { Worker } from "../../src/connection/Worker.js"
 import { Transformer } from "../../src/connection/Transformer.js"
 import { ConnectionStopped, TransformFailed, TransportError } from "../../src/errors.js"
+import * as FramePool from "../../src/transport/FramePool.js"
 import * as Peer from "../../src/testing/TestPeer.js"
 import { Command } from "../../src/wire/Command.js"
 import { makeHeader } from "../../src/wire/Header.js"
@@ -208,6 +209,30 @@ describe("ThreadBackend", () => {
       expect(responses.map((r) => r.header.messageId)).toEqual([a!, b!, c!].map((r) => r.header.messageId))
     }))
 
+  it.scopedLive("a large frame its consumer recycles goes back to the thread's pool; one it keeps stays", () =>
+    Effect.gen(function*() {
+      const built = yield* connect()
+      const first = yield* Effect.fork(built.handler.sendRecv(echo()))
+      yield* built.peer.respond(yield* built.peer.next, { credits: 8 })
+      yield* Fiber.join(first)
+      const large = (seed: number) =>
+        Effect.gen(function*() {
+          const caller = yield* Effect.fork(built.handler.sendRecv(echo()))
+          yield* built.peer.respond(yield* built.peer.next, { body: pattern(3 << 20, seed) })
+          return yield* Fiber.join(caller)
+        })
+      const kept = yield* large(7)
+      const recycled = yield* large(8)
+      expect(sameBytes(recycled.body, pattern(3 << 20, 8))).toBe(true)
+      FramePool.recycle(recycled.message)
+      // The batch to the thread leaves at the end of this turn, with the buffer transferred.
+      yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+      expect(recycled.message.buffer.byteLength).toBe(0)
+      expect(sameBytes(kept.body, pattern(3 << 20, 7))).toBe(true)
+      // The thread reads the next frame of that size into the returned buffer.
+      expect(sameBytes((yield* large(9)).body, pattern(3 << 20, 9))).toBe(true)
+    }))
+
   it.scopedLive("stop closes the socket; update works until then and fails with ConnectionStopped after", () =>
     Effect.gen(function*() {
       const built = yield* connect()
@@ -254,6 +279,16 @@ describe("threadProtocol", () => {
     expect(large.byteLength).toBe(0)
     expect(parent.byteLength).toBe(TRANSFER_MIN_BYTES * 2)
     expect((arrived.body as ReadonlyArray<Uint8Array>).map((p) => p.byteLength)).toEqual([TRANSFER_MIN_BYTES, 16, TRANSFER_MIN_BYTES, 0])
+  })
+
+  it("outgoing: a view into a Node Buffer is copied too (Buffer's slice is a view), the Buffer stays whole", () => {
+    const parent = Buffer.alloc(TRANSFER_MIN_BYTES * 4, 7)
+    const transfers = new Set<ArrayBuffer>()
+    const packed = packOutgoing({ header: makeHeader({ command: Command.WRITE, messageId: 4n }), body: [parent.subarray(0, TRANSFER_MIN_BYTES)] }, transfers)
+    const part = (packed.body as ReadonlyArray<Uint8Array>)[0]!
+    expect(part.buffer).not.toBe(parent.buffer)
+    structuredClone(packed, { transfer: [...transfers] })
+    expect(parent.byteLength).toBe(TRANSFER_MIN_BYTES * 4)
   })
 
   it("incoming: the messages of a compound frame share the frame's own buffer, transferred once", () => {

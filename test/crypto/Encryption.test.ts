@@ -67,6 +67,24 @@ describe("TRANSFORM_HEADER encryption", () => {
     expect(toUpperHex(decrypted.plaintext.subarray(64))).toBe(toUpperHex(body))
   })
 
+  it.each(ALL_CIPHERS)("cipher %i: in place, GCM overwrites the frame over several slices; CCM decrypts as usual", (cipher) => {
+    const key = keyFor(cipher)
+    // Over three in-place slices, the last one partial.
+    const body = new Uint8Array(600_001).map((_, i) => (i * 13) & 0xff)
+    const header = new Uint8Array(64).fill(0xfe)
+    const frame = whole(encrypt(cipher, key, 9n, new NonceGenerator(cipher).next(), [header, body]))
+    const copy = frame.slice()
+    const decrypted = Either.getOrThrow(decrypt(cipher, key, frame, true))
+    expect(decrypted.plaintext.length).toBe(64 + body.length)
+    expect(toUpperHex(decrypted.plaintext.subarray(64))).toBe(toUpperHex(body))
+    const gcm = cipher === Cipher.AES_128_GCM || cipher === Cipher.AES_256_GCM
+    expect(decrypted.plaintext.buffer === frame.buffer).toBe(gcm)
+    if (gcm) expect(decrypted.plaintext.byteOffset).toBe(frame.byteOffset + TRANSFORM_HEADER_SIZE)
+    // A tampered frame in place is still a Left (the plaintext is never returned).
+    copy[copy.length - 1]! ^= 0x01
+    expect(Either.isLeft(decrypt(cipher, key, copy, true))).toBe(true)
+  })
+
   it.each(ALL_CIPHERS)("cipher %i: a flipped bit anywhere after the ProtocolId is a Left", (cipher) => {
     const key = keyFor(cipher)
     const frame = whole(encrypt(cipher, key, 7n, new NonceGenerator(cipher).next(), new Uint8Array(100).fill(3)))

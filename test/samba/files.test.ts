@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Files from "../../src/client/Files.js"
 import type { CipherName, ConnectionOptions, DialectName } from "../../src/connection/ConnectionOptions.js"
+import { threadEntry } from "../connection/subjects.js"
 import type { SambaInstance } from "../support/samba/index.js"
 import { describeSamba } from "../support/samba/index.js"
 import { scenario } from "./scenario.js"
@@ -107,6 +108,11 @@ describeSamba("Samba: files", (servers) => {
     it.scopedLive(`64 MiB put/get round trip, encrypted: ${cipher}`, () =>
       roundTrip(servers.encrypt, { ciphers: [cipher] }, `rt-${cipher}`), 120_000)
   }
+
+  // Decrypted in place in the thread's pooled frames, which the downloads send back to the thread.
+  it.scopedLive("64 MiB put/get round trip, encrypted, thread worker", () =>
+    Effect.flatMap(threadEntry, (entry) =>
+      roundTrip(servers.encrypt, { ciphers: ["AES-128-GCM"], worker: "thread", threadEntry: entry }, "rt-thread")), 120_000)
 
   it.scopedLive("writeFile / readFile / stat on a small file", () =>
     Effect.gen(function*() {

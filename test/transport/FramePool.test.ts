@@ -1,6 +1,7 @@
 /**
  * The frame pool hands large buffers back out only when it is safe: a buffer it lent, returned
- * whole, once; small frames are never pooled and the idle bytes stay bounded.
+ * whole (or as the message it was decrypted to), once; a buffer adopted from another thread goes
+ * home; small frames are never pooled and the idle bytes stay bounded.
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as FramePool from "../../src/transport/FramePool.js"
@@ -33,6 +34,37 @@ describe("FramePool", () => {
     const small = FramePool.allocate(1024)
     FramePool.recycle(small)
     expect(FramePool.allocate(1024).buffer).not.toBe(small.buffer)
+  })
+
+  it("a frame decrypted in place comes back with the message past its TRANSFORM_HEADER, not the whole frame", () => {
+    const frame = FramePool.allocate(LARGE + 3)
+    expect(FramePool.isLent(frame)).toBe(true)
+    const message = frame.subarray(52)
+    FramePool.narrow(message)
+    expect(FramePool.isLent(frame)).toBe(false)
+    FramePool.recycle(frame)
+    FramePool.recycle(message.subarray(0, 64))
+    expect(FramePool.allocate(LARGE + 3).buffer).not.toBe(frame.buffer)
+    FramePool.recycle(message)
+    expect(FramePool.allocate(LARGE + 3).buffer).toBe(frame.buffer)
+  })
+
+  it("an adopted frame goes home once when recycled; a restored buffer is lent again", () => {
+    const homes: Array<ArrayBuffer> = []
+    const fromThread = new Uint8Array(LARGE + 4)
+    const message = fromThread.subarray(52)
+    FramePool.adopt(message, (buffer) => homes.push(buffer))
+    FramePool.recycle(message)
+    FramePool.recycle(message)
+    expect(homes).toEqual([fromThread.buffer])
+    expect(FramePool.isLent(fromThread)).toBe(false)
+    // Not adopted: a compound's first message, which stops short of the end.
+    const compound = new Uint8Array(LARGE + 4)
+    FramePool.adopt(compound.subarray(0, 100), (buffer) => homes.push(buffer))
+    FramePool.recycle(compound.subarray(0, 100))
+    expect(homes).toHaveLength(1)
+    FramePool.restore(fromThread.buffer)
+    expect(FramePool.allocate(LARGE + 4).buffer).toBe(fromThread.buffer)
   })
 
   it("keeps at most MAX_POOLED_BYTES idle", () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as FastCheck from "effect/FastCheck"
 import { afterEach, vi } from "vitest"
 import { encodeFrame, encodePrefix, makeDeframer, resolveMaxFrameSize } from "../../src/transport/Framing.js"
+import * as FramePool from "../../src/transport/FramePool.js"
 
 const deframeAll = (chunks: ReadonlyArray<Uint8Array>, maxFrameSize?: number) => {
   const deframer = makeDeframer({ maxFrameSize })
@@ -152,6 +153,7 @@ describe("Framing", () => {
     const deframer = makeDeframer()
     const frames: Array<Uint8Array> = []
     const targets = new Set<ArrayBufferLike>()
+    const order: Array<ArrayBufferLike> = []
     let at = 0
     for (let i = 0; at < stream.byteLength; i++) {
       const target = deframer.readTarget()
@@ -161,8 +163,9 @@ describe("Framing", () => {
       const error = deframer.commit(target, n, (f) => frames.push(f))
       expect(error).toBeUndefined()
       targets.add(target.buffer)
+      order.push(target.buffer)
     }
-    return { frames, deframer, targets }
+    return { frames, deframer, targets, order }
   }
 
   it.prop(
@@ -193,6 +196,20 @@ describe("Framing", () => {
     expect(targets.has(frames[1]!.buffer)).toBe(true)
     expect(frames[1]!.buffer.byteLength).toBe(4 << 20)
     expect(deframer.buffered()).toBe(0)
+  })
+
+  it("read in place: with an idle pooled buffer of its size, a large frame goes into it from its first read", () => {
+    const size = (4 << 20) + 5
+    const idle = FramePool.allocate(size)
+    FramePool.recycle(idle)
+    const alloc = vi.spyOn(Buffer, "allocUnsafeSlow")
+    const big = new Uint8Array(size).map((_, i) => i * 11)
+    const { frames, order } = readInPlace(encodeFrame(big), [65536])
+    expect(alloc).not.toHaveBeenCalled()
+    expect(frames[0]!.buffer).toBe(idle.buffer)
+    expect(Buffer.compare(frames[0]!, big)).toBe(0)
+    // the scratch buffer for the first read only (the session header): every later read lands in the frame
+    expect(order.slice(1).every((buffer) => buffer === idle.buffer)).toBe(true)
   })
 
   it("clamps the configured maximum to what direct TCP can carry", () => {

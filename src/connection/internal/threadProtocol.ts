@@ -13,6 +13,7 @@
 import * as Errors from "../../errors.js"
 import { ConnectionStopped, type DecodeError, type TransformFailed } from "../../errors.js"
 import type { Header } from "../../wire/Header.js"
+import { copyBytes } from "../../wire/Reader.js"
 import type { IncomingMessage, OutgoingMessage } from "../Message.js"
 import type { Incoming, TransformerUpdate } from "../Transformer.js"
 
@@ -44,6 +45,8 @@ export type ToThread =
   | { readonly _tag: "Send"; readonly seq: number; readonly message: OutgoingMessage }
   | { readonly _tag: "Update"; readonly update: TransformerUpdate }
   | { readonly _tag: "Stop" }
+  /** The buffer of a received frame that the main thread is done with, back to the thread's FramePool. */
+  | { readonly _tag: "Recycle"; readonly buffer: ArrayBuffer }
 
 /** Worker thread to main thread. */
 export type FromThread =
@@ -182,7 +185,7 @@ const EMPTY = new Uint8Array(0)
 
 /** `bytes` copied into a buffer of their own, which is transferred. */
 const transferredCopy = (bytes: Uint8Array, transfers: Set<ArrayBuffer>): Uint8Array => {
-  const copy = bytes.slice()
+  const copy = copyBytes(bytes)
   transfers.add(copy.buffer)
   return copy
 }
@@ -203,7 +206,7 @@ const packPart = (part: Uint8Array, transfers: Set<ArrayBuffer>): Uint8Array => 
 }
 
 const packSignature = (header: Header): Header =>
-  isWhole(header.signature) ? header : { ...header, signature: header.signature.slice() }
+  isWhole(header.signature) ? header : { ...header, signature: copyBytes(header.signature) }
 
 /** An outgoing message for the Send item; its transferable buffers are added to `transfers`. */
 export const packOutgoing = (message: OutgoingMessage, transfers: Set<ArrayBuffer>): OutgoingMessage => ({
@@ -245,7 +248,7 @@ export const packIncoming = (incoming: Incoming, owned: ArrayBufferLike, transfe
   if (incoming._tag === "Failure") {
     return {
       _tag: "Failure",
-      header: incoming.header === undefined ? undefined : { ...incoming.header, signature: incoming.header.signature.slice() },
+      header: incoming.header === undefined ? undefined : { ...incoming.header, signature: copyBytes(incoming.header.signature) },
       error: encodeError(incoming.error)
     }
   }
@@ -254,7 +257,7 @@ export const packIncoming = (incoming: Incoming, owned: ArrayBufferLike, transfe
   // Views into `message` follow it (into its copy, if it was copied); others get their own.
   const follow = (view: Uint8Array): Uint8Array =>
     rebase(view, m.message, message) ?? packBytes(view, owned, transfers)
-  const signature = rebase(m.header.signature, m.message, message) ?? m.header.signature.slice()
+  const signature = rebase(m.header.signature, m.message, message) ?? copyBytes(m.header.signature)
   return { _tag: "Message", message: { ...m, header: { ...m.header, signature }, message, body: follow(m.body) } }
 }
 

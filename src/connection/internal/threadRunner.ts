@@ -26,6 +26,8 @@ import * as FiberSet from "effect/FiberSet"
 import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
 import { ConnectionStopped, type TransportError } from "../../errors.js"
+import * as FramePool from "../../transport/FramePool.js"
+import { copyBytes } from "../../wire/Reader.js"
 import * as TcpTransport from "../../transport/TcpTransport.js"
 import type { Frame, TransportShape } from "../../transport/Transport.js"
 import { Transformer } from "../Transformer.js"
@@ -131,7 +133,7 @@ const program = Effect.gen(function*() {
   const deliver = (frame: Uint8Array): void => {
     // A frame that shares its buffer with the rest of a socket read is copied once, so that
     // what is transferred belongs to this frame alone.
-    const own = isWhole(frame) ? frame : frame.slice()
+    const own = isWhole(frame) ? frame : copyBytes(frame)
     for (const incoming of transformer.incoming(own)) {
       emit({ _tag: "Incoming", incoming: packIncoming(incoming, own.buffer, toMain.transfers) })
     }
@@ -187,6 +189,8 @@ const program = Effect.gen(function*() {
       case "Stop":
         runFork(shutdown(new ConnectionStopped({ reason: "Stopped" })))
         return
+      case "Recycle":
+        return FramePool.restore(item.buffer)
     }
   }
 
