@@ -6,7 +6,7 @@
  *
  * - "read": `Files.download` to /dev/null (what `smbclient -c 'get FILE /dev/null'` does), first
  *   in a cold process, then again warm; then `Files.readStream` drained, warm.
- * - "write": `Files.writeStream` from a local file, cold then warm.
+ * - "write": `Files.upload` from a local file (like smbclient's `put FILE`), cold then warm.
  * - "echo": ECHO round trips per second with `depth` callers, after a short warm-up.
  *
  * Each transfer is timed from connect to the last byte (as smbclient's whole run is), with the
@@ -18,7 +18,6 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import { createReadStream } from "node:fs"
 import { roundTrips } from "./internal/roundTrips.js"
 import * as Files from "../src/client/Files.js"
 import * as Session from "../src/client/Session.js"
@@ -79,12 +78,7 @@ const timed = (label: string, transfer: (tree: Tree.TreeShape) => Effect.Effect<
 
 const download = (tree: Tree.TreeShape) => Files.download(tree, job.file!, "/dev/null").pipe(Effect.provide(NodeFileSystem.layer))
 const stream = (tree: Tree.TreeShape) => Files.readStream(tree, job.file!).pipe(Stream.runFold(0, (n, chunk) => n + chunk.byteLength))
-const write = (tree: Tree.TreeShape) =>
-  Files.writeStream(
-    tree,
-    job.file!,
-    Stream.fromAsyncIterable(createReadStream(job.local!, { highWaterMark: 4 * 1024 * 1024 }) as AsyncIterable<Uint8Array>, (e) => e)
-  )
+const write = (tree: Tree.TreeShape) => Files.upload(tree, job.local!, job.file!).pipe(Effect.provide(NodeFileSystem.layer))
 
 const echo = connected((_, connection) =>
   Effect.gen(function*() {

@@ -7,6 +7,7 @@
  *   last byte (smbclient is a fresh process per transfer, so ours includes connect, login and tree
  *   connect too; the transfer alone is reported beside it). Reads are `Files.download` to
  *   /dev/null, as smbclient's `get FILE /dev/null`; `Files.readStream` is reported beside it.
+ *   Writes are `Files.upload` from a local file, as smbclient's `put FILE`.
  *   Our contender runs as its own plain node process (scripts/bench-client.ts, bundled here),
  *   doing each transfer twice: the row's figure is the second (a warmed-up process, as in an
  *   application that has been running), the first, cold one is in the note;
@@ -357,7 +358,7 @@ const main = async () => {
             ratio: warm / smb,
             goal: ">= 1.0x",
             met: warm / smb >= 1,
-            note: `${op === "read" ? "Files.download; " : ""}first transfer in a fresh process ${cold.toFixed(0)} (${(cold / smb).toFixed(2)}x); transfer alone ${
+            note: `${op === "read" ? "Files.download" : "Files.upload"}; first transfer in a fresh process ${cold.toFixed(0)} (${(cold / smb).toFixed(2)}x); transfer alone ${
               transfer.toFixed(0)
             }${stream === undefined ? "" : `; Files.readStream ${stream.toFixed(0)} (${(stream / smb).toFixed(2)}x)`}; peak RSS ${
               (Math.max(...o.map(peakOf)) / 1e6).toFixed(0)

@@ -7,11 +7,7 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import type { PlatformError } from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
-import * as Stream from "effect/Stream"
 import { CliError } from "./errors.js"
-
-/** Local reads: large enough that a fast disk is not read in 64 KiB steps. */
-const CHUNK_SIZE = 1024 * 1024
 
 const reasons: Partial<Record<string, string>> = {
   NotFound: "no such file or directory",
@@ -58,15 +54,3 @@ export const requireFile = (path: string): Effect.Effect<void, CliError, FileSys
     if (info.type !== "File") return yield* new CliError({ reason: "LocalFile", detail: `cannot read ${path}: not a regular file` })
     yield* fs.access(path, { readable: true }).pipe(Effect.mapError(localError("read", path)))
   })
-
-/**
- * The file's content.
- *
- * @since 0.1.0
- * @category files
- */
-export const stream = (path: string): Stream.Stream<Uint8Array, CliError, FileSystem.FileSystem> =>
-  Stream.unwrap(Effect.map(FileSystem.FileSystem, (fs) => fs.stream(path, { chunkSize: CHUNK_SIZE }))).pipe(
-    Stream.mapError(localError("read", path))
-  )
-

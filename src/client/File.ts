@@ -259,6 +259,18 @@ export interface FileHandle {
   /** Writes all of `data` at `offset` (default 0), in parallel chunks; returns the bytes written. */
   readonly write: (data: Uint8Array, options?: WriteOptions) => Effect.Effect<number, RequestError>
   /**
+   * Writes `length` bytes from `offset` (default 0) with several WRITEs in flight, asking `fill`
+   * for each chunk's bytes: it gets a buffer of the chunk's length and the chunk's file position
+   * and must fill all of it. The mirror of `readEach`: buffers are reused once their WRITE has
+   * been answered, so a large upload allocates next to nothing per chunk (`Files.upload` is built
+   * on it). Returns the bytes written.
+   */
+  readonly writeEach: <E, R>(
+    length: number,
+    fill: (chunk: Uint8Array, position: number) => Effect.Effect<void, E, R>,
+    options?: WriteOptions
+  ) => Effect.Effect<number, RequestError | E, R>
+  /**
    * A Sink that writes what it receives, from `offset` on, and ends with the bytes written. It
    * keeps a reference to each received buffer until that buffer is written: do not reuse them.
    */
@@ -553,6 +565,34 @@ const make = (tree: TreeShape, path: string, created: CreateResponse): FileHandl
       })
     ).pipe(Effect.withSpan("smb.file.write", { attributes: { ...spanAttributes, length: data.length } }))
 
+  const writeEach = <E, R>(
+    length: number,
+    fill: (chunk: Uint8Array, position: number) => Effect.Effect<void, E, R>,
+    options: WriteOptions = {}
+  ): Effect.Effect<number, RequestError | E, R> =>
+    guard(Effect.suspend(() => {
+      const offset = options.offset ?? 0
+      const { chunkSize, concurrency } = transferPlan(tree, "write", options)
+      const spare: Array<Uint8Array> = []
+      return Effect.zipRight(
+        checkRange(offset, length),
+        Effect.forEach(
+          chunks(offset, length, chunkSize),
+          (chunk) => {
+            const buffer = spare.pop() ?? new Uint8Array(chunkSize)
+            const view = buffer.subarray(0, chunk.length)
+            // The server answers a WRITE only once it has all the bytes: the socket is done with
+            // the buffer. Reused after success only (after a failure it may still be queued), and
+            // only while intact (the thread backend transfers a whole buffer away, detaching it).
+            return Effect.zipRight(fill(view, chunk.offset), writeChunk(chunk.offset, [view], chunk.length)).pipe(
+              Effect.tap(() => Effect.sync(() => buffer.byteLength === chunkSize && spare.push(buffer)))
+            )
+          },
+          { concurrency, discard: true }
+        )
+      ).pipe(Effect.as(length))
+    })).pipe(Effect.withSpan("smb.file.write_each", { attributes: { ...spanAttributes, length } }))
+
   const sink = (options: WriteOptions = {}): Sink.Sink<number, Uint8Array, never, RequestError> =>
     Sink.unwrapScoped(
       guard(
@@ -641,6 +681,7 @@ const make = (tree: TreeShape, path: string, created: CreateResponse): FileHandl
     read,
     readStream,
     readEach,
+    writeEach,
     write,
     sink,
     writeStream,

@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import type { PlatformError } from "@effect/platform/Error"
+import { type PlatformError, SystemError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -125,6 +125,49 @@ export const download = (
       options
     )
   })).pipe(span("download", tree, { path }))
+
+/**
+ * Copies the local file `source` to `path` on the share (by default created, or emptied when it
+ * exists) and returns the bytes copied. The mirror of `download`: chunks are read from the local
+ * file into reused buffers and written with several WRITEs in flight, so a large upload allocates
+ * next to nothing per chunk. A local file that shrinks while it is copied fails with
+ * SystemError("UnexpectedEof").
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const upload = (
+  tree: TreeShape,
+  source: string,
+  path: string,
+  options: WriteFileOptions = {}
+): Effect.Effect<number, RequestError | PlatformError, FileSystem.FileSystem> =>
+  Effect.scoped(Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const local = yield* fs.open(source, { flag: "r" })
+    const size = Number((yield* local.stat).size)
+    const handle = yield* File.open(tree, path, { access: "write", disposition: options.disposition ?? "overwriteIf", directory: false })
+    // The platform's file has one position: each chunk seeks and reads under the lock.
+    const lock = yield* Effect.makeSemaphore(1)
+    const fill = (chunk: Uint8Array, position: number) =>
+      lock.withPermits(1)(Effect.gen(function*() {
+        yield* local.seek(position - (options.offset ?? 0), "start")
+        for (let filled = 0; filled < chunk.length;) {
+          const n = Number(yield* local.read(chunk.subarray(filled)))
+          if (n === 0) {
+            return yield* new SystemError({
+              reason: "UnexpectedEof",
+              module: "FileSystem",
+              method: "read",
+              pathOrDescriptor: source,
+              description: `${source} ended at ${position + filled - (options.offset ?? 0)} bytes; it had ${size} when the copy began`
+            })
+          }
+          filled += n
+        }
+      }))
+    return yield* handle.writeEach(size, fill, options)
+  })).pipe(span("upload", tree, { path }))
 
 /**
  * Writes `data` as the file's content (by default creating or emptying it first).
@@ -326,6 +369,11 @@ export interface FilesShape {
     destination: string,
     options?: TransferOptions
   ) => Effect.Effect<number, RequestError | PlatformError, FileSystem.FileSystem>
+  readonly upload: (
+    source: string,
+    path: string,
+    options?: WriteFileOptions
+  ) => Effect.Effect<number, RequestError | PlatformError, FileSystem.FileSystem>
   readonly writeFile: (path: string, data: Uint8Array, options?: WriteFileOptions) => Effect.Effect<void, RequestError>
   readonly readStream: (path: string, options?: ReadOptions) => Stream.Stream<Uint8Array, RequestError>
   readonly sink: (path: string, options?: WriteFileOptions) => Sink.Sink<number, Uint8Array, never, RequestError>
@@ -362,6 +410,7 @@ export const make = (tree: TreeShape): FilesShape => ({
   open: (path, options) => open(tree, path, options),
   readFile: (path, options) => readFile(tree, path, options),
   download: (path, destination, options) => download(tree, path, destination, options),
+  upload: (source, path, options) => upload(tree, source, path, options),
   writeFile: (path, data, options) => writeFile(tree, path, data, options),
   readStream: (path, options) => readStream(tree, path, options),
   sink: (path, options) => sink(tree, path, options),

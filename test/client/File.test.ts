@@ -4,7 +4,11 @@
  * the client reacts to answers a real server rarely gives on demand: out-of-order READ
  * responses, short writes, STATUS_NOTIFY_ENUM_DIR, a notification interrupted while pending.
  */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -157,6 +161,43 @@ describe("File over the scriptable peer", () => {
       const pieces = [data.subarray(0, 1000), data.subarray(1000, 150_000), data.subarray(150_000)]
       expect(yield* handle.writeStream(Stream.fromIterable(pieces), { offset: 0 })).toBe(data.length)
       expect(Buffer.from(received).equals(Buffer.from(data))).toBe(true)
+    }))
+
+  it.scopedLive("writeEach fills `concurrency` reused buffers; upload copies a local file and fails typed when it shrinks", () =>
+    Effect.gen(function*() {
+      const { peer, tree } = yield* makeFakeTree({ maxWriteSize: 64 * KiB })
+      const received = new Uint8Array(300 * KiB)
+      let onWrite = (): void => {}
+      yield* peer.serve(serveFile(0, (request, p) => {
+        const write = right(decodeWriteRequest(request.message))
+        received.set(write.data, Number(write.offset))
+        onWrite()
+        return p.respond(request, { body: encodeWriteResponse({ count: write.data.length, remaining: 0 }), credits: grant(request) })
+      }))
+      const data = fileBytes(0, 300 * KiB)
+      const handle = yield* File.open(tree, "f", { access: "write" })
+      const buffers = new Set<ArrayBufferLike>()
+      const fill = (chunk: Uint8Array, position: number) =>
+        Effect.sync(() => {
+          buffers.add(chunk.buffer)
+          chunk.set(data.subarray(position, position + chunk.length))
+        })
+      expect(yield* handle.writeEach(data.length, fill, { concurrency: 2 })).toBe(data.length)
+      expect(Buffer.from(received).equals(Buffer.from(data))).toBe(true)
+      expect(buffers.size).toBe(2)
+
+      const dir = mkdtempSync(join(tmpdir(), "effect-smb-upload-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const local = join(dir, "source.bin")
+      writeFileSync(local, data)
+      received.fill(0)
+      const upload = (options: Files.WriteFileOptions) => Files.upload(tree, local, "f", options).pipe(Effect.provide(NodeFileSystem.layer))
+      expect(yield* upload({})).toBe(data.length)
+      expect(Buffer.from(received).equals(Buffer.from(data))).toBe(true)
+      // Shrunk under the copy (on the first WRITE): the next chunk's read ends early.
+      onWrite = () => truncateSync(local, 1000)
+      const error = yield* Effect.flip(upload({ concurrency: 1 }))
+      expect(error).toMatchObject({ _tag: "SystemError", reason: "UnexpectedEof", pathOrDescriptor: local })
     }))
 
   it.scopedLive("list: RESTART_SCANS first, rounds until STATUS_NO_MORE_FILES, '.' and '..' left out", () =>

@@ -64,8 +64,12 @@ export const command = Command.make(
           Effect.gen(function*() {
             const remote = yield* destination(tree, target, fromStdin ? undefined : path.basename(local))
             yield* Connect.progress(options, `putting ${fromStdin ? "stdin" : local} into /${remote}`)
-            const source = fromStdin ? NodeStream.stdin : Local.stream(local)
-            const bytes = yield* Files.writeStream(tree, remote, source)
+            // From a file: chunks read into reused buffers (Files.upload).
+            const bytes = yield* (fromStdin
+              ? Files.writeStream(tree, remote, NodeStream.stdin)
+              : Files.upload(tree, local, remote).pipe(
+                Effect.catchTags({ SystemError: Local.localError("read", local), BadArgument: Local.localError("read", local) })
+              ))
             if (options.json) yield* Console.log(JSON.stringify({ local, remote, bytes }))
           }))
       })
