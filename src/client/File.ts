@@ -29,6 +29,7 @@ import type { CreateResponse } from "../wire/Create.js"
 import type { FileNetworkOpenInformation } from "../wire/FileInformation.js"
 import { fileTimeToDate } from "../wire/FileTime.js"
 import { Capabilities, Dialect } from "../wire/Negotiate.js"
+import * as FramePool from "../transport/FramePool.js"
 import * as ChunkWriter from "./internal/ChunkWriter.js"
 import { fromWirePath, joinPath, toWirePath } from "./internal/path.js"
 import * as Requests from "./internal/requests.js"
@@ -261,9 +262,9 @@ export interface FileHandle {
   /**
    * Writes `length` bytes from `offset` (default 0) with several WRITEs in flight, asking `fill`
    * for each chunk's bytes: it gets a buffer of the chunk's length and the chunk's file position
-   * and must fill all of it. The mirror of `readEach`: buffers are reused once their WRITE has
-   * been answered, so a large upload allocates next to nothing per chunk (`Files.upload` is built
-   * on it). Returns the bytes written.
+   * and must fill all of it (it holds earlier bytes, not zeros). The mirror of `readEach`:
+   * buffers are reused once their WRITE has been answered, so a large upload allocates next to
+   * nothing per chunk (`Files.upload` is built on it). Returns the bytes written.
    */
   readonly writeEach: <E, R>(
     length: number,
@@ -573,13 +574,14 @@ const make = (tree: TreeShape, path: string, created: CreateResponse): FileHandl
     guard(Effect.suspend(() => {
       const offset = options.offset ?? 0
       const { chunkSize, concurrency } = transferPlan(tree, "write", options)
+      // Buffers come from the FramePool and go back to it, so a later transfer reuses them too.
       const spare: Array<Uint8Array> = []
       return Effect.zipRight(
         checkRange(offset, length),
         Effect.forEach(
           chunks(offset, length, chunkSize),
           (chunk) => {
-            const buffer = spare.pop() ?? new Uint8Array(chunkSize)
+            const buffer = spare.pop() ?? FramePool.allocate(chunkSize)
             const view = buffer.subarray(0, chunk.length)
             // The server answers a WRITE only once it has all the bytes: the socket is done with
             // the buffer. Reused after success only (after a failure it may still be queued), and
@@ -590,7 +592,10 @@ const make = (tree: TreeShape, path: string, created: CreateResponse): FileHandl
           },
           { concurrency, discard: true }
         )
-      ).pipe(Effect.as(length))
+      ).pipe(
+        Effect.as(length),
+        Effect.ensuring(Effect.sync(() => spare.forEach(FramePool.recycle)))
+      )
     })).pipe(Effect.withSpan("smb.file.write_each", { attributes: { ...spanAttributes, length } }))
 
   const sink = (options: WriteOptions = {}): Sink.Sink<number, Uint8Array, never, RequestError> =>

@@ -1,11 +1,11 @@
 /**
- * FramePool: large receive buffers, reused. A 256 MiB download in 8 MiB READs would otherwise
- * allocate 32 fresh 8 MiB buffers: each one page-faulted in by the kernel and later freed by a
- * major GC that the external-memory pressure forces (measured: a third of the client's CPU on a
- * loopback read). The pool makes that cost disappear for the code that can say when it is done
- * with a frame: a consumer that copies the data out (`File.read`) or writes it to a file
- * (`File.readEach`, `Files.download`) hands the buffer back with `recycle`; everything else lets
- * the GC take frames as before.
+ * FramePool: large receive buffers, reused (and the chunk buffers of `FileHandle.writeEach`).
+ * A 256 MiB download in 8 MiB READs would otherwise allocate 32 fresh 8 MiB buffers: each one
+ * page-faulted in by the kernel and later freed by a major GC that the external-memory pressure
+ * forces (measured: a third of the client's CPU on a loopback read). The pool makes that cost
+ * disappear for the code that can say when it is done with a frame: a consumer that copies the
+ * data out (`File.read`) or writes it to a file (`File.readEach`, `Files.download`) hands the
+ * buffer back with `recycle`; everything else lets the GC take frames as before.
  *
  * Only buffers this pool handed out come back, only when the message spans all its buffer holds (a
  * compound frame's sibling messages may still be in use), and at most `MAX_POOLED_BYTES` wait. An
@@ -40,7 +40,19 @@ interface Lent {
 const lent = new WeakMap<ArrayBuffer, Lent>()
 
 const keep = (buffer: ArrayBuffer): void => {
-  if (idleBytes + buffer.byteLength > MAX_POOLED_BYTES) return
+  const size = buffer.byteLength
+  // Room is made by dropping idle buffers of other sizes: the size in use now wins (a download
+  // after an upload must not find the pool full of the upload's chunk buffers).
+  for (const [length, list] of idle) {
+    if (idleBytes + size <= MAX_POOLED_BYTES) break
+    if (length === size) continue
+    while (list.length > 0 && idleBytes + size > MAX_POOLED_BYTES) {
+      list.pop()
+      idleBytes -= length
+    }
+    if (list.length === 0) idle.delete(length)
+  }
+  if (idleBytes + size > MAX_POOLED_BYTES) return
   const list = idle.get(buffer.byteLength)
   if (list === undefined) idle.set(buffer.byteLength, [buffer])
   else list.push(buffer)
@@ -134,7 +146,8 @@ export const restore = (buffer: ArrayBuffer): void => {
 export const recycle = (message: Uint8Array): void => {
   const buffer = message.buffer
   const record = buffer instanceof ArrayBuffer ? lent.get(buffer) : undefined
-  if (record === undefined) return
+  // A buffer transferred away meanwhile (thread backend) is detached: nothing to keep.
+  if (record === undefined || buffer.byteLength === 0) return
   if (message.byteOffset !== record.start || message.byteOffset + message.byteLength !== buffer.byteLength) return
   lent.delete(buffer as ArrayBuffer)
   if (record.home !== undefined) record.home(buffer as ArrayBuffer)

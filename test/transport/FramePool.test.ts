@@ -67,6 +67,19 @@ describe("FramePool", () => {
     expect(FramePool.allocate(LARGE + 4).buffer).toBe(fromThread.buffer)
   })
 
+  it("idle buffers of another size make room for the size in use", () => {
+    const upload = 8 * 1024 * 1024
+    const frame = upload + 132
+    const uploads = Array.from({ length: FramePool.MAX_POOLED_BYTES / upload }, () => FramePool.allocate(upload))
+    for (const buffer of uploads) FramePool.recycle(buffer)
+    const frames = Array.from({ length: 2 }, () => FramePool.allocate(frame))
+    for (const buffer of frames) FramePool.recycle(buffer)
+    expect(FramePool.hasIdle(frame)).toBe(true)
+    expect(FramePool.allocate(frame).buffer).toBe(frames[1]!.buffer)
+    expect(FramePool.allocate(frame).buffer).toBe(frames[0]!.buffer)
+    expect(FramePool.stats().idleBytes).toBeLessThanOrEqual(FramePool.MAX_POOLED_BYTES)
+  })
+
   it("keeps at most MAX_POOLED_BYTES idle", () => {
     const size = 8 * 1024 * 1024 + 3
     const lent = Array.from({ length: FramePool.MAX_POOLED_BYTES / size + 4 }, () => FramePool.allocate(size))
