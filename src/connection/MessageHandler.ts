@@ -18,6 +18,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import type { DecodeError, RequestError } from "../errors.js"
 import { Cancelled, OperationTimeout, ServerError, UnexpectedCommand } from "../errors.js"
@@ -185,6 +186,7 @@ export const make = (options: Partial<HandlerOptions> = {}) =>
     let nextMessageId = 0n
     let negotiated: Negotiated = { dialect: 0, largeMtu: false }
     const timeoutMillis = Duration.toMillis(settings.timeout)
+    const clock = yield* Effect.clock
 
     // The timeout is paid for only when the window is short.
     const takeCredits = (charge: number) =>
@@ -196,41 +198,44 @@ export const make = (options: Partial<HandlerOptions> = {}) =>
         })
       ))
 
-    const sendo = (request: Request): Effect.Effect<SendResult, RequestError> => Effect.suspend(() => {
+    // Takes the next message ids and hands the message to the worker; credits are already taken.
+    const dispatch = (request: Request, charge: number): Effect.Effect<SendResult, RequestError> => {
+      const messageId = nextMessageId
+      nextMessageId += BigInt(charge)
+      const ask = charge + Math.max(0, settings.creditBacklog - credits.balance)
+      let flags = request.flags ?? 0
+      if (request.priority !== undefined && negotiated.dialect === 0x0311) {
+        flags |= (request.priority & 7) << 4
+      }
+      return worker.send({
+        header: makeHeader({
+          command: request.command,
+          messageId,
+          creditCharge: negotiated.largeMtu ? charge : 0,
+          credits: Math.min(ask, 0xffff),
+          flags,
+          sessionId: request.sessionId ?? 0n,
+          treeId: request.treeId ?? 0
+        }),
+        body: request.body,
+        ...(request.returnRaw === undefined ? {} : { returnRaw: request.returnRaw }),
+        ...(request.sign === undefined ? {} : { sign: request.sign }),
+        ...(request.encrypt === undefined ? {} : { encrypt: request.encrypt }),
+        ...(request.smb1 === undefined ? {} : { smb1: request.smb1 })
+      })
+    }
+
+    // For a caller that is uninterruptible already: from taking credits to queueing the message
+    // nothing may interrupt it (the credit wait and the wait for the write are interruptible
+    // inside: CreditWindow, the worker). Credits at hand cost no effect of their own.
+    const sendMasked = (request: Request): Effect.Effect<SendResult, RequestError> => Effect.suspend(() => {
       const charge = negotiated.largeMtu ? creditCharge(request.command, request.payloadSize, request.responseSize) : 1
-      // Uninterruptible from taking credits to queueing the message; the credit wait and the
-      // wait for the write are interruptible inside (CreditWindow, the worker).
-      return Effect.uninterruptible(
-        Effect.zipRight(
-          takeCredits(charge),
-          Effect.suspend(() => {
-            const messageId = nextMessageId
-            nextMessageId += BigInt(charge)
-            const ask = charge + Math.max(0, settings.creditBacklog - credits.balance)
-            let flags = request.flags ?? 0
-            if (request.priority !== undefined && negotiated.dialect === 0x0311) {
-              flags |= (request.priority & 7) << 4
-            }
-            return worker.send({
-              header: makeHeader({
-                command: request.command,
-                messageId,
-                creditCharge: negotiated.largeMtu ? charge : 0,
-                credits: Math.min(ask, 0xffff),
-                flags,
-                sessionId: request.sessionId ?? 0n,
-                treeId: request.treeId ?? 0
-              }),
-              body: request.body,
-              ...(request.returnRaw === undefined ? {} : { returnRaw: request.returnRaw }),
-              ...(request.sign === undefined ? {} : { sign: request.sign }),
-              ...(request.encrypt === undefined ? {} : { encrypt: request.encrypt }),
-              ...(request.smb1 === undefined ? {} : { smb1: request.smb1 })
-            })
-          })
-        )
-      )
+      return credits.tryAcquire(charge)
+        ? dispatch(request, charge)
+        : Effect.zipRight(takeCredits(charge), Effect.suspend(() => dispatch(request, charge)))
     })
+
+    const sendo = (request: Request): Effect.Effect<SendResult, RequestError> => Effect.uninterruptible(sendMasked(request))
 
     const recvo = (options: ReceiveOptions) =>
       Effect.flatMap(worker.receive(options), (message) => checkResponse(message, options))
@@ -240,15 +245,27 @@ export const make = (options: Partial<HandlerOptions> = {}) =>
     // The span is not made the parent of the work inside, which starts no spans of its own:
     // providing it would copy the fiber's context per request (a third of an ECHO's CPU, measured).
     // No stack capture either: it costs an Error per request and the span names the command.
+    //
+    // One uninterruptible region holds the span, the send and the receive (restored to
+    // interruptible): Effect.useSpan, an onInterrupt and sendo's own region each cost a mask of
+    // their own, which at ~80 fiber steps per request was a fifth of them (counted with
+    // RuntimeFlags.OpSupervision).
     const sendRecv = (request: Request, options: Omit<ReceiveOptions, "messageId"> = {}) =>
-      Effect.useSpan(
-        "smb.request",
-        { attributes: { command: commandName(request.command) }, captureStackTrace: false },
-        () =>
-          Effect.uninterruptibleMask((restore) =>
-            Effect.flatMap(sendo(request), ({ messageId }) =>
-              restore(recvo({ ...options, messageId })).pipe(Effect.onInterrupt(() => worker.abandon(messageId))))
-          )
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(
+          Effect.makeSpan("smb.request", { attributes: { command: commandName(request.command) }, captureStackTrace: false }),
+          (span) => {
+            let sent: bigint | undefined
+            const exchange = Effect.flatMap(sendMasked(request), ({ messageId }) => {
+              sent = messageId
+              return restore(recvo({ ...options, messageId }))
+            })
+            return Effect.flatMap(Effect.exit(exchange), (exit) => {
+              span.end(clock.unsafeCurrentTimeNanos(), exit)
+              return sent !== undefined && Exit.isInterrupted(exit) ? Effect.zipRight(worker.abandon(sent), exit) : exit
+            })
+          }
+        )
       )
 
     const handler: MessageHandlerShape = {

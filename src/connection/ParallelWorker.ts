@@ -253,6 +253,8 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         const error = receiveTimeout(messageId, entry.timeout!)
         expired ??= error
         waiter(Exit.fail(error))
+        // Its response is not awaited any more (receiveFollowingPending leaves this to us).
+        abandon(messageId)
       }
       if (expired !== undefined) {
         overdue(expired)
@@ -328,7 +330,8 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
       receive: (receiveOptions) =>
         receiveFollowingPending(receiveOptions, settings, {
           waitFor,
-          abandon: (messageId) => Effect.sync(() => abandon(messageId))
+          abandon: (messageId) => Effect.sync(() => abandon(messageId)),
+          abandonsFirstWait: true
         }),
       abandon: (messageId) => Effect.sync(() => abandon(messageId)),
       receiveNext: (opts) => receiveNext(opts),

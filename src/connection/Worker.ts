@@ -154,8 +154,9 @@ export const cancelMessage = (target: { readonly messageId: bigint; readonly asy
  * The receive procedure both workers share. `waitFor` yields the next message for the id (interim
  * or final), failing with OperationTimeout when `timeout` is given and passes first: each worker
  * times its waits its own way. `abandon` tells the worker nobody will take the rest; it is called
- * on every interruption or timeout, whatever the stage, and the worker, which records the async id
- * of every interim response it reads, cancels the request when it has gone async.
+ * on every interruption or timeout, whatever the stage (the first wait's are left to a worker
+ * that says `abandonsFirstWait`), and the worker, which records the async id of every interim
+ * response it reads, cancels the request when it has gone async.
  *
  * @since 0.1.0
  * @category internals
@@ -166,16 +167,26 @@ export const receiveFollowingPending = (
   ops: {
     readonly waitFor: (messageId: bigint, timeout?: Duration.Duration) => Effect.Effect<IncomingMessage, RequestError>
     readonly abandon: (messageId: bigint) => Effect.Effect<void>
+    /**
+     * The worker itself abandons a first wait that is interrupted or times out (ParallelWorker:
+     * the wait's canceler and the deadline timer do), so only the rare wait past an interim
+     * response needs the guard, which costs an uninterruptible region per request.
+     */
+    readonly abandonsFirstWait?: boolean
   }
 ): Effect.Effect<IncomingMessage, RequestError> => {
   const { messageId } = options
   const timeout = options.timeout === undefined ? defaults.timeout : Duration.decode(options.timeout)
+  const guard = (effect: Effect.Effect<IncomingMessage, RequestError>) =>
+    Effect.onExit(effect, (exit) =>
+      Exit.isFailure(exit) && (Cause.isInterruptedOnly(exit.cause) || Cause.isFailType(exit.cause) && exit.cause.error._tag === "OperationTimeout")
+        ? ops.abandon(messageId)
+        : Effect.void)
   const untilFinal: Effect.Effect<IncomingMessage, RequestError> = Effect.flatMap(
     ops.waitFor(messageId),
     (next) => (isInterim(next) ? untilFinal : Effect.succeed(next))
   )
-  return Effect.flatMap(ops.waitFor(messageId, timeout), (message) => {
-    if (!isInterim(message)) return Effect.succeed(message)
+  const followPending = (message: IncomingMessage): Effect.Effect<IncomingMessage, RequestError> => {
     if (options.allowAsync !== true) {
       return Effect.zipRight(
         ops.abandon(messageId),
@@ -186,13 +197,11 @@ export const receiveFollowingPending = (
     }
     const info = { messageId, asyncId: message.header.asyncId }
     return Effect.zipRight(options.onAsync === undefined ? Effect.void : options.onAsync(info), untilFinal)
-  }).pipe(
-    Effect.onExit((exit) =>
-      Exit.isFailure(exit) && (Cause.isInterruptedOnly(exit.cause) || Cause.isFailType(exit.cause) && exit.cause.error._tag === "OperationTimeout")
-        ? ops.abandon(messageId)
-        : Effect.void
-    )
-  )
+  }
+  if (ops.abandonsFirstWait === true) {
+    return Effect.flatMap(ops.waitFor(messageId, timeout), (message) => (isInterim(message) ? guard(followPending(message)) : Effect.succeed(message)))
+  }
+  return guard(Effect.flatMap(ops.waitFor(messageId, timeout), (message) => (isInterim(message) ? followPending(message) : Effect.succeed(message))))
 }
 
 /**
