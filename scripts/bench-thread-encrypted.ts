@@ -7,7 +7,9 @@
  *
  * Two reads: `Files.download` to /dev/null, whose frames go back to the pool they came from (the
  * thread's, with the thread backend), and `Files.readStream` drained, whose chunks belong to the
- * consumer and are left to the GC.
+ * consumer and are left to the GC. Two writes: `Files.upload` of a local file (chunk buffers
+ * filled by positional reads), and `Files.writeStream` of fresh 4 MiB chunks made on the main
+ * thread (a producer in the application).
  *
  * The control row: a separate idle node process measures its own event-loop delay during the
  * thread backend's transfers. On 2 cores, smbd, the connection's thread and the main thread all
@@ -25,6 +27,9 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { spawn } from "node:child_process"
 import { monitorEventLoopDelay } from "node:perf_hooks"
 import * as Readline from "node:readline"
+import { closeSync, openSync, rmSync, writeSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { parseArgs } from "node:util"
 import * as Files from "../src/client/Files.js"
 import * as Session from "../src/client/Session.js"
@@ -101,9 +106,18 @@ const main = Effect.gen(function*() {
   const idle = yield* control
   const controls = { write: [] as Array<Sample>, read: [] as Array<Sample> }
   const chunk = new Uint8Array(CHUNK).map((_, i) => (i * 31) & 0xff)
-  const results: Record<string, { write: Array<Sample>; read: Array<Sample>; stream: Array<Sample> }> = {
-    fiber: { write: [], read: [], stream: [] },
-    thread: { write: [], read: [], stream: [] }
+  const local = join(tmpdir(), `effect-smb-bench-${process.pid}.bin`)
+  yield* Effect.acquireRelease(
+    Effect.sync(() => {
+      const fd = openSync(local, "w")
+      for (let done = 0; done < size; done += CHUNK) writeSync(fd, chunk)
+      closeSync(fd)
+    }),
+    () => Effect.sync(() => rmSync(local, { force: true }))
+  )
+  const results: Record<string, Record<"write" | "writeStream" | "read" | "stream", Array<Sample>>> = {
+    fiber: { write: [], writeStream: [], read: [], stream: [] },
+    thread: { write: [], writeStream: [], read: [], stream: [] }
   }
   for (let run = 0; run < runs; run++) {
     for (const worker of ["fiber", "thread"] as const) {
@@ -122,10 +136,16 @@ const main = Effect.gen(function*() {
         // Fresh chunks: a sent body may be handed to the thread and detached.
         const source = Stream.repeatEffect(Effect.sync(() => chunk.slice())).pipe(Stream.take(size / CHUNK))
         const watch = worker === "thread" ? idle : undefined
-        results[worker]!.write.push(yield* measured(Files.writeStream(tree, `bench-${worker}.bin`, source), watch, controls.write))
+        const upload = Files.upload(tree, local, `bench-${worker}.bin`).pipe(Effect.provide(NodeFileSystem.layer))
+        results[worker]!.write.push(yield* measured(upload, watch, controls.write))
         const download = Files.download(tree, `bench-${worker}.bin`, "/dev/null").pipe(Effect.provide(NodeFileSystem.layer))
         results[worker]!.read.push(yield* measured(download, watch, controls.read))
         results[worker]!.stream.push(yield* measured(Stream.run(Files.readStream(tree, `bench-${worker}.bin`), Sink.drain)))
+        // Last, and removed at once: a second file's dirty pages being written back to disk
+        // during the reads slowed them (and the idle process) measurably.
+        results[worker]!.writeStream.push(yield* measured(Files.writeStream(tree, `bench-${worker}-stream.bin`, source)))
+        yield* Files.remove(tree, `bench-${worker}-stream.bin`)
+        yield* Files.remove(tree, `bench-${worker}.bin`)
       }))
     }
   }
@@ -136,6 +156,7 @@ const main = Effect.gen(function*() {
   console.log(`${args.mib} MiB over SMB 3.1.1 + AES-128-GCM, medians of ${runs} runs (fiber and thread alternating)`)
   for (const worker of ["fiber", "thread"] as const) {
     console.log(row(`${worker} write`, results[worker]!.write))
+    console.log(row(`${worker} wstream`, results[worker]!.writeStream))
     console.log(row(`${worker} read`, results[worker]!.read))
     console.log(row(`${worker} stream`, results[worker]!.stream))
   }

@@ -7,7 +7,9 @@
  *   last byte (smbclient is a fresh process per transfer, so ours includes connect, login and tree
  *   connect too; the transfer alone is reported beside it). Reads are `Files.download` to
  *   /dev/null, as smbclient's `get FILE /dev/null`; `Files.readStream` is reported beside it.
- *   Writes are `Files.upload` from a local file, as smbclient's `put FILE`.
+ *   Writes are `Files.upload` from a local file, as smbclient's `put FILE`. The encrypted
+ *   transfers run once more with the thread worker (`worker: "thread"`), the configuration meant
+ *   for them, against the same smbclient figures.
  *   Our contender runs as its own plain node process (scripts/bench-client.ts, bundled here),
  *   doing each transfer twice: the row's figure is the second (a warmed-up process, as in an
  *   application that has been running), the first, cold one is in the note;
@@ -96,23 +98,34 @@ interface OurRun {
   readonly stream?: Timing
 }
 
-// Our contender runs as a plain `node` process on a bundle of scripts/bench-client.ts, made once.
+// Our contender runs as a plain `node` process on a bundle of scripts/bench-client.ts, made once,
+// with the thread worker's entry bundled beside it (a worker thread loads plain JavaScript).
 let clientBundle: string | undefined
 const bundleClient = async (dir: string): Promise<string> => {
   if (clientBundle !== undefined) return clientBundle
   const { build } = await import("esbuild")
   const outfile = join(dir, "bench-client.mjs")
-  await build({
-    entryPoints: [fileURLToPath(new URL("./bench-client.ts", import.meta.url))],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    outfile,
-    logLevel: "warning"
-  })
+  for (const [entry, out] of [["./bench-client.ts", outfile], ["../src/connection/threadEntry.ts", threadEntryFile(dir)]] as const) {
+    await build({
+      entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      outfile: out,
+      logLevel: "warning"
+    })
+  }
   clientBundle = outfile
   return outfile
 }
+const threadEntryFile = (dir: string) => join(dir, "threadEntry.mjs")
+
+/** The encrypted transfers again with the thread worker: the configuration meant for them. */
+const threadOptions = (server: SambaInstance): Partial<ConnectionOptions> => ({
+  ...ourOptions.encrypted,
+  worker: "thread",
+  threadEntry: threadEntryFile(server.workdir)
+})
 
 const runClient = async (server: SambaInstance, job: Omit<Job, "server">): Promise<unknown> => {
   const bundle = await bundleClient(server.workdir)
@@ -126,11 +139,11 @@ const ourTransfers = async (server: SambaInstance, job: Omit<Job, "server">): Pr
   return { cold: cold!, warm: warm!, ...(stream === undefined ? {} : { stream }) }
 }
 
-const ourRead = (server: SambaInstance, mode: Mode, name: string) =>
-  ourTransfers(server, { op: "read", options: ourOptions[mode], file: name })
+const ourRead = (server: SambaInstance, mode: Mode, name: string, options = ourOptions[mode]) =>
+  ourTransfers(server, { op: "read", options, file: name })
 
-const ourWrite = (server: SambaInstance, mode: Mode, name: string, local: string) =>
-  ourTransfers(server, { op: "write", options: ourOptions[mode], file: name, local })
+const ourWrite = (server: SambaInstance, mode: Mode, name: string, local: string, options = ourOptions[mode]) =>
+  ourTransfers(server, { op: "write", options, file: name, local })
 
 const exec = (command: string, argv: ReadonlyArray<string>): Promise<{ readonly ms: number; readonly out: string }> =>
   new Promise((resolve, reject) => {
@@ -352,6 +365,11 @@ const main = async () => {
           ]
           const ordered = run % 2 === 0 ? pairs : [pairs[1]!, pairs[0]!, pairs[3]!, pairs[2]!]
           for (const [, f] of ordered) await f()
+          if (mode === "encrypted") {
+            ;(ours["write-encrypted-thread"] ??= []).push(await ourWrite(server, mode, "ours-thread.bin", local, threadOptions(server)))
+            ;(ours["read-encrypted-thread"] ??= []).push(await ourRead(server, mode, FILE, threadOptions(server)))
+            rmSync(join(server.sharePath, "ours-thread.bin"), { force: true })
+          }
           for (const op of ["write", "read"]) {
             const o = ours[`${op}-${mode}`]!.at(-1)!
             process.stderr.write(
@@ -365,16 +383,16 @@ const main = async () => {
       // The rows' transfers (download/upload, cold and warm); the readStream beside them apart.
       const peakOf = (r: OurRun) => Math.max(r.cold.rssPeak!, r.warm.rssPeak!)
       const streamPeakOf = (r: OurRun) => r.stream?.rssPeak ?? 0
-      for (const mode of MODES) {
+      for (const mode of [...MODES, "encrypted-thread"] as const) {
         for (const op of ["read", "write"] as const) {
           const o = ours[`${op}-${mode}`]!
           const warm = median(o.map((r) => mibps(SIZE, r.warm.totalMs)))
           const cold = median(o.map((r) => mibps(SIZE, r.cold.totalMs)))
           const transfer = median(o.map((r) => mibps(SIZE, r.warm.transferMs!)))
           const stream = op === "read" ? median(o.map((r) => mibps(SIZE, r.stream!.totalMs))) : undefined
-          const smb = median(theirs[`${op}-${mode}`]!.map((t) => mibps(SIZE, t.totalMs)))
+          const smb = median(theirs[`${op}-${mode === "encrypted-thread" ? "encrypted" : mode}`]!.map((t) => mibps(SIZE, t.totalMs)))
           rows.push({
-            name: `${op} 256 MiB, 3.1.1 ${mode} (MiB/s) vs smbclient`,
+            name: `${op} 256 MiB, 3.1.1 ${mode === "encrypted-thread" ? "encrypted, thread worker" : mode} (MiB/s) vs smbclient`,
             ours: warm,
             theirs: smb,
             ratio: warm / smb,

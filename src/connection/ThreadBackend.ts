@@ -27,7 +27,8 @@
  *   crashed worker; the low-level path is also the faster one.
  * - Received frames come from the thread's FramePool; when their consumer recycles them on this
  *   side, the buffer is transferred back to that pool, so this thread neither allocates nor
- *   frees the large frames of a download.
+ *   frees the large frames of a download. The other way, a large transferred body that the
+ *   thread has encrypted comes back to this thread's pool (an upload's next chunk reuses it).
  * - Closing the layer's Scope closes the worker; the thread then closes its socket and exits.
  *
  * The thread's entry module is the compiled `threadEntry.js` next to this module. Code running
@@ -172,6 +173,8 @@ export const make = (
         }
         case "Sent":
           return settle(item.seq, Exit.succeed(item.raw))
+        case "Returned":
+          return FramePool.restore(item.buffer)
         case "SendFailed":
           return settle(item.seq, Exit.fail(decodeError(item.error) as ConnectionStopped | TransformFailed))
         case "Stopped":

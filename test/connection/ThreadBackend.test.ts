@@ -32,6 +32,7 @@ import { ConnectionStopped, TransformFailed, TransportError } from "../../src/er
 import * as FramePool from "../../src/transport/FramePool.js"
 import * as Peer from "../../src/testing/TestPeer.js"
 import { Command } from "../../src/wire/Command.js"
+import { Cipher } from "../../src/wire/NegotiateContext.js"
 import { makeHeader } from "../../src/wire/Header.js"
 import { threadEntry } from "./subjects.js"
 
@@ -231,6 +232,43 @@ describe("ThreadBackend", () => {
       expect(sameBytes(kept.body, pattern(3 << 20, 7))).toBe(true)
       // The thread reads the next frame of that size into the returned buffer.
       expect(sameBytes((yield* large(9)).body, pattern(3 << 20, 9))).toBe(true)
+    }))
+
+  it.scopedLive("a large body the thread encrypted comes back to this thread's pool; one sent in clear does not", () =>
+    Effect.gen(function*() {
+      const built = yield* connect()
+      const first = yield* Effect.fork(built.handler.sendRecv(echo()))
+      yield* built.peer.respond(yield* built.peer.next, { credits: 8 })
+      yield* Fiber.join(first)
+      yield* built.worker.updateTransformer({
+        _tag: "SessionEstablished",
+        session: {
+          sessionId: 5n,
+          signingAlgorithm: 1,
+          signingKey: new Uint8Array(16),
+          signingRequired: false,
+          encryption: { cipher: Cipher.AES_128_GCM, encryptionKey: new Uint8Array(16).fill(1), decryptionKey: new Uint8Array(16).fill(2) },
+          encryptData: true
+        }
+      })
+      const size = FramePool.MIN_POOLED + 12_345
+      const send = (sessionId: bigint, encrypt: boolean) =>
+        Effect.gen(function*() {
+          const body = new Uint8Array(size).fill(7)
+          yield* Effect.fork(built.handler.sendRecv({ command: Command.WRITE, body, sessionId, encrypt }))
+          yield* built.peer.next
+          return body
+        })
+      expect(FramePool.hasIdle(size)).toBe(false)
+      const clear = yield* send(0n, false)
+      expect(clear.byteLength).toBe(0)
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 50)))
+      expect(FramePool.hasIdle(size)).toBe(false)
+      yield* send(5n, true)
+      // The peer read the encrypted frame, so the thread had encrypted the body before that.
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 50)))
+      expect(FramePool.hasIdle(size)).toBe(true)
+      expect(FramePool.allocate(size).byteLength).toBe(size)
     }))
 
   it.scopedLive("stop closes the socket; update works until then and fails with ConnectionStopped after", () =>

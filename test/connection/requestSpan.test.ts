@@ -50,7 +50,8 @@ const recording = () => {
           ;(span as { status: Tracer.SpanStatus }).status = { _tag: "Ended", startTime, endTime, exit }
         },
         attribute: (key, value) => void recorded.attributes.set(key, value),
-        event: () => {}
+        event: () => {},
+        addLinks: () => {}
       }
       return span
     },

@@ -55,6 +55,8 @@ export type FromThread =
   | { readonly _tag: "Incoming"; readonly incoming: EncodedIncoming }
   | { readonly _tag: "Sent"; readonly seq: number; readonly raw?: Uint8Array }
   | { readonly _tag: "SendFailed"; readonly seq: number; readonly error: EncodedError }
+  /** A large body buffer the thread is done with (encrypted away), for the main thread's FramePool. */
+  | { readonly _tag: "Returned"; readonly buffer: ArrayBuffer }
   /** The connection in the thread has stopped and its socket is closed; sent once. */
   | { readonly _tag: "Stopped"; readonly error: EncodedError }
 

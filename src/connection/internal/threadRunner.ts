@@ -30,6 +30,7 @@ import * as FramePool from "../../transport/FramePool.js"
 import { copyBytes } from "../../wire/Reader.js"
 import * as TcpTransport from "../../transport/TcpTransport.js"
 import type { Frame, TransportShape } from "../../transport/Transport.js"
+import type { OutgoingMessage } from "../Message.js"
 import { Transformer } from "../Transformer.js"
 import type { ConnectOptions, EncodedFaults, FromThread, ToThread } from "./threadProtocol.js"
 import { decodeError, encodeError, isWhole, makeBatcher, packBytes, packIncoming } from "./threadProtocol.js"
@@ -93,6 +94,22 @@ const program = Effect.gen(function*() {
       })
     })
 
+  // Large body buffers the frame does not contain (encryption read them into ciphertext) are
+  // done with once transformed: back to the main thread's FramePool, which the next upload's
+  // chunks then come from. A frame that carries the body keeps it until written.
+  const giveBackConsumed = (message: OutgoingMessage, frame: Frame): void => {
+    const parts = message.body instanceof Uint8Array ? [message.body] : message.body
+    // Seen: a buffer given twice in one body goes back once (twice would lend it twice).
+    const seen = new Set<ArrayBufferLike>((frame instanceof Uint8Array ? [frame] : frame).map((part) => part.buffer))
+    for (const part of parts) {
+      if (part.byteLength >= FramePool.MIN_POOLED && isWhole(part) && !seen.has(part.buffer)) {
+        seen.add(part.buffer)
+        toMain.transfers.add(part.buffer as ArrayBuffer)
+        emit({ _tag: "Returned", buffer: part.buffer as ArrayBuffer })
+      }
+    }
+  }
+
   const write = (t: TransportShape, job: Job) =>
     Effect.suspend(() => {
       if (stopped !== undefined) {
@@ -104,6 +121,7 @@ const program = Effect.gen(function*() {
         emit({ _tag: "SendFailed", seq: job.seq, error: encodeError(out.left) })
         return Effect.void
       }
+      giveBackConsumed(job.message, out.right.frame)
       const raw = out.right.raw
       return writeFrame(t, out.right.frame).pipe(
         Effect.matchEffect({
