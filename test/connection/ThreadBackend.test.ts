@@ -76,6 +76,16 @@ const connect = (options: { readonly faults?: ThreadBackend.Faults } = {}) =>
 
 const echo = (body: Uint8Array = new Uint8Array([4, 0, 0, 0])) => ({ command: Command.ECHO, body })
 
+/** Connected, with a first ECHO answered with `credits` credits (the window starts at one). */
+const connectGranted = (credits: number) =>
+  Effect.gen(function*() {
+    const built = yield* connect()
+    const first = yield* Effect.fork(built.handler.sendRecv(echo()))
+    yield* built.peer.respond(yield* built.peer.next, { credits })
+    yield* Fiber.join(first)
+    return built
+  })
+
 const pattern = (size: number, seed: number): Uint8Array => {
   const bytes = new Uint8Array(size)
   for (let i = 0; i < size; i++) bytes[i] = (i * 31 + seed) & 0xff
@@ -169,10 +179,7 @@ describe("ThreadBackend", () => {
 
   it.scopedLive("a large whole body is transferred (the sender's buffer is detached); small bodies and views are copied", () =>
     Effect.gen(function*() {
-      const built = yield* connect()
-      const first = yield* Effect.fork(built.handler.sendRecv(echo()))
-      yield* built.peer.respond(yield* built.peer.next, { credits: 3 })
-      yield* Fiber.join(first)
+      const built = yield* connectGranted(3)
       const large = pattern(1 << 20, 1)
       const small = pattern(8, 2)
       const parent = pattern(2 << 20, 3)
@@ -192,10 +199,7 @@ describe("ThreadBackend", () => {
 
   it.scopedLive("large responses and compound responses arrive whole", () =>
     Effect.gen(function*() {
-      const built = yield* connect()
-      const first = yield* Effect.fork(built.handler.sendRecv(echo()))
-      yield* built.peer.respond(yield* built.peer.next, { credits: 3 })
-      yield* Fiber.join(first)
+      const built = yield* connectGranted(3)
       const callers = yield* Effect.fork(
         Effect.all([built.handler.sendRecv(echo()), built.handler.sendRecv(echo()), built.handler.sendRecv(echo())], {
           concurrency: "unbounded"
@@ -212,10 +216,7 @@ describe("ThreadBackend", () => {
 
   it.scopedLive("a large frame its consumer recycles goes back to the thread's pool; one it keeps stays", () =>
     Effect.gen(function*() {
-      const built = yield* connect()
-      const first = yield* Effect.fork(built.handler.sendRecv(echo()))
-      yield* built.peer.respond(yield* built.peer.next, { credits: 8 })
-      yield* Fiber.join(first)
+      const built = yield* connectGranted(8)
       const large = (seed: number) =>
         Effect.gen(function*() {
           const caller = yield* Effect.fork(built.handler.sendRecv(echo()))
@@ -236,10 +237,7 @@ describe("ThreadBackend", () => {
 
   it.scopedLive("a large body the thread encrypted comes back to this thread's pool; one sent in clear does not", () =>
     Effect.gen(function*() {
-      const built = yield* connect()
-      const first = yield* Effect.fork(built.handler.sendRecv(echo()))
-      yield* built.peer.respond(yield* built.peer.next, { credits: 8 })
-      yield* Fiber.join(first)
+      const built = yield* connectGranted(8)
       yield* built.worker.updateTransformer({
         _tag: "SessionEstablished",
         session: {
