@@ -74,6 +74,8 @@ describe("the built package", () => {
     const { stdout } = await run(process.execPath, ["consumer.mjs"], { cwd: consumerDir, timeout: 15_000 })
     const result = JSON.parse(stdout)
     expect(result.echo).toEqual({ command: 0x000d, status: 0, response: true, decoded: {}, inFlight: 0 })
+    // The thread worker runs from dist's entry (bundled into one file: see the test below).
+    expect(result.threadEcho).toEqual({ status: 0 })
     expect(result.root).toEqual(expect.arrayContaining([
       "Auth",
       "Crypto",
@@ -123,7 +125,11 @@ describe("the built package", () => {
     const dist = Path.join(root, "dist")
     const allowed = new Set([...Object.keys(packageJson.dependencies), ...builtinModules])
     const undeclared = new Set<string>()
-    for (const file of (await filesBelow(dist)).filter((f) => f.endsWith(".js"))) {
+    const files = (await filesBelow(dist)).filter((f) => f.endsWith(".js"))
+    // The thread's entry is bundled: built-ins only.
+    const entry = await Fs.readFile(Path.join(dist, "connection", "threadEntry.js"), "utf8")
+    expect(moduleSpecifiers(entry).filter((s) => !builtinModules.includes(s.replace(/^node:/, "")))).toEqual([])
+    for (const file of files) {
       const source = await Fs.readFile(Path.join(dist, file), "utf8")
       for (const specifier of moduleSpecifiers(source)) {
         if (specifier.startsWith(".")) continue

@@ -1,13 +1,14 @@
 // A consumer of the built package: plain Node, no loader, importing effect-smb only through the
 // exports map of its package.json. built.test.ts runs it from a directory where
 // node_modules/effect-smb links to the repository; it prints one JSON line for the test to check.
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Root from "effect-smb"
 import * as Testing from "effect-smb/testing"
 import * as Wire from "effect-smb/wire"
 
-const { FiberBackend, MessageHandler, ParallelWorker } = Root
+const { FiberBackend, MessageHandler, ParallelWorker, ThreadBackend } = Root
 
 const layer = MessageHandler.layer().pipe(
   Layer.provideMerge(ParallelWorker.layer()),
@@ -31,6 +32,22 @@ const echo = Effect.gen(function*() {
   }
 })
 
+// The thread worker from the built package: its default entry is dist's bundled threadEntry.js.
+const threadEcho = Effect.scoped(Effect.gen(function*() {
+  const server = yield* Testing.TestPeer.makeTcp()
+  const context = yield* Layer.build(MessageHandler.layer().pipe(
+    Layer.provideMerge(ParallelWorker.layer()),
+    Layer.provide(ThreadBackend.layer({ host: "127.0.0.1", port: server.port }))
+  ))
+  const peer = yield* server.connections
+  yield* peer.serve(Testing.TestPeer.echoHandler)
+  const message = yield* Context.get(context, MessageHandler.MessageHandler).sendRecv({
+    command: Wire.Command.Command.ECHO,
+    body: Wire.Echo.encodeEchoRequest()
+  })
+  return { status: message.header.status }
+}))
+
 const notExported = await import("effect-smb/src/index.ts").then(
   () => "imported",
   (error) => error.code
@@ -42,5 +59,6 @@ console.log(JSON.stringify({
   wire: Object.keys(Wire).sort(),
   sameWire: Root.Wire.Negotiate === Wire.Negotiate,
   echo: await Effect.runPromise(Effect.scoped(Effect.provide(echo, layer))),
+  threadEcho: await Effect.runPromise(threadEcho),
   notExported
 }))
