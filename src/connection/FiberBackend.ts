@@ -19,11 +19,11 @@ import * as Either from "effect/Either"
 import * as Equal from "effect/Equal"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import type { TransformFailed } from "../errors.js"
+import type { TransformFailed, TransportError } from "../errors.js"
 import { ConnectionStopped } from "../errors.js"
-import type { TransportShape } from "../transport/Transport.js"
+import type { Frame, TransportShape } from "../transport/Transport.js"
 import { Transport } from "../transport/Transport.js"
-import type { SendResult } from "./Message.js"
+import type { OutgoingMessage, SendResult } from "./Message.js"
 import type { BackendConnection, BackendSink, MultiWorkerBackendShape } from "./MultiWorkerBackend.js"
 import { MultiWorkerBackend } from "./MultiWorkerBackend.js"
 import { sendResult, Transformer } from "./Transformer.js"
@@ -70,23 +70,37 @@ const start = (transport: TransportShape, sink: BackendSink) =>
     yield* Effect.addFinalizer(() => stop)
     receiver = yield* Effect.forkScoped(Effect.interruptible(receiveLoop))
 
+    // Transforms and writes `message` as far as it can at once: the result when the frame is
+    // written with nothing to wait for, or the effect to await for it.
+    const transmit = (
+      message: OutgoingMessage,
+      write: (frame: Frame) => Effect.Effect<void, TransportError> | undefined
+    ): SendResult | Effect.Effect<SendResult, ConnectionStopped | TransformFailed> => {
+      if (stopped !== undefined) return Effect.fail(stopped)
+      const out = transformer.outgoing(message)
+      if (Either.isLeft(out)) return Effect.fail(out.left)
+      const result = sendResult(message, out.right)
+      const wait = write(out.right.frame)
+      return wait === undefined ? result : wait.pipe(
+        Effect.matchEffect({
+          onSuccess: () => Effect.succeed(result),
+          onFailure: (cause) => {
+            const error = new ConnectionStopped({ reason: "TransportFailed", cause })
+            return Effect.zipRight(shutdown(error), Effect.fail(error))
+          }
+        })
+      )
+    }
+    const write = transport.write
+    const writeOrSend = write ?? ((frame: Frame) => transport.send(frame))
+
     const connection: BackendConnection = {
       send: (message) =>
-        Effect.suspend((): Effect.Effect<SendResult, ConnectionStopped | TransformFailed> => {
-          if (stopped !== undefined) return Effect.fail(stopped)
-          const out = transformer.outgoing(message)
-          if (Either.isLeft(out)) return Effect.fail(out.left)
-          const result = sendResult(message, out.right)
-          return transport.send(out.right.frame).pipe(
-            Effect.matchEffect({
-              onSuccess: () => Effect.succeed(result),
-              onFailure: (cause) => {
-                const error = new ConnectionStopped({ reason: "TransportFailed", cause })
-                return Effect.zipRight(shutdown(error), Effect.fail(error))
-              }
-            })
-          )
+        Effect.suspend(() => {
+          const sent = transmit(message, writeOrSend)
+          return Effect.isEffect(sent) ? sent : Effect.succeed(sent)
         }),
+      ...(write === undefined ? {} : { sendNow: (message: OutgoingMessage) => transmit(message, write) }),
       update: (update) =>
         Effect.suspend(() => {
           if (stopped !== undefined) return Effect.fail(stopped)

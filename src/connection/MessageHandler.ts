@@ -25,7 +25,7 @@ import { Cancelled, OperationTimeout, ServerError, UnexpectedCommand } from "../
 import { Command, commandName } from "../wire/Command.js"
 import { isResponse, makeHeader } from "../wire/Header.js"
 import { Status, statusName } from "../wire/Status.js"
-import type { IncomingMessage, ReceiveOptions, SendResult } from "./Message.js"
+import type { IncomingMessage, OutgoingMessage, ReceiveOptions, SendResult } from "./Message.js"
 import { cancelMessage, Worker } from "./Worker.js"
 import type { WorkerShape } from "./Worker.js"
 
@@ -198,8 +198,11 @@ export const make = (options: Partial<HandlerOptions> = {}) =>
         })
       ))
 
-    // Takes the next message ids and hands the message to the worker; credits are already taken.
-    const dispatch = (request: Request, charge: number): Effect.Effect<SendResult, RequestError> => {
+    const chargeOf = (request: Request): number =>
+      negotiated.largeMtu ? creditCharge(request.command, request.payloadSize, request.responseSize) : 1
+
+    // Takes the next message ids for a request whose credits are taken.
+    const build = (request: Request, charge: number): OutgoingMessage => {
       const messageId = nextMessageId
       nextMessageId += BigInt(charge)
       const ask = charge + Math.max(0, settings.creditBacklog - credits.balance)
@@ -207,7 +210,7 @@ export const make = (options: Partial<HandlerOptions> = {}) =>
       if (request.priority !== undefined && negotiated.dialect === 0x0311) {
         flags |= (request.priority & 7) << 4
       }
-      return worker.send({
+      return {
         header: makeHeader({
           command: request.command,
           messageId,
@@ -222,17 +225,17 @@ export const make = (options: Partial<HandlerOptions> = {}) =>
         ...(request.sign === undefined ? {} : { sign: request.sign }),
         ...(request.encrypt === undefined ? {} : { encrypt: request.encrypt }),
         ...(request.smb1 === undefined ? {} : { smb1: request.smb1 })
-      })
+      }
     }
 
     // For a caller that is uninterruptible already: from taking credits to queueing the message
     // nothing may interrupt it (the credit wait and the wait for the write are interruptible
     // inside: CreditWindow, the worker). Credits at hand cost no effect of their own.
     const sendMasked = (request: Request): Effect.Effect<SendResult, RequestError> => Effect.suspend(() => {
-      const charge = negotiated.largeMtu ? creditCharge(request.command, request.payloadSize, request.responseSize) : 1
+      const charge = chargeOf(request)
       return credits.tryAcquire(charge)
-        ? dispatch(request, charge)
-        : Effect.zipRight(takeCredits(charge), Effect.suspend(() => dispatch(request, charge)))
+        ? worker.send(build(request, charge))
+        : Effect.zipRight(takeCredits(charge), Effect.suspend(() => worker.send(build(request, charge))))
     })
 
     const sendo = (request: Request): Effect.Effect<SendResult, RequestError> => Effect.uninterruptible(sendMasked(request))
@@ -250,17 +253,33 @@ export const make = (options: Partial<HandlerOptions> = {}) =>
     // interruptible): Effect.useSpan, an onInterrupt and sendo's own region each cost a mask of
     // their own, which at ~80 fiber steps per request was a fifth of them (counted with
     // RuntimeFlags.OpSupervision).
+    //
+    // With a worker that has `exchange` and credits at hand, the request is one Effect.async: its
+    // ids are taken, its frame written and its waiter set inside the register function, which
+    // runs whole or not at all (interrupted before it, nothing was taken), and resumes with the
+    // response. Otherwise: send uninterruptibly, then receive.
     const sendRecv = (request: Request, options: Omit<ReceiveOptions, "messageId"> = {}) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.flatMap(
           Effect.makeSpan("smb.request", { attributes: { command: commandName(request.command) }, captureStackTrace: false }),
           (span) => {
             let sent: bigint | undefined
-            const exchange = Effect.flatMap(sendMasked(request), ({ messageId }) => {
-              sent = messageId
-              return restore(recvo({ ...options, messageId }))
-            })
-            return Effect.flatMap(Effect.exit(exchange), (exit) => {
+            // `interruptible` restores the receive to the caller's interruptibility.
+            const inSteps = (interruptible: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) =>
+              Effect.flatMap(sendMasked(request), ({ messageId }) => {
+                sent = messageId
+                return interruptible(recvo({ ...options, messageId }))
+              })
+            const exchange = worker.exchange
+            const oneStep = exchange === undefined ? inSteps(restore) : restore(Effect.async<IncomingMessage, RequestError>((resume) => {
+              const charge = chargeOf(request)
+              if (!credits.tryAcquire(charge)) return resume(Effect.uninterruptibleMask(inSteps))
+              const message = build(request, charge)
+              sent = message.header.messageId
+              const receiveOptions = { ...options, messageId: sent }
+              return exchange(message, receiveOptions, (rest) => resume(Effect.flatMap(rest, (m) => checkResponse(m, receiveOptions))))
+            }))
+            return Effect.flatMap(Effect.exit(oneStep), (exit) => {
               span.end(clock.unsafeCurrentTimeNanos(), exit)
               return sent !== undefined && Exit.isInterrupted(exit) ? Effect.zipRight(worker.abandon(sent), exit) : exit
             })

@@ -43,6 +43,12 @@ export interface BackendConnection {
    * id consumed) even when the sender is interrupted while it waits for the write.
    */
   readonly send: (message: OutgoingMessage) => Effect.Effect<SendResult, ConnectionStopped | TransformFailed>
+  /**
+   * Optional: `send` without the effect around it, when the transport can write synchronously
+   * (FiberBackend over `Transport.write`). Returns the result when the frame is written with
+   * nothing left to wait for, or the effect `send` would have returned at that point.
+   */
+  readonly sendNow?: (message: OutgoingMessage) => SendResult | Effect.Effect<SendResult, ConnectionStopped | TransformFailed>
   readonly update: (update: TransformerUpdate) => Effect.Effect<void, ConnectionStopped>
   /** Stops both loops and closes the transport; calls the sink's onStopped. Idempotent. */
   readonly stop: Effect.Effect<void>

@@ -12,7 +12,9 @@
  * - the notifications fan-out for MessageId 0xFFFFFFFFFFFFFFFF (invariant 5).
  *
  * Routing runs synchronously in the backend's receive loop: no queue or fiber between a received
- * frame and the Deferred of its waiter.
+ * frame and the Deferred of its waiter. Over a backend that writes synchronously (`sendNow`), the
+ * worker also offers `exchange`: tracking, write and wait of a request in one synchronous call
+ * from the MessageHandler's Effect.async, a third of the fiber steps of send then receive.
  *
  * @since 0.1.0
  */
@@ -23,19 +25,28 @@ import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
-import type { DecodeError } from "../errors.js"
+import type { DecodeError, RequestError } from "../errors.js"
 import type { ConnectionStopped } from "../errors.js"
 import { InvalidState, OperationTimeout, TransformFailed, UnexpectedMessageId } from "../errors.js"
 import { Command } from "../wire/Command.js"
 import { isResponse, UNSOLICITED_MESSAGE_ID } from "../wire/Header.js"
 import { CreditWindow } from "./CreditWindow.js"
-import type { IncomingMessage, OutgoingMessage } from "./Message.js"
+import type { IncomingMessage, OutgoingMessage, ReceiveOptions, SendResult } from "./Message.js"
 import { MultiWorkerBackend } from "./MultiWorkerBackend.js"
 import { Notifications } from "./Notifications.js"
 import type { Incoming } from "./Transformer.js"
 import type { WorkerOptions, WorkerShape } from "./Worker.js"
 import type { AsyncTarget } from "./Worker.js"
-import { cancelMessage, defaultWorkerOptions, isInterim, receiveFollowingPending, receiveTimeout, unresponsive, Worker } from "./Worker.js"
+import {
+  afterFirstResponse,
+  cancelMessage,
+  defaultWorkerOptions,
+  isInterim,
+  receiveFollowingPending,
+  receiveTimeout,
+  unresponsive,
+  Worker
+} from "./Worker.js"
 
 type DeliveryError = TransformFailed | DecodeError | ConnectionStopped | InvalidState | OperationTimeout
 
@@ -54,6 +65,8 @@ interface Entry {
   async: AsyncTarget | undefined
   cancelled: boolean
 }
+
+const isEntry = (tracked: Entry | ConnectionStopped | TransformFailed): tracked is Entry => !(tracked instanceof Error)
 
 const isFinal = (delivery: Delivery): boolean => Exit.isFailure(delivery) || !isInterim(delivery.value)
 
@@ -195,38 +208,41 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
       runFork(connection.stop)
     }
 
+    // Enters a request about to be sent in `inFlight`; a failure when it cannot be sent.
+    const track = (messageId: bigint): Entry | ConnectionStopped | TransformFailed => {
+      if (stopped !== undefined) return stopped
+      if (inFlight.has(messageId)) {
+        return new TransformFailed({ reason: "Encode", messageId, cause: new InvalidState({ reason: `message id ${messageId} is in flight` }) })
+      }
+      const entry: Entry = {
+        waiter: undefined,
+        deadline: undefined,
+        timeout: undefined,
+        stash: undefined,
+        abandoned: false,
+        async: undefined,
+        cancelled: false
+      }
+      inFlight.set(messageId, entry)
+      return entry
+    }
+
+    // The rest of a tracked send: interrupted while the write was queued, it is still written, so
+    // its response will come and must be counted; a failed write: nothing will come.
+    const settleSend = (messageId: bigint, sending: Effect.Effect<SendResult, ConnectionStopped | TransformFailed>) =>
+      Effect.onExit(sending, (exit) =>
+        Effect.sync(() => {
+          if (Exit.isSuccess(exit)) return
+          if (Exit.isInterrupted(exit)) abandon(messageId)
+          else inFlight.delete(messageId)
+        }))
+
     const send = (message: OutgoingMessage) =>
       Effect.suspend(() => {
-        if (stopped !== undefined) return Effect.fail(stopped)
-        const messageId = message.header.messageId
-        const tracked = message.header.command !== Command.CANCEL
-        if (tracked) {
-          if (inFlight.has(messageId)) {
-            return Effect.fail(
-              new TransformFailed({ reason: "Encode", messageId, cause: new InvalidState({ reason: `message id ${messageId} is in flight` }) })
-            )
-          }
-          inFlight.set(messageId, {
-            waiter: undefined,
-            deadline: undefined,
-            timeout: undefined,
-            stash: undefined,
-            abandoned: false,
-            async: undefined,
-            cancelled: false
-          })
-        }
-        return connection.send(message).pipe(
-          Effect.onExit((exit) =>
-            Effect.sync(() => {
-              if (!tracked || Exit.isSuccess(exit)) return
-              // Interrupted while the write was queued: it is still written, so its response
-              // will come and must be counted. A failed write: nothing will come.
-              if (Exit.isInterrupted(exit)) abandon(messageId)
-              else inFlight.delete(messageId)
-            })
-          )
-        )
+        if (message.header.command === Command.CANCEL) return stopped !== undefined ? Effect.fail(stopped) : connection.send(message)
+        const tracked = track(message.header.messageId)
+        if (!isEntry(tracked)) return Effect.fail(tracked)
+        return settleSend(message.header.messageId, connection.send(message))
       })
 
     // Timeouts: rather than a timer race per request (two forked fibers and a timer each), a
@@ -284,18 +300,51 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         const early = takeStashed(messageId, entry)
         if (early !== undefined) return early
         entry.abandoned = false
-        return Effect.async<IncomingMessage, DeliveryError | OperationTimeout>((resume) => {
-          entry.waiter = resume
-          entry.timeout = timeout
-          entry.deadline = timeout === undefined ? undefined : clock.unsafeCurrentTimeMillis() + Duration.toMillis(timeout)
-          if (entry.deadline !== undefined) {
-            armed.unsafeOpen()
-            if (entry.deadline < wakeAt) rearm.unsafeOpen()
-          }
-          // Interrupted even after an interim response was handed over: abandoning then cancels.
-          return Effect.sync(() => abandon(messageId))
-        })
+        return Effect.async<IncomingMessage, DeliveryError | OperationTimeout>((resume) => await_(messageId, entry, timeout, resume))
       })
+
+    // Starts the wait for `messageId`'s next message: `resume` gets it, or the timeout.
+    const await_ = (messageId: bigint, entry: Entry, timeout: Duration.Duration | undefined, resume: Resume): Effect.Effect<void> => {
+      entry.waiter = resume
+      entry.timeout = timeout
+      entry.deadline = timeout === undefined ? undefined : clock.unsafeCurrentTimeMillis() + Duration.toMillis(timeout)
+      if (entry.deadline !== undefined) {
+        armed.unsafeOpen()
+        if (entry.deadline < wakeAt) rearm.unsafeOpen()
+      }
+      // Interrupted even after an interim response was handed over: abandoning then cancels.
+      return Effect.sync(() => abandon(messageId))
+    }
+
+    const receiveOps = {
+      waitFor: (messageId: bigint, timeout?: Duration.Duration) => waitFor(messageId, timeout),
+      abandon: (messageId: bigint) => Effect.sync(() => abandon(messageId)),
+      abandonsFirstWait: true
+    }
+
+    // Send and first wait in one step (see WorkerShape.exchange): the entry is tracked, the frame
+    // written and the waiter set before anything else runs, so the response cannot come first.
+    const exchange = (sendNow: NonNullable<typeof connection.sendNow>) =>
+    (
+      message: OutgoingMessage,
+      options: ReceiveOptions,
+      resume: (rest: Effect.Effect<IncomingMessage, RequestError>) => void
+    ): Effect.Effect<void> | undefined => {
+      const { messageId } = options
+      const tracked = track(messageId)
+      if (!isEntry(tracked)) {
+        resume(Effect.fail(tracked))
+        return undefined
+      }
+      const sent = sendNow(message)
+      if (Effect.isEffect(sent)) {
+        resume(Effect.zipRight(settleSend(messageId, sent), receiveFollowingPending(options, settings, receiveOps)))
+        return undefined
+      }
+      const timeout = options.timeout === undefined ? settings.timeout : Duration.decode(options.timeout)
+      return await_(messageId, tracked, timeout, (delivery) =>
+        resume(Effect.flatMap(delivery, (first) => afterFirstResponse(first, options, receiveOps))))
+    }
 
     const receiveNext = (opts?: { readonly timeout?: Duration.DurationInput }) =>
       Effect.suspend((): Effect.Effect<IncomingMessage, DeliveryError> => {
@@ -327,12 +376,8 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
 
     const worker: WorkerShape = {
       send,
-      receive: (receiveOptions) =>
-        receiveFollowingPending(receiveOptions, settings, {
-          waitFor,
-          abandon: (messageId) => Effect.sync(() => abandon(messageId)),
-          abandonsFirstWait: true
-        }),
+      receive: (receiveOptions) => receiveFollowingPending(receiveOptions, settings, receiveOps),
+      ...(connection.sendNow === undefined ? {} : { exchange: exchange(connection.sendNow) }),
       abandon: (messageId) => Effect.sync(() => abandon(messageId)),
       receiveNext: (opts) => receiveNext(opts),
       notifications: notifications.stream,

@@ -74,17 +74,19 @@ export const makePair = (
       return inbox.close
     })
 
+    const write = (frame: Frame): Effect.Effect<void, TransportError> | undefined => {
+      const ended = clientClosed ? closedError : inbox.ended()
+      if (ended !== undefined) return Effect.fail(ended)
+      const tooLarge = checkOutgoing(frameLength(frame))
+      if (tooLarge !== undefined) return Effect.fail(tooLarge)
+      if (serverClosed) return Effect.fail(peerClosedError)
+      toServer.unsafeOffer(encodeFrame(frame))
+      return undefined
+    }
+
     const client: TransportShape = {
-      send: (frame: Frame) =>
-        Effect.suspend(() => {
-          const ended = clientClosed ? closedError : inbox.ended()
-          if (ended !== undefined) return Effect.fail(ended)
-          const tooLarge = checkOutgoing(frameLength(frame))
-          if (tooLarge !== undefined) return Effect.fail(tooLarge)
-          if (serverClosed) return Effect.fail(peerClosedError)
-          toServer.unsafeOffer(encodeFrame(frame))
-          return Effect.void
-        }),
+      send: (frame: Frame) => Effect.suspend(() => write(frame) ?? Effect.void),
+      write,
       receive: inbox.receive,
       close: closeClient
     }

@@ -184,53 +184,54 @@ export const make = (options: Options): Effect.Effect<TransportShape, TransportE
       socket.uncork()
     }
 
-    // The frame is in the socket's buffer when the effect's first step returns: a sender
-    // interrupted afterwards, while it waits for the socket to drain, has still sent it.
-    const send = (frame: Frame): Effect.Effect<void, TransportError> =>
-      Effect.suspend(() => {
-        const ended = closing ? closedError : inbox.ended()
-        if (ended !== undefined || conn === undefined) return Effect.fail(ended ?? closedError)
-        const length = frameLength(frame)
-        const tooLarge = checkOutgoing(length)
-        if (tooLarge !== undefined) return Effect.fail(tooLarge)
-        const socket = conn
-        let outcome: Effect.Effect<void, TransportError> | undefined
-        let waiting: ((outcome: Effect.Effect<void, TransportError>) => void) | undefined
-        const done = (cause: Error | null | undefined): void => {
-          if (outcome !== undefined) return
-          outcome = cause ? Effect.fail(new TransportError({ reason: "Write", cause })) : Effect.void
-          waiting?.(outcome)
-        }
-        // Corked until the end of this turn of the event loop, so that the header and every part,
-        // and every other frame sent in the same turn, leave in one writev; only the last write's
-        // callback is awaited (a failure fails every pending callback).
-        if (!corked) {
-          corked = true
-          socket.cork()
-          process.nextTick(uncork, socket)
-        }
-        const prefix = encodePrefix(length)
-        let accepted: boolean
-        if (frame instanceof Uint8Array) {
-          socket.write(prefix)
-          accepted = socket.write(frame, done)
-        } else {
-          const last = frame.length - 1
-          accepted = socket.write(prefix, last < 0 ? done : undefined)
-          for (let i = 0; i <= last; i++) accepted = socket.write(frame[i]!, i === last ? done : undefined)
-        }
-        // Below the high-water mark there is no backpressure to wait for: done now, one async hop
-        // saved per frame. A later write error destroys the socket, so the receive side ends the
-        // connection and every waiter fails (ConnectionStopped): the error still reaches its caller.
-        if (accepted && !socket.destroyed) return Effect.void
-        if (outcome !== undefined) return outcome
-        return Effect.interruptible(Effect.async<void, TransportError>((resume) => {
-          if (outcome !== undefined) resume(outcome)
-          else waiting = resume
-        }))
-      })
+    // The frame is in the socket's buffer when `write` returns (so when `send`'s first step does):
+    // a sender interrupted afterwards, while it waits for the socket to drain, has still sent it.
+    const write = (frame: Frame): Effect.Effect<void, TransportError> | undefined => {
+      const ended = closing ? closedError : inbox.ended()
+      if (ended !== undefined || conn === undefined) return Effect.fail(ended ?? closedError)
+      const length = frameLength(frame)
+      const tooLarge = checkOutgoing(length)
+      if (tooLarge !== undefined) return Effect.fail(tooLarge)
+      const socket = conn
+      let outcome: Effect.Effect<void, TransportError> | undefined
+      let waiting: ((outcome: Effect.Effect<void, TransportError>) => void) | undefined
+      const done = (cause: Error | null | undefined): void => {
+        if (outcome !== undefined) return
+        outcome = cause ? Effect.fail(new TransportError({ reason: "Write", cause })) : Effect.void
+        waiting?.(outcome)
+      }
+      // Corked until the end of this turn of the event loop, so that the header and every part,
+      // and every other frame sent in the same turn, leave in one writev; only the last write's
+      // callback is awaited (a failure fails every pending callback).
+      if (!corked) {
+        corked = true
+        socket.cork()
+        process.nextTick(uncork, socket)
+      }
+      const prefix = encodePrefix(length)
+      let accepted: boolean
+      if (frame instanceof Uint8Array) {
+        socket.write(prefix)
+        accepted = socket.write(frame, done)
+      } else {
+        const last = frame.length - 1
+        accepted = socket.write(prefix, last < 0 ? done : undefined)
+        for (let i = 0; i <= last; i++) accepted = socket.write(frame[i]!, i === last ? done : undefined)
+      }
+      // Below the high-water mark there is no backpressure to wait for: done now, one async hop
+      // saved per frame. A later write error destroys the socket, so the receive side ends the
+      // connection and every waiter fails (ConnectionStopped): the error still reaches its caller.
+      if (accepted && !socket.destroyed) return undefined
+      if (outcome !== undefined) return outcome
+      return Effect.interruptible(Effect.async<void, TransportError>((resume) => {
+        if (outcome !== undefined) resume(outcome)
+        else waiting = resume
+      }))
+    }
 
-    return { send, receive: inbox.receive, close } satisfies TransportShape
+    const send = (frame: Frame): Effect.Effect<void, TransportError> => Effect.suspend(() => write(frame) ?? Effect.void)
+
+    return { send, write, receive: inbox.receive, close } satisfies TransportShape
   })
 
 /**

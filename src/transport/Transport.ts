@@ -33,6 +33,13 @@ export interface TransportShape {
    */
   readonly send: (frame: Frame) => Effect.Effect<void, TransportError>
   /**
+   * Optional: `send` without the effect around it, for callers that must not spend fiber steps
+   * per frame. Hands the frame over at once and returns undefined when nothing is left to wait
+   * for, or the effect to await (backpressure, or the failure). A transport that has it sends as
+   * `Effect.suspend(() => write(frame) ?? Effect.void)`; a wrapper that changes `send` must drop it.
+   */
+  readonly write?: (frame: Frame) => Effect.Effect<void, TransportError> | undefined
+  /**
    * The next received frame, without its session header. Once the stream has ended or failed,
    * every call fails with the same TransportError.
    */

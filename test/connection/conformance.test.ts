@@ -17,6 +17,7 @@ import * as Supervisor from "effect/Supervisor"
 import * as TestClock from "effect/TestClock"
 import type { ConnectionStopped } from "../../src/errors.js"
 import { DecodeError, TransportError } from "../../src/errors.js"
+import type { Frame } from "../../src/transport/Transport.js"
 import { Command } from "../../src/wire/Command.js"
 import { HeaderFlags } from "../../src/wire/Header.js"
 import { Status } from "../../src/wire/Status.js"
@@ -332,22 +333,32 @@ for (const subject of subjects) {
         yield* Fiber.join(fine)
       }))
 
-    it.scopedLive("a failed write reaches the caller that asked for it (invariant 6)", () =>
-      Effect.gen(function*() {
-        const writeFailure = new TransportError({ reason: "Write", detail: "injected" })
-        let writes = 0
-        const built = yield* subject.make({
-          wrapTransport: (transport) => ({
-            ...transport,
-            send: (frame) => ++writes === 2 ? Effect.fail(writeFailure) : transport.send(frame)
+    // Through `send` alone, and through a synchronous `write` too (the one-step exchange).
+    for (const withWrite of [false, true]) {
+      it.scopedLive(`a failed write reaches the caller that asked for it (invariant 6)${withWrite ? ", written synchronously" : ""}`, () =>
+        Effect.gen(function*() {
+          const writeFailure = new TransportError({ reason: "Write", detail: "injected" })
+          let writes = 0
+          const built = yield* subject.make({
+            wrapTransport: (transport) => {
+              const write = (frame: Frame) =>
+                ++writes === 2 ? Effect.fail(writeFailure) : transport.write === undefined ? transport.send(frame) : transport.write(frame)
+              return {
+                receive: transport.receive,
+                close: transport.close,
+                send: (frame) => Effect.suspend(() => write(frame) ?? Effect.void),
+                ...(withWrite ? { write } : {})
+              }
+            }
           })
-        })
-        const ok = yield* Effect.fork(built.handler.sendRecv(echo))
-        yield* built.peer.respond(yield* built.peer.next, { credits: 2 })
-        yield* Fiber.join(ok)
-        const exit = yield* Effect.exit(built.handler.sendRecv(echo))
-        expect(exit).toMatchObject({ _tag: "Failure", cause: { error: { _tag: "ConnectionStopped", reason: "TransportFailed", cause: writeFailure } } })
-      }))
+          const ok = yield* Effect.fork(built.handler.sendRecv(echo))
+          yield* built.peer.respond(yield* built.peer.next, { credits: 2 })
+          yield* Fiber.join(ok)
+          const exit = yield* Effect.exit(built.handler.sendRecv(echo))
+          expect(exit).toMatchObject({ _tag: "Failure", cause: { error: { _tag: "ConnectionStopped", reason: "TransportFailed", cause: writeFailure } } })
+          expect((yield* built.worker.stats).inFlight).toBe(0)
+        }))
+    }
 
     it.scopedLive("a slow notification consumer cannot stall requests; its buffer stays bounded (invariant 5)", () =>
       Effect.gen(function*() {
