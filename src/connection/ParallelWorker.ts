@@ -300,11 +300,11 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         const early = takeStashed(messageId, entry)
         if (early !== undefined) return early
         entry.abandoned = false
-        return Effect.async<IncomingMessage, DeliveryError | OperationTimeout>((resume) => await_(messageId, entry, timeout, resume))
+        return Effect.async<IncomingMessage, DeliveryError | OperationTimeout>((resume) => startWait(messageId, entry, timeout, resume))
       })
 
     // Starts the wait for `messageId`'s next message: `resume` gets it, or the timeout.
-    const await_ = (messageId: bigint, entry: Entry, timeout: Duration.Duration | undefined, resume: Resume): Effect.Effect<void> => {
+    const startWait = (messageId: bigint, entry: Entry, timeout: Duration.Duration | undefined, resume: Resume): Effect.Effect<void> => {
       entry.waiter = resume
       entry.timeout = timeout
       entry.deadline = timeout === undefined ? undefined : clock.unsafeCurrentTimeMillis() + Duration.toMillis(timeout)
@@ -342,7 +342,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         return undefined
       }
       const timeout = options.timeout === undefined ? settings.timeout : Duration.decode(options.timeout)
-      return await_(messageId, tracked, timeout, (delivery) =>
+      return startWait(messageId, tracked, timeout, (delivery) =>
         resume(Effect.flatMap(delivery, (first) => afterFirstResponse(first, options, receiveOps))))
     }
 
