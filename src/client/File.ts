@@ -481,7 +481,15 @@ const make = (tree: TreeShape, path: string, created: CreateResponse): FileHandl
         at += done
         left -= done
         grow(at)
-        if (left > 0) rest = dropBytes(rest, done)
+        if (left === 0) break
+        rest = dropBytes(rest, done)
+        // With the thread worker a large body was transferred to the thread (see ThreadBackend):
+        // what the server did not take cannot be sent again.
+        if (byteLength(rest) < left) {
+          return yield* new InvalidState({
+            reason: `WRITE at ${at - done} of ${userPath}: the server took ${done} of ${done + left} bytes, and the rest was handed to the worker thread`
+          })
+        }
       }
     })
 
@@ -710,6 +718,8 @@ const make = (tree: TreeShape, path: string, created: CreateResponse): FileHandl
 }
 
 /** `parts` without their first `count` bytes (views, no copy). */
+const byteLength = (parts: ReadonlyArray<Uint8Array>): number => parts.reduce((n, part) => n + part.byteLength, 0)
+
 const dropBytes = (parts: ReadonlyArray<Uint8Array>, count: number): ReadonlyArray<Uint8Array> => {
   let skip = count
   const out: Array<Uint8Array> = []

@@ -163,6 +163,25 @@ describe("File over the scriptable peer", () => {
       expect(Buffer.from(received).equals(Buffer.from(data))).toBe(true)
     }))
 
+  it.scopedLive("a short write whose rest was handed away (thread worker: transferred, detached) is a typed error, not a malformed WRITE", () =>
+    Effect.gen(function*() {
+      const { peer, tree } = yield* makeFakeTree({ maxWriteSize: 64 * KiB })
+      const data = fileBytes(0, 64 * KiB)
+      let writes = 0
+      yield* peer.serve(serveFile(0, (request, p) => {
+        writes++
+        const write = right(decodeWriteRequest(request.message))
+        // What the thread backend's transfer does to the caller's buffer once the frame is out.
+        structuredClone(data.buffer, { transfer: [data.buffer as ArrayBuffer] })
+        return p.respond(request, { body: encodeWriteResponse({ count: write.data.length / 2, remaining: 0 }), credits: grant(request) })
+      }))
+      const handle = yield* File.open(tree, "f", { access: "write" })
+      const error = yield* Effect.flip(handle.write(data))
+      expect(error).toMatchObject({ _tag: "InvalidState" })
+      expect(error.message).toContain("took 32768 of 65536 bytes")
+      expect(writes).toBe(1)
+    }))
+
   it.scopedLive("writeEach fills `concurrency` reused buffers; upload copies a local file and fails typed when it shrinks", () =>
     Effect.gen(function*() {
       const { peer, tree } = yield* makeFakeTree({ maxWriteSize: 64 * KiB })
