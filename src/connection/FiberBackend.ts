@@ -42,11 +42,10 @@ const start = (transport: TransportShape, sink: BackendSink) =>
     }
 
     const receiveLoop = transport.receive.pipe(
-      Effect.flatMap((frame) =>
-        Effect.sync(() => {
-          for (const incoming of transformer.incoming(frame)) sink.onIncoming(incoming)
-        })
-      ),
+      // A plain function, not an Effect.sync per frame: `map` runs it synchronously all the same.
+      Effect.map((frame) => {
+        for (const incoming of transformer.incoming(frame)) sink.onIncoming(incoming)
+      }),
       Effect.forever,
       Effect.catchAll((cause) => shutdown(new ConnectionStopped({ reason: "TransportFailed", cause })))
     )
