@@ -16,8 +16,8 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { writeFileSync } from "node:fs"
-import * as Os from "node:os"
 import { parseArgs } from "node:util"
+import { machine } from "./internal/machine.js"
 import { roundTrips } from "./internal/roundTrips.js"
 import * as FiberBackend from "../src/connection/FiberBackend.js"
 import * as MessageHandler from "../src/connection/MessageHandler.js"
@@ -154,7 +154,7 @@ const table = (results: ReadonlyArray<Result>): string => {
 }
 
 const main = Effect.gen(function*() {
-  const loadBefore = Os.loadavg()
+  const host = machine()
   const selected = configurations.filter((c) => args.only === undefined || c.id === args.only)
   const results: Array<Result> = []
   for (const configuration of selected) {
@@ -162,17 +162,13 @@ const main = Effect.gen(function*() {
     console.error(`${configuration.id} done`)
   }
   console.log(table(results))
-  console.log(`load average before ${loadBefore.map((l) => l.toFixed(2)).join(" ")}, after ${Os.loadavg().map((l) => l.toFixed(2)).join(" ")}`)
+  const ran = host.end()
+  console.log(`${ran.line}`)
   writeFileSync(
     args.out,
     JSON.stringify(
       {
-        date: new Date().toISOString(),
-        node: process.version,
-        cpu: Os.cpus()[0]?.model,
-        cpus: Os.cpus().length,
-        // Other processes on the machine skew requests/s more than CPU time per request.
-        loadAverage: { before: loadBefore, after: Os.loadavg() },
+        ...ran.record,
         settings: { runs: RUNS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS },
         results
       },

@@ -31,7 +31,7 @@ import { execFileSync, spawn } from "node:child_process"
 import { createCipheriv, randomBytes } from "node:crypto"
 import { chownSync, closeSync, createReadStream, openSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs"
 import * as Net from "node:net"
-import * as Os from "node:os"
+import { machine } from "./internal/machine.js"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { inspect, parseArgs } from "node:util"
@@ -336,7 +336,7 @@ interface Row {
 }
 
 const main = async () => {
-  const loadBefore = Os.loadavg()
+  const host = machine()
   await ensureSambaInstalled({ testsuite: true })
   const server = await startSamba({ variant: "default" })
   const rows: Array<Row> = []
@@ -512,16 +512,13 @@ const main = async () => {
   ]
   const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)))
   console.log(table.map((row) => row.map((cell, c) => (c === 6 ? cell : cell.padEnd(widths[c]!))).join("  ")).join("\n"))
-  console.log(`runs ${RUNS}; load average before ${loadBefore.map((l) => l.toFixed(2)).join(" ")}, after ${Os.loadavg().map((l) => l.toFixed(2)).join(" ")}`)
+  const ran = host.end()
+  console.log(`runs ${RUNS}; ${ran.line}`)
   writeFileSync(
     args.out,
     JSON.stringify(
       {
-        date: new Date().toISOString(),
-        node: process.version,
-        cpu: Os.cpus()[0]?.model,
-        cpus: Os.cpus().length,
-        loadAverage: { before: loadBefore, after: Os.loadavg() },
+        ...ran.record,
         settings: { runs: RUNS, sizeBytes: SIZE, echoSeconds: ECHO_SECONDS },
         rows,
         raw
