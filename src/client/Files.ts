@@ -100,6 +100,17 @@ export const readFile = (tree: TreeShape, path: string, options?: TransferOption
   )
 
 /**
+ * Runs an effect on `local` at a position: the platform's file has one position, so each chunk
+ * seeks and reads or writes under one lock.
+ */
+const positioned = (local: FileSystem.File) =>
+  Effect.map(
+    Effect.makeSemaphore(1),
+    (lock) => <A, E>(position: number, effect: Effect.Effect<A, E>): Effect.Effect<A, E | PlatformError> =>
+      lock.withPermits(1)(Effect.zipRight(local.seek(position, "start"), effect))
+  )
+
+/**
  * Copies the file to `destination` on the local file system (created, or emptied when it
  * exists) and returns the bytes copied. Chunks are read in parallel and written at their
  * positions as they arrive; their buffers are reused, so a large download allocates next to
@@ -118,12 +129,8 @@ export const download = (
     const fs = yield* FileSystem.FileSystem
     const handle = yield* File.open(tree, path, { access: "read", directory: false })
     const local = yield* fs.open(destination, { flag: "w" })
-    // The platform's file has one position: each chunk seeks and writes under the lock.
-    const lock = yield* Effect.makeSemaphore(1)
-    return yield* handle.readEach(
-      (chunk, position) => lock.withPermits(1)(Effect.zipRight(local.seek(position, "start"), local.writeAll(chunk))),
-      options
-    )
+    const at = yield* positioned(local)
+    return yield* handle.readEach((chunk, position) => at(position, local.writeAll(chunk)), options)
   })).pipe(span("download", tree, { path }))
 
 /**
@@ -147,25 +154,27 @@ export const upload = (
     const local = yield* fs.open(source, { flag: "r" })
     const size = Number((yield* local.stat).size)
     const handle = yield* File.open(tree, path, { access: "write", disposition: options.disposition ?? "overwriteIf", directory: false })
-    // The platform's file has one position: each chunk seeks and reads under the lock.
-    const lock = yield* Effect.makeSemaphore(1)
+    const at = yield* positioned(local)
+    const base = options.offset ?? 0
     const fill = (chunk: Uint8Array, position: number) =>
-      lock.withPermits(1)(Effect.gen(function*() {
-        yield* local.seek(position - (options.offset ?? 0), "start")
-        for (let filled = 0; filled < chunk.length;) {
-          const n = Number(yield* local.read(chunk.subarray(filled)))
-          if (n === 0) {
-            return yield* new SystemError({
-              reason: "UnexpectedEof",
-              module: "FileSystem",
-              method: "read",
-              pathOrDescriptor: source,
-              description: `${source} ended at ${position + filled - (options.offset ?? 0)} bytes; it had ${size} when the copy began`
-            })
+      at(
+        position - base,
+        Effect.gen(function*() {
+          for (let filled = 0; filled < chunk.length;) {
+            const n = Number(yield* local.read(chunk.subarray(filled)))
+            if (n === 0) {
+              return yield* new SystemError({
+                reason: "UnexpectedEof",
+                module: "FileSystem",
+                method: "read",
+                pathOrDescriptor: source,
+                description: `${source} ended at ${position - base + filled} bytes; it had ${size} when the copy began`
+              })
+            }
+            filled += n
           }
-          filled += n
-        }
-      }))
+        })
+      )
     return yield* handle.writeEach(size, fill, options)
   })).pipe(span("upload", tree, { path }))
 

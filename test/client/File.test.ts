@@ -58,6 +58,19 @@ const untilInFlight = (tree: Effect.Effect.Success<ReturnType<typeof makeFakeTre
     Effect.orDie
   )
 
+/** A directory opened and watched, its CHANGE_NOTIFY answered with STATUS_PENDING and `asyncId`. */
+const pendingWatch = (asyncId: bigint) =>
+  Effect.gen(function*() {
+    const { peer, tree } = yield* makeFakeTree()
+    const opening = yield* Effect.fork(File.open(tree, "dir", { directory: true }))
+    yield* answerCreate(peer, 0, true)
+    const directory = yield* Fiber.join(opening)
+    const watching = yield* directory.watch().pipe(Stream.runCollect, Effect.fork)
+    const notify = yield* peer.next
+    yield* peer.pending(notify, asyncId, { credits: grant(notify) })
+    return { peer, tree, directory, watching, notify }
+  })
+
 describe("File over the scriptable peer", () => {
   it.scopedLive("CREATE carries the path with backslashes and the options as wire values", () =>
     Effect.gen(function*() {
@@ -294,13 +307,7 @@ describe("File over the scriptable peer", () => {
 
   it.scopedLive("interrupting a pending watch sends CANCEL with the async id; the handle stays usable", () =>
     Effect.gen(function*() {
-      const { peer, tree } = yield* makeFakeTree()
-      const opening = yield* Effect.fork(File.open(tree, "dir", { directory: true }))
-      yield* answerCreate(peer, 0, true)
-      const directory = yield* Fiber.join(opening)
-      const watching = yield* directory.watch().pipe(Stream.runCollect, Effect.fork)
-      const notify = yield* peer.next
-      yield* peer.pending(notify, 0x5150n, { credits: grant(notify) })
+      const { peer, tree, directory, watching, notify } = yield* pendingWatch(0x5150n)
       // the interim response has reached the worker once nothing else is pending on the wire
       yield* untilInFlight(tree, 1)
       yield* Effect.sleep("20 millis")
@@ -331,13 +338,7 @@ describe("File over the scriptable peer", () => {
 
   it.scopedLive("closing the handle under a pending watch ends the stream (STATUS_NOTIFY_CLEANUP)", () =>
     Effect.gen(function*() {
-      const { peer, tree } = yield* makeFakeTree()
-      const opening = yield* Effect.fork(File.open(tree, "dir", { directory: true }))
-      yield* answerCreate(peer, 0, true)
-      const directory = yield* Fiber.join(opening)
-      const watching = yield* directory.watch().pipe(Stream.runCollect, Effect.fork)
-      const notify = yield* peer.next
-      yield* peer.pending(notify, 9n, { credits: grant(notify) })
+      const { peer, directory, watching, notify } = yield* pendingWatch(9n)
       const closing = yield* Effect.fork(directory.close)
       const close = yield* peer.next
       expect(close.header.command).toBe(Command.CLOSE)
