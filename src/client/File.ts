@@ -180,11 +180,15 @@ export type Change =
  */
 export interface TransferOptions {
   /**
-   * Bytes per READ or WRITE. Default and upper bound: the negotiated maximum read or write size,
-   * at most 8 MiB and at most what the credit backlog covers (64 KiB per credit).
+   * Bytes per READ or WRITE. Upper bound: the negotiated maximum read or write size, at most
+   * 8 MiB and at most what the credit backlog covers (64 KiB per credit). Default: that bound,
+   * on an encrypted tree at most 4 MiB.
    */
   readonly chunkSize?: number
-  /** Chunks in flight at once. Default: enough for 32 MiB in flight, between 2 and 64. */
+  /**
+   * Chunks in flight at once. Default: enough for 32 MiB in flight (16 MiB on an encrypted tree),
+   * between 2 and 64.
+   */
   readonly concurrency?: number
 }
 
@@ -408,6 +412,12 @@ export const toFileStat = (x: FileNetworkOpenInformation): FileStat => ({
 const MAX_CHUNK = 8 * 1024 * 1024
 const CREDIT_BYTES = 64 * 1024
 const IN_FLIGHT_TARGET = 32 * 1024 * 1024
+// Encrypted transfers are bound by the CPU, not by round trips, and every byte node:crypto
+// encrypts or decrypts comes out in a fresh buffer that waits for the collector (V8 collects per
+// 64 MB of such memory). Half the bytes in flight, in smaller messages: measured as fast within
+// the noise (4 MiB x 4 against 8 MiB x 4 on loopback Samba), with a peak RSS 25-45 MB lower.
+const ENCRYPTED_MAX_CHUNK = 4 * 1024 * 1024
+const ENCRYPTED_IN_FLIGHT_TARGET = 16 * 1024 * 1024
 
 const largeMtu = (tree: TreeShape): boolean => {
   const { negotiated } = tree.session.connection
@@ -428,8 +438,10 @@ export const transferPlan = (
   const negotiatedMax = direction === "read" ? negotiated.maxReadSize : negotiated.maxWriteSize
   const creditBound = largeMtu(tree) ? (connectionOptions.creditBacklog ?? 128) * CREDIT_BYTES : CREDIT_BYTES
   const bound = Math.max(1, Math.min(negotiatedMax, creditBound, MAX_CHUNK))
-  const chunkSize = Math.max(1, Math.min(options.chunkSize ?? bound, bound))
-  const concurrency = Math.max(1, options.concurrency ?? Math.min(64, Math.max(2, Math.ceil(IN_FLIGHT_TARGET / chunkSize))))
+  const preferred = tree.encrypted ? Math.min(bound, ENCRYPTED_MAX_CHUNK) : bound
+  const chunkSize = Math.max(1, Math.min(options.chunkSize ?? preferred, bound))
+  const target = tree.encrypted ? ENCRYPTED_IN_FLIGHT_TARGET : IN_FLIGHT_TARGET
+  const concurrency = Math.max(1, options.concurrency ?? Math.min(64, Math.max(2, Math.ceil(target / chunkSize))))
   return { chunkSize, concurrency }
 }
 

@@ -348,7 +348,7 @@ describe("File over the scriptable peer", () => {
       expect(Chunk.toReadonlyArray(yield* Fiber.join(watching))).toEqual([])
     }))
 
-  it("the transfer plan follows the negotiated sizes and the credit backlog", () => {
+  it("the transfer plan follows the negotiated sizes, the credit backlog and encryption", () => {
     const plan = (o: Parameters<typeof makeFakeTree>[0], options?: File.TransferOptions) =>
       Effect.runSync(Effect.scoped(Effect.map(makeFakeTree(o), ({ tree }) => File.transferPlan(tree, "read", options))))
     expect(plan({ maxReadSize: 8 * 1024 * KiB })).toEqual({ chunkSize: 8 * 1024 * KiB, concurrency: 4 })
@@ -356,5 +356,8 @@ describe("File over the scriptable peer", () => {
     expect(plan({ maxReadSize: 8 * 1024 * KiB, creditBacklog: 16 })).toEqual({ chunkSize: 1024 * KiB, concurrency: 32 })
     expect(plan({ dialect: 0x0202, maxReadSize: 64 * KiB })).toEqual({ chunkSize: 64 * KiB, concurrency: 64 })
     expect(plan({ maxReadSize: 1024 * KiB }, { chunkSize: 4 * 1024 * KiB, concurrency: 7 })).toEqual({ chunkSize: 1024 * KiB, concurrency: 7 })
+    expect(plan({ maxReadSize: 8 * 1024 * KiB, encrypted: true })).toEqual({ chunkSize: 4 * 1024 * KiB, concurrency: 4 })
+    expect(plan({ maxReadSize: 8 * 1024 * KiB, encrypted: true }, { chunkSize: 8 * 1024 * KiB })).toEqual({ chunkSize: 8 * 1024 * KiB, concurrency: 2 })
+    expect(plan({ maxReadSize: 1024 * KiB, encrypted: true })).toEqual({ chunkSize: 1024 * KiB, concurrency: 16 })
   })
 })

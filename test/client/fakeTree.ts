@@ -22,6 +22,7 @@ export interface FakeOptions {
   readonly maxReadSize?: number
   readonly maxWriteSize?: number
   readonly creditBacklog?: number
+  readonly encrypted?: boolean
 }
 
 export const SESSION_ID = 0x11n
@@ -87,7 +88,7 @@ export const makeFakeTree = (options: FakeOptions = {}) =>
       shareFlags: 0,
       capabilities: 0,
       maximalAccess: 0x1f01ff,
-      encrypted: false,
+      encrypted: options.encrypted ?? false,
       disconnect: Effect.void
     }
     return { peer, tree, handler }
