@@ -74,13 +74,14 @@ export const makePair = (
       return inbox.close
     })
 
-    const write = (frame: Frame): Effect.Effect<void, TransportError> | undefined => {
+    const write = (frame: Frame, onWritten?: () => void): Effect.Effect<void, TransportError> | undefined => {
       const ended = clientClosed ? closedError : inbox.ended()
       if (ended !== undefined) return Effect.fail(ended)
       const tooLarge = checkOutgoing(frameLength(frame))
       if (tooLarge !== undefined) return Effect.fail(tooLarge)
       if (serverClosed) return Effect.fail(peerClosedError)
       toServer.unsafeOffer(encodeFrame(frame))
+      onWritten?.()
       return undefined
     }
 

@@ -186,7 +186,7 @@ export const make = (options: Options): Effect.Effect<TransportShape, TransportE
 
     // The frame is in the socket's buffer when `write` returns (so when `send`'s first step does):
     // a sender interrupted afterwards, while it waits for the socket to drain, has still sent it.
-    const write = (frame: Frame): Effect.Effect<void, TransportError> | undefined => {
+    const write = (frame: Frame, onWritten?: () => void): Effect.Effect<void, TransportError> | undefined => {
       const ended = closing ? closedError : inbox.ended()
       if (ended !== undefined || conn === undefined) return Effect.fail(ended ?? closedError)
       const length = frameLength(frame)
@@ -198,6 +198,7 @@ export const make = (options: Options): Effect.Effect<TransportShape, TransportE
       const done = (cause: Error | null | undefined): void => {
         if (outcome !== undefined) return
         outcome = cause ? Effect.fail(new TransportError({ reason: "Write", cause })) : Effect.void
+        if (!cause) onWritten?.()
         waiting?.(outcome)
       }
       // Corked until the end of this turn of the event loop, so that the header and every part,

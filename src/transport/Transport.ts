@@ -37,8 +37,12 @@ export interface TransportShape {
    * per frame. Hands the frame over at once and returns undefined when nothing is left to wait
    * for, or the effect to await (backpressure, or the failure). A transport that has it sends as
    * `Effect.suspend(() => write(frame) ?? Effect.void)`; a wrapper that changes `send` must drop it.
+   *
+   * `onWritten`, when given, is called once the frame's bytes have left its buffers (they are with
+   * the OS, or copied), so that its owner may reuse or hand them on; which can be after `write`
+   * returned undefined. It is not called when the write fails.
    */
-  readonly write?: (frame: Frame) => Effect.Effect<void, TransportError> | undefined
+  readonly write?: (frame: Frame, onWritten?: () => void) => Effect.Effect<void, TransportError> | undefined
   /**
    * The next received frame, without its session header. Once the stream has ended or failed,
    * every call fails with the same TransportError.

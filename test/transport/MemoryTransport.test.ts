@@ -31,6 +31,11 @@ describe("MemoryTransport", () => {
       yield* client.send(frame)
       frame[0] = 6
       expect([...(yield* server.read)]).toEqual([0, 0, 0, 1, 5])
+      // Copied, so the frame's buffers are free again as soon as write returns.
+      let written = 0
+      expect(client.write!(frame, () => written++)).toBeUndefined()
+      expect(written).toBe(1)
+      expect([...(yield* server.read)]).toEqual([0, 0, 0, 1, 6])
     }))
 
   it.scoped("server close: the client gets what was sent, then ClosedByPeer (pending receives too)", () =>

@@ -201,6 +201,23 @@ describe("TcpTransport", () => {
       yield* Effect.promise(() => closed(socket))
     }))
 
+  it.scopedLive("write tells when the frame's bytes have left its buffers, once, and not when it fails", () =>
+    Effect.gen(function*() {
+      const server = yield* makeServer(echo)
+      const transport = yield* connect(server.port)
+      let written = 0
+      expect(transport.write!([bytes(1, 2), bytes(3)], () => written++)).toBeUndefined()
+      // Corked until the end of this turn: nothing has been written yet.
+      expect(written).toBe(0)
+      expect([...(yield* transport.receive)]).toEqual([1, 2, 3])
+      expect(written).toBe(1)
+      yield* transport.close
+      const failed = transport.write!(bytes(4), () => written++)
+      expect((yield* Effect.flip(failed ?? Effect.void)).reason).toBe("Closed")
+      yield* Effect.sleep("10 millis")
+      expect(written).toBe(1)
+    }))
+
   it.scopedLive("drops frames still buffered when it is closed", () =>
     Effect.gen(function*() {
       const server = yield* makeServer((socket) => socket.write(encodeFrame(bytes(1))))

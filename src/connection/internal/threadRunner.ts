@@ -72,12 +72,12 @@ const program = Effect.gen(function*() {
       })
     })
 
-  const writeFrame = (t: TransportShape, frame: Frame): Effect.Effect<void, TransportError> =>
+  const writeFrame = (t: TransportShape, frame: Frame, onWritten: (() => void) | undefined): Effect.Effect<void, TransportError> =>
     Effect.suspend(() => {
       writes++
       if (faults.crashOnWrite?.at === writes) return crash(faults.crashOnWrite.mode)
       if (faults.failWrite?.at === writes) return Effect.fail(decodeError(faults.failWrite.error) as TransportError)
-      return t.send(frame)
+      return t.write === undefined ? t.send(frame) : (t.write(frame, onWritten) ?? Effect.void)
     })
 
   // Close first so that a write blocked on a dead peer returns, then end both loops; the main
@@ -94,20 +94,30 @@ const program = Effect.gen(function*() {
       })
     })
 
-  // Large body buffers the frame does not contain (encryption read them into ciphertext) are
-  // done with once transformed: back to the main thread's FramePool, which the next upload's
-  // chunks then come from. A frame that carries the body keeps it until written.
-  const giveBackConsumed = (message: OutgoingMessage, frame: Frame): void => {
+  // Large body buffers go back to the main thread's FramePool, which the next upload's chunks
+  // then come from: at once when the frame does not contain them (encryption read them into
+  // ciphertext), else once the transport has written them. Returns the call for the latter.
+  const giveBack = (buffers: ReadonlyArray<ArrayBufferLike>): void => {
+    for (const buffer of buffers) {
+      toMain.transfers.add(buffer as ArrayBuffer)
+      emit({ _tag: "Returned", buffer: buffer as ArrayBuffer })
+    }
+  }
+  const giveBackBodies = (message: OutgoingMessage, frame: Frame): (() => void) | undefined => {
     const parts = message.body instanceof Uint8Array ? [message.body] : message.body
+    const inFrame = new Set<ArrayBufferLike>((frame instanceof Uint8Array ? [frame] : frame).map((part) => part.buffer))
     // Seen: a buffer given twice in one body goes back once (twice would lend it twice).
-    const seen = new Set<ArrayBufferLike>((frame instanceof Uint8Array ? [frame] : frame).map((part) => part.buffer))
+    const seen = new Set<ArrayBufferLike>()
+    const consumed: Array<ArrayBufferLike> = []
+    const carried: Array<ArrayBufferLike> = []
     for (const part of parts) {
       if (part.byteLength >= FramePool.MIN_POOLED && isWhole(part) && !seen.has(part.buffer)) {
         seen.add(part.buffer)
-        toMain.transfers.add(part.buffer as ArrayBuffer)
-        emit({ _tag: "Returned", buffer: part.buffer as ArrayBuffer })
+        ;(inFrame.has(part.buffer) ? carried : consumed).push(part.buffer)
       }
     }
+    giveBack(consumed)
+    return carried.length === 0 ? undefined : () => giveBack(carried)
   }
 
   const write = (t: TransportShape, job: Job) =>
@@ -121,9 +131,9 @@ const program = Effect.gen(function*() {
         emit({ _tag: "SendFailed", seq: job.seq, error: encodeError(out.left) })
         return Effect.void
       }
-      giveBackConsumed(job.message, out.right.frame)
+      const onWritten = giveBackBodies(job.message, out.right.frame)
       const raw = out.right.raw
-      return writeFrame(t, out.right.frame).pipe(
+      return writeFrame(t, out.right.frame, onWritten).pipe(
         Effect.matchEffect({
           onSuccess: () =>
             Effect.sync(() =>
