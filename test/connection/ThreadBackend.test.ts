@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as DiagnosticsChannel from "node:diagnostics_channel"
 import { existsSync, readdirSync } from "node:fs"
@@ -75,6 +76,28 @@ const connect = (options: { readonly faults?: ThreadBackend.Faults } = {}) =>
   })
 
 const echo = (body: Uint8Array = new Uint8Array([4, 0, 0, 0])) => ({ command: Command.ECHO, body })
+
+/** A server that accepts connections and reads nothing from them until `drain`. */
+const pausedServer = Effect.acquireRelease(
+  Effect.async<{ readonly server: Net.Server; readonly port: number; readonly sockets: Array<Net.Socket> }>((resume) => {
+    const sockets: Array<Net.Socket> = []
+    const server = Net.createServer({ pauseOnConnect: true }, (socket) => {
+      socket.on("error", () => undefined)
+      sockets.push(socket)
+    })
+    server.listen(0, "127.0.0.1", () => resume(Effect.succeed({ server, port: (server.address() as Net.AddressInfo).port, sockets })))
+  }),
+  ({ server, sockets }) =>
+    Effect.async<void>((resume) => {
+      for (const socket of sockets) socket.destroy()
+      server.close(() => resume(Effect.void))
+    })
+).pipe(Effect.map(({ port, sockets }) => ({
+  port,
+  drain: Effect.sync(() => {
+    for (const socket of sockets) socket.on("data", () => undefined).resume()
+  })
+})))
 
 /** Connected, with a first ECHO answered with `credits` credits (the window starts at one). */
 const connectGranted = (credits: number) =>
@@ -269,6 +292,27 @@ describe("ThreadBackend", () => {
       // The peer read the encrypted frame, so the thread had encrypted the body before that.
       yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 50)))
       expect(FramePool.hasIdle(size)).toBe(true)
+      expect(FramePool.allocate(size).byteLength).toBe(size)
+    }))
+
+  it.scopedLive("a body sent in clear comes back only once the socket has written it", () =>
+    Effect.gen(function*() {
+      const entry = yield* threadEntry
+      const server = yield* pausedServer
+      const layer = MessageHandler.layer({ creditBacklog: 0 }).pipe(
+        Layer.provideMerge(ParallelWorker.layer()),
+        Layer.provide(ThreadBackend.layer({ host: "127.0.0.1", port: server.port, entry }))
+      )
+      const handler = Context.get(yield* Layer.build(layer), MessageHandler.MessageHandler)
+      // 14 MiB for a reader that reads nothing: the kernel takes a few MiB of it (measured: a
+      // 4 MiB write to a paused loopback reader does not complete), the socket keeps the rest.
+      const size = (14 << 20) + 4096
+      yield* Effect.fork(handler.sendo({ command: Command.WRITE, body: new Uint8Array(size).fill(3) }))
+      yield* Effect.sleep("200 millis")
+      expect(FramePool.hasIdle(size)).toBe(false)
+      yield* server.drain
+      const returned = Effect.suspend(() => FramePool.hasIdle(size) ? Effect.void : Effect.fail("not yet"))
+      yield* Effect.retry(returned, Schedule.spaced("20 millis").pipe(Schedule.upTo("5 seconds")))
       expect(FramePool.allocate(size).byteLength).toBe(size)
     }))
 

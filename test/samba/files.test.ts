@@ -119,6 +119,12 @@ describeSamba("Samba: files", (servers) => {
     Effect.flatMap(threadEntry, (entry) =>
       roundTrip(servers.encrypt, { ciphers: ["AES-128-GCM"], worker: "thread", threadEntry: entry }, "rt-thread")), 120_000)
 
+  // Signed in the thread, sent in clear: each body goes back to this thread's pool once the
+  // socket has written it, and the upload fills its next chunks there.
+  it.scopedLive("64 MiB put/get round trip, signed, thread worker", () =>
+    Effect.flatMap(threadEntry, (entry) =>
+      roundTrip(servers.default, { signing: "required", worker: "thread", threadEntry: entry }, "rt-thread-signed")), 120_000)
+
   it.scopedLive("writeFile / readFile / stat on a small file", () =>
     Effect.gen(function*() {
       const server = servers.default
