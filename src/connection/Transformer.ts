@@ -163,8 +163,11 @@ export class Transformer {
     return session.encryptData || (header.treeId !== 0 && session.encryptedTrees.has(header.treeId))
   }
 
-  /** Turns an outgoing message into the frame to write. */
-  outgoing(message: OutgoingMessage): Either.Either<Outgoing, TransformFailed> {
+  /**
+   * Turns an outgoing message into the frame to write. With `ownsBody` (nobody reads the body's
+   * buffers again), encryption may write the ciphertext over them.
+   */
+  outgoing(message: OutgoingMessage, ownsBody = false): Either.Either<Outgoing, TransformFailed> {
     if (message.smb1 === true) {
       const parts = toParts(message.body)
       return Either.right(message.returnRaw === true ? { frame: parts, raw: concatBytes(parts) } : { frame: parts })
@@ -192,7 +195,7 @@ export class Transformer {
     if (!encrypt) return Either.right(raw === undefined ? { frame: parts } : { frame: parts, raw })
     const { cipher, encryptionKey } = session.encryption!
     return Either.map(
-      Encryption.encrypt(cipher, encryptionKey, header.sessionId, session.nonces!.next(), parts),
+      Encryption.encrypt(cipher, encryptionKey, header.sessionId, session.nonces!.next(), parts, ownsBody),
       (frame) => (raw === undefined ? { frame } : { frame, raw })
     )
   }

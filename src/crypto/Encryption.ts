@@ -75,6 +75,10 @@ const SLICE = 256 * 1024
  * TRANSFORM_HEADER, then the ciphertext, ready for framing. `nonce` is either the AEAD nonce (11 or 12
  * bytes; the rest of the Nonce field is zero) or the whole 16-byte Nonce field.
  *
+ * With `inPlace` (the caller owns the parts and will not read their plaintext again), GCM writes
+ * the ciphertext over them and the frame holds the parts themselves, unless two of them share a
+ * buffer; after a Left their contents are undefined. CCM always returns buffers of its own.
+ *
  * @since 0.1.0
  * @category encryption
  */
@@ -83,7 +87,8 @@ export const encrypt = (
   key: Uint8Array,
   sessionId: bigint,
   nonce: Uint8Array,
-  plaintext: Uint8Array | ReadonlyArray<Uint8Array>
+  plaintext: Uint8Array | ReadonlyArray<Uint8Array>,
+  inPlace = false
 ): Either.Either<ReadonlyArray<Uint8Array>, TransformFailed> => {
   const keyProblem = checkKey(cipher, key)
   if (keyProblem !== undefined) return failure("Encrypt", keyProblem)
@@ -121,9 +126,19 @@ export const encrypt = (
       const c = createCipheriv(gcmAlgorithm(cipher), key, iv)
       c.setAAD(aad)
       // In slices, like decryption: many small outputs from the malloc heap instead of one fresh
-      // buffer of the message's size (page faults, then a major GC to free it).
+      // buffer of the message's size (page faults, then a major GC to free it). In place, the
+      // outputs are garbage at once, so the message is held once until written, not twice.
+      // Parts that share a buffer may overlap: one would be encrypted twice.
+      const overwrite = inPlace && new Set(parts.map((part) => part.buffer)).size === parts.length
       for (const part of parts) {
-        for (let at = 0; at < part.byteLength; at += SLICE) frame.push(c.update(part.subarray(at, at + SLICE)))
+        for (let at = 0; at < part.byteLength; at += SLICE) {
+          const slice = part.subarray(at, at + SLICE)
+          const out = c.update(slice)
+          // GCM's update returns as many bytes as it took.
+          if (overwrite) slice.set(out)
+          else frame.push(out)
+        }
+        if (overwrite) frame.push(part)
       }
       c.final()
       tag = c.getAuthTag()

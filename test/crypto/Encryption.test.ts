@@ -85,6 +85,34 @@ describe("TRANSFORM_HEADER encryption", () => {
     expect(Either.isLeft(decrypt(cipher, key, copy, true))).toBe(true)
   })
 
+  it.each(CASES)("$label: encrypting in place gives the trace's frame too", ({ cipher, key, message }) => {
+    const frame = fromHex(message.frame)
+    const nonce = frame.subarray(20, 36)
+    const sessionId = new DataView(frame.buffer).getBigUint64(44, true)
+    const parts = [fromHex(message.plaintext.slice(0, 128)), fromHex(message.plaintext.slice(128))]
+    const out = Either.getOrThrow(encrypt(cipher, key, sessionId, nonce, parts, true))
+    expect(toUpperHex(concatBytes(out))).toBe(message.frame)
+    const gcm = cipher === Cipher.AES_128_GCM
+    // GCM's frame holds the parts themselves, now ciphertext; CCM leaves them alone.
+    expect(out.slice(1).every((part, i) => part === parts[i])).toBe(gcm)
+    expect(toUpperHex(concatBytes(parts)) === message.plaintext).toBe(!gcm)
+  })
+
+  it.each(ALL_CIPHERS)("cipher %i: in place over several slices; parts sharing a buffer are not overwritten", (cipher) => {
+    const key = keyFor(cipher)
+    const body = new Uint8Array(600_001).map((_, i) => (i * 11) & 0xff)
+    const expected = body.slice()
+    const nonce = new NonceGenerator(cipher).next()
+    const frame = whole(encrypt(cipher, key, 9n, nonce, [new Uint8Array(64).fill(0xfe), body], true))
+    expect(toUpperHex(frame)).toBe(toUpperHex(whole(encrypt(cipher, key, 9n, nonce, [new Uint8Array(64).fill(0xfe), expected]))))
+    expect(toUpperHex(Either.getOrThrow(decrypt(cipher, key, frame)).plaintext.subarray(64))).toBe(toUpperHex(expected))
+    // The same bytes twice in one message: encrypting the first in place would change the second.
+    const twice = expected.slice()
+    const aliased = whole(encrypt(cipher, key, 9n, nonce, [twice, twice], true))
+    expect(toUpperHex(twice)).toBe(toUpperHex(expected))
+    expect(toUpperHex(Either.getOrThrow(decrypt(cipher, key, aliased)).plaintext)).toBe(toUpperHex(concatBytes([expected, expected])))
+  })
+
   it.each(ALL_CIPHERS)("cipher %i: a flipped bit anywhere after the ProtocolId is a Left", (cipher) => {
     const key = keyFor(cipher)
     const frame = whole(encrypt(cipher, key, 7n, new NonceGenerator(cipher).next(), new Uint8Array(100).fill(3)))

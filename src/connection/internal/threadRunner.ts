@@ -95,8 +95,8 @@ const program = Effect.gen(function*() {
     })
 
   // Large body buffers go back to the main thread's FramePool, which the next upload's chunks
-  // then come from: at once when the frame does not contain them (encryption read them into
-  // ciphertext), else once the transport has written them. Returns the call for the latter.
+  // then come from: once the transport has written them when the frame holds them (sent in
+  // clear, or encrypted in place), else at once. Returns the call for the former.
   const giveBack = (buffers: ReadonlyArray<ArrayBufferLike>): void => {
     for (const buffer of buffers) {
       toMain.transfers.add(buffer as ArrayBuffer)
@@ -126,7 +126,8 @@ const program = Effect.gen(function*() {
         emit({ _tag: "SendFailed", seq: job.seq, error: encodeError(stopped) })
         return Effect.void
       }
-      const out = transformer.outgoing(job.message)
+      // The message is this thread's own (transferred or cloned to it): encrypted in place.
+      const out = transformer.outgoing(job.message, true)
       if (Either.isLeft(out)) {
         emit({ _tag: "SendFailed", seq: job.seq, error: encodeError(out.left) })
         return Effect.void
