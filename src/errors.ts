@@ -169,6 +169,10 @@ export class TransformFailed extends Data.TaggedError("TransformFailed")<{
     | "Compress"
     | "Decompress"
     | "NoKey"
+    /** The response names another session than the request it answers (MS-SMB2 3.2.5.1.3). */
+    | "SessionMismatch"
+    /** The session was logged off or closed by the server: nothing more is sent on it. */
+    | "SessionEnded"
   readonly messageId?: bigint
   readonly cause?: unknown
 }> {

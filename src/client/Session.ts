@@ -8,6 +8,14 @@
  * routed before the transformer knew the keys), then the keys go to the transformer, which signs,
  * encrypts and verifies everything that follows. Closing the Scope logs off.
  *
+ * What a man in the middle must not decide (MS-SMB2 3.2.5.3.1): on 3.1.1 the final response of a
+ * keyed session must be signed, whatever the signing mode, since that signature is what binds the
+ * preauth hash (and so the whole negotiation) to the key. A guest or null session has no key, so
+ * it is refused where the client requires signing or encryption; and since IS_GUEST/IS_NULL come
+ * in a response that cannot be verified, a user's logon that comes back as guest or null is
+ * refused too unless `allowGuestFallback` says the caller accepts that (as Windows refuses
+ * "insecure guest logons" by default). Asking for Guest or Anonymous credentials is consent.
+ *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
@@ -67,6 +75,19 @@ export const anonymous: Credentials = { _tag: "Anonymous" }
  * @since 0.1.0
  * @category models
  */
+export interface SessionOptions {
+  /**
+   * Accept a user's logon that the server turns into a guest (or null) session: unsigned and
+   * unencrypted, and indistinguishable from a downgrade by a man in the middle. Never allowed
+   * where signing or encryption is required. Default false.
+   */
+  readonly allowGuestFallback?: boolean | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface SessionShape {
   readonly id: bigint
   readonly connection: ConnectionShape
@@ -109,7 +130,8 @@ const authenticatorFor = (credentials: Credentials): Authenticator => {
  */
 export const make = (
   connection: ConnectionShape,
-  credentials: Credentials
+  credentials: Credentials,
+  options: SessionOptions = {}
 ): Effect.Effect<SessionShape, RequestError | AuthenticationFailed, Scope.Scope> =>
   Effect.gen(function*() {
     const { handler, negotiated } = connection
@@ -163,6 +185,17 @@ export const make = (
     const isGuest = (sessionFlags & SessionFlags.IS_GUEST) !== 0
     const isAnonymous = (sessionFlags & SessionFlags.IS_NULL) !== 0 || credentials._tag === "Anonymous"
     const hasKey = !isGuest && !isAnonymous
+    const kind = isAnonymous ? "an anonymous (null)" : "a guest"
+    if (!hasKey && (connection.options.signing === "required" || connection.options.encryption === "required")) {
+      const required = connection.options.encryption === "required" ? "encryption" : "signing"
+      return yield* new AuthenticationFailed({ reason: "Refused", detail: `${required} required, but ${kind} session has no key` })
+    }
+    if (!hasKey && credentials._tag === "User" && options.allowGuestFallback !== true) {
+      return yield* new AuthenticationFailed({
+        reason: "Refused",
+        detail: `the logon as ${credentials.user} came back as ${kind} session (unsigned; allowGuestFallback accepts it)`
+      })
+    }
     const cipher = negotiated.encryption === null ? undefined : cipherValue(negotiated.encryption) as CipherId
     const encryptData = hasKey && cipher !== undefined &&
       ((sessionFlags & SessionFlags.ENCRYPT_DATA) !== 0 || connection.options.encryption === "required")
@@ -176,8 +209,12 @@ export const make = (
         ? deriveSessionKeys({ dialect, sessionKey: authenticator.sessionKey(), preauthHash: preauth!.value, cipher })
         : deriveSessionKeys({ dialect: dialect as 0x0202, sessionKey: authenticator.sessionKey() })
       const signingAlgorithm = signingValue(negotiated.signing) as SigningAlgorithmId
-      // The final response is signed with the new key (3.2.5.3.1); when signing is required it must be.
-      if ((final.header.flags & HeaderFlags.SIGNED) !== 0 || signingRequired) {
+      // The final response is signed with the new key (3.2.5.3.1); when signing is required, and
+      // on 3.1.1 always, it must be.
+      if ((final.header.flags & HeaderFlags.SIGNED) !== 0 || signingRequired || dialect === Dialect.SMB_3_1_1) {
+        if ((final.header.flags & HeaderFlags.SIGNED) === 0) {
+          return yield* new TransformFailed({ reason: "Unsigned", messageId: final.header.messageId })
+        }
         if (!Signing.verify(signingAlgorithm, keys.signingKey, final.message)) {
           return yield* new TransformFailed({ reason: "BadSignature", messageId: final.header.messageId })
         }
@@ -244,5 +281,8 @@ export const make = (
  * @since 0.1.0
  * @category layers
  */
-export const layer = (credentials: Credentials): Layer.Layer<Session, RequestError | AuthenticationFailed, Connection> =>
-  Layer.scoped(Session, Effect.flatMap(ConnectionModule.Connection, (connection) => make(connection, credentials)))
+export const layer = (
+  credentials: Credentials,
+  options: SessionOptions = {}
+): Layer.Layer<Session, RequestError | AuthenticationFailed, Connection> =>
+  Layer.scoped(Session, Effect.flatMap(ConnectionModule.Connection, (connection) => make(connection, credentials, options)))

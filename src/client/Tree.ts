@@ -68,9 +68,16 @@ const validateNegotiate = (session: SessionShape, treeId: number) =>
       securityMode: negotiation.securityMode,
       dialects: negotiation.dialects
     })
+    // The request is signed, so the transformer rejects an unsigned or badly signed answer; either
+    // way the negotiation was tampered with (3.2.5.14.12).
     const reply = yield* handler.sendRecv(
       { command: Command.IOCTL, sessionId: session.id, treeId, body: encodeIoctlRequest(request), responseSize: 24, sign: true },
       { command: Command.IOCTL }
+    ).pipe(
+      Effect.catchIf(
+        (error) => error._tag === "TransformFailed" && (error.reason === "Unsigned" || error.reason === "BadSignature"),
+        () => new NegotiationFailed({ reason: "Tampered", detail: "VALIDATE_NEGOTIATE_INFO response was not signed" })
+      )
     )
     if (!reply.verified && !reply.encrypted) {
       return yield* new NegotiationFailed({ reason: "Tampered", detail: "VALIDATE_NEGOTIATE_INFO response was not signed" })

@@ -3,6 +3,10 @@
  * Grants are counted on the receive path, synchronously, for every response header; senders take
  * credits here before a message id is assigned and wait, in FIFO order, while the window is short.
  *
+ * Grants are capped at what the client asked for (the CreditRequest of its requests, less what was
+ * granted already): a server, or a man in the middle of an unsigned connection, cannot inflate the
+ * window past the backlog the client keeps. The excess is counted, never used.
+ *
  * Not an Effect Semaphore: grants arrive from a synchronous receive routine, the balance must be
  * exact and observable for tests, and a closed connection must fail waiters with a typed error.
  *
@@ -27,6 +31,9 @@ export class CreditWindow {
   private available: number
   private granted = 0
   private spent = 0
+  /** Credits asked for and not granted yet. */
+  private asked = 0
+  private refused = 0
   private readonly waiters: Array<Waiter> = []
   private stopped: ConnectionStopped | undefined
 
@@ -47,13 +54,29 @@ export class CreditWindow {
   get totalSpent(): number {
     return this.spent
   }
+  /** Credits granted beyond what was asked for, and ignored. */
+  get totalRefused(): number {
+    return this.refused
+  }
   get waiting(): number {
     return this.waiters.length
   }
 
-  /** Adds `credits` from a response header; wakes waiters in order while the window allows. */
-  grant(credits: number): void {
-    if (credits <= 0) return
+  /** Records the CreditRequest of a request about to be sent. */
+  ask(credits: number): void {
+    this.asked += credits
+  }
+
+  /**
+   * Adds `credits` from a response header, up to what is still asked for; wakes waiters in order
+   * while the window allows.
+   */
+  grant(offered: number): void {
+    if (offered <= 0) return
+    const credits = Math.min(offered, this.asked)
+    this.refused += offered - credits
+    this.asked -= credits
+    if (credits === 0) return
     this.granted += credits
     this.available += credits
     this.drain()

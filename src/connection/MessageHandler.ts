@@ -205,7 +205,7 @@ export const make = (options: Partial<HandlerOptions> = {}) =>
     const build = (request: Request, charge: number): OutgoingMessage => {
       const messageId = nextMessageId
       nextMessageId += BigInt(charge)
-      const ask = charge + Math.max(0, settings.creditBacklog - credits.balance)
+      const ask = Math.min(charge + Math.max(0, settings.creditBacklog - credits.balance), 0xffff)
       let flags = request.flags ?? 0
       if (request.priority !== undefined && negotiated.dialect === 0x0311) {
         flags |= (request.priority & 7) << 4
@@ -215,7 +215,7 @@ export const make = (options: Partial<HandlerOptions> = {}) =>
           command: request.command,
           messageId,
           creditCharge: negotiated.largeMtu ? charge : 0,
-          credits: Math.min(ask, 0xffff),
+          credits: ask,
           flags,
           sessionId: request.sessionId ?? 0n,
           treeId: request.treeId ?? 0

@@ -42,6 +42,7 @@ import {
   cancelMessage,
   defaultWorkerOptions,
   isInterim,
+  logDiscarded,
   receiveFollowingPending,
   receiveTimeout,
   unresponsive,
@@ -159,22 +160,24 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
       }
     }
 
-    // Credits are counted for every response to a request in flight (and for unsolicited
-    // messages), before routing; messages for ids nobody sent are not responses and count nothing.
+    const discard = (incoming: Extract<Incoming, { _tag: "Failure" }>): void => {
+      undeliverable++
+      runFork(logDiscarded(incoming.header, incoming.error))
+    }
+
+    // Credits are counted for every response to a request in flight, before routing; unsolicited
+    // messages answer no request and grant nothing, and messages for ids nobody sent are not
+    // responses and count nothing.
     const onIncoming = (incoming: Incoming): void => {
       const header = incoming._tag === "Failure" ? incoming.header : incoming.message.header
-      if (header === undefined) {
-        undeliverable++
-        return
-      }
+      if (header === undefined) return discard(incoming as Extract<Incoming, { _tag: "Failure" }>)
       if (incoming._tag === "Message" && header.messageId === UNSOLICITED_MESSAGE_ID) {
-        if (isResponse(header)) credits.grant(header.credits)
         notifications.publish(incoming.message)
         return
       }
       const entry = inFlight.get(header.messageId)
       if (entry === undefined) {
-        if (incoming._tag === "Failure") undeliverable++
+        if (incoming._tag === "Failure") discard(incoming)
         else unknown++
         return
       }
@@ -242,6 +245,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         if (message.header.command === Command.CANCEL) return stopped !== undefined ? Effect.fail(stopped) : connection.send(message)
         const tracked = track(message.header.messageId)
         if (!isEntry(tracked)) return Effect.fail(tracked)
+        credits.ask(message.header.credits)
         return settleSend(message.header.messageId, connection.send(message))
       })
 
@@ -336,6 +340,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         resume(Effect.fail(tracked))
         return undefined
       }
+      credits.ask(message.header.credits)
       const sent = sendNow(message)
       if (Effect.isEffect(sent)) {
         resume(Effect.zipRight(settleSend(messageId, sent), receiveFollowingPending(options, settings, receiveOps)))

@@ -23,7 +23,7 @@ import type { Incoming } from "./Transformer.js"
 import { sendResult, Transformer } from "./Transformer.js"
 import type { WorkerOptions, WorkerShape } from "./Worker.js"
 import type { AsyncTarget } from "./Worker.js"
-import { cancelMessage, defaultWorkerOptions, isInterim, receiveFollowingPending, receiveTimeout, unresponsive, Worker } from "./Worker.js"
+import { cancelMessage, defaultWorkerOptions, isInterim, logDiscarded, receiveFollowingPending, receiveTimeout, unresponsive, Worker } from "./Worker.js"
 
 /**
  * @since 0.1.0
@@ -68,6 +68,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         if (stopped !== undefined) return Effect.fail(stopped)
         const out = transformer.outgoing(message)
         if (Either.isLeft(out)) return Effect.fail(out.left)
+        credits.ask(message.header.credits)
         const result = sendResult(message, out.right)
         return transport.send(out.right.frame).pipe(Effect.catchAll(fail), Effect.as(result))
       }).pipe(sendLock.withPermits(1))
@@ -93,19 +94,21 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
     const readMessage = (restore: Restore): Effect.Effect<IncomingMessage, ConnectionStopped | TransformFailed | DecodeError> =>
       Effect.flatMap(readOne(restore), (incoming) => {
         if (incoming._tag === "Failure") {
-          if (incoming.header === undefined) {
+          const { header } = incoming
+          if (header === undefined || header.messageId === UNSOLICITED_MESSAGE_ID) {
             undeliverable++
-            return readMessage(restore)
+            return Effect.zipRight(logDiscarded(header, incoming.error), readMessage(restore))
           }
-          if (isResponse(incoming.header)) credits.grant(incoming.header.credits)
+          if (isResponse(header)) credits.grant(header.credits)
           return Effect.fail(incoming.error)
         }
         const { header } = incoming.message
-        if (isResponse(header)) credits.grant(header.credits)
+        // Unsolicited messages answer no request and grant nothing.
         if (header.messageId === UNSOLICITED_MESSAGE_ID) {
           notifications.publish(incoming.message)
           return readMessage(restore)
         }
+        if (isResponse(header)) credits.grant(header.credits)
         if (abandoned.has(header.messageId)) {
           if (!isInterim(incoming.message)) abandoned.delete(header.messageId)
           return readMessage(restore)

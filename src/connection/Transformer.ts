@@ -8,11 +8,24 @@
  * Security rules (MS-SMB2 3.2.4.1.1, 3.2.5.1.1.1, 3.2.5.1.3), per session:
  * - outgoing: encrypt when the session or the message's tree requires it, or the message asks;
  *   otherwise sign when the session requires signing or the message asks. An encrypted message is
- *   not signed.
- * - incoming: a TRANSFORM_HEADER frame is decrypted with the session's key; a plaintext message
- *   of a session or tree that requires encryption is rejected; a signed message is verified when
- *   the session's key is known; an unsigned one is rejected where the session requires signing,
- *   except interim STATUS_PENDING responses and unsolicited messages, which servers do not sign.
+ *   not signed. A session that ended (logoff, or a verified SESSION_CLOSED) sends nothing more:
+ *   without its keys it would go out in the clear.
+ * - incoming: every response is judged by the request it answers, never by its own header, which
+ *   a man in the middle can rewrite. Each request sent is remembered (session, tree, signed,
+ *   encrypted) until its final response; the response must name the request's session (a
+ *   SESSION_SETUP from session 0 learns its session from the response), and the request's session
+ *   and tree decide what it needs: a plaintext response where the session, the tree or the
+ *   request was encrypted is rejected; a signed response is verified; an unsigned one is rejected
+ *   where the session requires signing or the request was signed (servers sign the response to a
+ *   signed request, 3.3.4.1.1), except interim STATUS_PENDING responses, which servers do not
+ *   sign. A TRANSFORM_HEADER frame is decrypted with its session's key, and the messages inside
+ *   must belong to that session.
+ * - unsolicited messages (oplock and lease breaks, server-to-client notifications) answer no
+ *   request and are not signed by servers (3.2.5.1.3 skips them). Breaks are hints the client
+ *   answers with requests of its own, signed or encrypted as usual, so they pass unverified. A
+ *   SERVER_TO_CLIENT_NOTIFICATION changes a session's state, so on a session that signs or
+ *   encrypts it counts only when encrypted or verified; otherwise it is rejected (a failure with
+ *   no request to reach: the worker counts and logs it).
  * Keys arrive as plain bytes in updates (they must cross to a worker thread); they are never
  * logged or put in an error.
  *
@@ -113,6 +126,15 @@ interface SessionState extends SessionSecurity {
   readonly encryptedTrees: Set<number>
 }
 
+/** What a response is judged by: the request it answers, as it was sent. */
+interface SentRequest {
+  readonly command: number
+  readonly sessionId: bigint
+  readonly treeId: number
+  readonly signed: boolean
+  readonly encrypted: boolean
+}
+
 const toParts = (body: Uint8Array | ReadonlyArray<Uint8Array>): ReadonlyArray<Uint8Array> =>
   body instanceof Uint8Array ? [body] : body
 
@@ -128,12 +150,19 @@ const failure = (header: Header | undefined, error: TransformFailed | DecodeErro
 /** Neither encrypted nor signed by any session: negotiation and the first legs of session setup. */
 const isSessionless = (command: number): boolean => command === Command.NEGOTIATE
 
+const isInterimHeader = (header: Header): boolean =>
+  header.status === Status.PENDING && (header.flags & HeaderFlags.ASYNC_COMMAND) !== 0
+
 /**
  * @since 0.1.0
  * @category models
  */
 export class Transformer {
   private readonly sessions = new Map<bigint, SessionState>()
+  /** Sessions that ended; requests on them fail rather than go out unprotected. */
+  private readonly ended = new Set<bigint>()
+  /** Requests sent whose final response has not been checked yet, by message id. */
+  private readonly sent = new Map<bigint, SentRequest>()
 
   /** Applies a state change. */
   update(update: TransformerUpdate): void {
@@ -149,6 +178,7 @@ export class Transformer {
       }
       case "SessionEnded":
         this.sessions.delete(update.sessionId)
+        this.ended.add(update.sessionId)
         return
       case "TreeEncryption": {
         const trees = this.sessions.get(update.sessionId)?.encryptedTrees
@@ -168,11 +198,17 @@ export class Transformer {
    * buffers again), encryption may write the ciphertext over them.
    */
   outgoing(message: OutgoingMessage, ownsBody = false): Either.Either<Outgoing, TransformFailed> {
+    const { header } = message
     if (message.smb1 === true) {
+      this.remember(header.messageId, { command: Command.NEGOTIATE, sessionId: 0n, treeId: 0, signed: false, encrypted: false })
       const parts = toParts(message.body)
       return Either.right(message.returnRaw === true ? { frame: parts, raw: concatBytes(parts) } : { frame: parts })
     }
-    const { header } = message
+    if (this.ended.has(header.sessionId)) {
+      return Either.left(
+        new TransformFailed({ reason: "SessionEnded", messageId: header.messageId, cause: new Error(`session ${header.sessionId} has ended`) })
+      )
+    }
     const session = header.sessionId === 0n ? undefined : this.sessions.get(header.sessionId)
     const encrypt = session !== undefined && session.encryption !== undefined &&
       header.command !== Command.SESSION_SETUP && (message.encrypt === true || this.mustEncrypt(session, header))
@@ -192,12 +228,27 @@ export class Transformer {
     const parts = [headerBytes, ...toParts(message.body)]
     if (sign) headerBytes.set(Signing.sign(session.signingAlgorithm, session.signingKey, parts), Signing.SIGNATURE_OFFSET)
     const raw = message.returnRaw === true ? concatBytes(parts) : undefined
-    if (!encrypt) return Either.right(raw === undefined ? { frame: parts } : { frame: parts, raw })
+    // CANCEL reuses the id of the request it cancels and is never answered itself.
+    const sent: SentRequest | undefined = header.command === Command.CANCEL
+      ? undefined
+      : { command: header.command, sessionId: header.sessionId, treeId: header.treeId, signed: sign, encrypted: encrypt }
+    if (!encrypt) {
+      if (sent !== undefined) this.remember(header.messageId, sent)
+      return Either.right(raw === undefined ? { frame: parts } : { frame: parts, raw })
+    }
     const { cipher, encryptionKey } = session.encryption!
-    return Either.map(
-      Encryption.encrypt(cipher, encryptionKey, header.sessionId, session.nonces!.next(), parts, ownsBody),
-      (frame) => (raw === undefined ? { frame } : { frame, raw })
-    )
+    const encrypted = Encryption.encrypt(cipher, encryptionKey, header.sessionId, session.nonces!.next(), parts, ownsBody)
+    if (Either.isRight(encrypted) && sent !== undefined) this.remember(header.messageId, sent)
+    return Either.map(encrypted, (frame) => (raw === undefined ? { frame } : { frame, raw }))
+  }
+
+  private remember(messageId: bigint, request: SentRequest): void {
+    this.sent.set(messageId, request)
+  }
+
+  /** Requests sent and not answered yet (for tests: nothing may linger). */
+  get pendingRequests(): number {
+    return this.sent.size
   }
 
   /** Turns one received frame into its messages (several for a compound). */
@@ -207,7 +258,7 @@ export class Transformer {
     if (protocol !== PROTOCOL_ID) {
       return [failure(undefined, new DecodeError({ reason: "Invalid", structure: "Frame", field: "ProtocolId", offset: 0 }))]
     }
-    return this.messages(frame, false)
+    return this.messages(frame, undefined)
   }
 
   private decrypted(frame: Uint8Array): ReadonlyArray<Incoming> {
@@ -228,10 +279,11 @@ export class Transformer {
     if (protocolOf(result.right.plaintext) !== PROTOCOL_ID) {
       return [failure(undefined, new DecodeError({ reason: "Invalid", structure: "Frame", field: "ProtocolId", offset: 52 }))]
     }
-    return this.messages(result.right.plaintext, true)
+    return this.messages(result.right.plaintext, sessionId)
   }
 
-  private messages(plaintext: Uint8Array, encrypted: boolean): ReadonlyArray<Incoming> {
+  /** `encryptedBy`: the session of the TRANSFORM_HEADER the messages came in, if any. */
+  private messages(plaintext: Uint8Array, encryptedBy: bigint | undefined): ReadonlyArray<Incoming> {
     const split = splitCompound(plaintext)
     if (Either.isLeft(split)) return [failure(undefined, split.left)]
     const out: Array<Incoming> = []
@@ -241,31 +293,72 @@ export class Transformer {
         out.push(failure(undefined, decoded.left))
         continue
       }
-      out.push(this.check(decoded.right, message, encrypted))
+      out.push(this.check(decoded.right, message, encryptedBy))
     }
     return out
   }
 
-  private check(header: Header, message: Uint8Array, encrypted: boolean): Incoming {
+  private check(header: Header, message: Uint8Array, encryptedBy: bigint | undefined): Incoming {
+    const encrypted = encryptedBy !== undefined
     const ok = (verified: boolean): Incoming => ({
       _tag: "Message",
       message: { header, message, body: message.subarray(HEADER_SIZE), verified, encrypted }
     })
-    const session = header.sessionId === 0n ? undefined : this.sessions.get(header.sessionId)
-    if (session === undefined || isSessionless(header.command)) return ok(false)
+    const reject = (reason: TransformFailed["reason"]): Incoming =>
+      failure(header, new TransformFailed({ reason, messageId: header.messageId }))
     const unsolicited = header.messageId === UNSOLICITED_MESSAGE_ID
+    // A lease break names no session (0), whichever session's key carried it.
+    if (encrypted && header.sessionId !== encryptedBy && !(unsolicited && header.sessionId === 0n)) {
+      return reject("SessionMismatch")
+    }
+    if (unsolicited) return this.checkUnsolicited(header, message, encrypted, ok, reject)
+    const sent = this.sent.get(header.messageId)
+    // No request of ours has this id: the worker drops it as unknown; until then it is judged by
+    // its own header, as strictly as a response of that session would be.
+    const request = sent ?? { command: header.command, sessionId: header.sessionId, treeId: header.treeId, signed: false, encrypted: false }
+    const result = this.checkResponse(header, message, request, encrypted, ok, reject)
+    if (sent !== undefined && !(result._tag === "Message" && isInterimHeader(header))) this.sent.delete(header.messageId)
+    return result
+  }
+
+  private checkResponse(
+    header: Header,
+    message: Uint8Array,
+    request: SentRequest,
+    encrypted: boolean,
+    ok: (verified: boolean) => Incoming,
+    reject: (reason: TransformFailed["reason"]) => Incoming
+  ): Incoming {
+    const newSession = request.command === Command.SESSION_SETUP && request.sessionId === 0n
+    if (!newSession && header.sessionId !== request.sessionId) return reject("SessionMismatch")
+    const session = header.sessionId === 0n ? undefined : this.sessions.get(header.sessionId)
+    if (session === undefined || isSessionless(request.command)) return ok(false)
     if (encrypted) return ok(false)
-    if (this.mustEncrypt(session, header) && !unsolicited) {
-      return failure(header, new TransformFailed({ reason: "Plaintext", messageId: header.messageId }))
-    }
+    const mustEncrypt = request.encrypted || session.encryptData ||
+      (request.treeId !== 0 && session.encryptedTrees.has(request.treeId))
+    if (mustEncrypt && request.command !== Command.SESSION_SETUP) return reject("Plaintext")
     if ((header.flags & HeaderFlags.SIGNED) !== 0) {
-      return Signing.verify(session.signingAlgorithm, session.signingKey, message)
-        ? ok(true)
-        : failure(header, new TransformFailed({ reason: "BadSignature", messageId: header.messageId }))
+      return Signing.verify(session.signingAlgorithm, session.signingKey, message) ? ok(true) : reject("BadSignature")
     }
-    const exempt = unsolicited || header.status === Status.PENDING
-    if (session.signingRequired && !exempt) {
-      return failure(header, new TransformFailed({ reason: "Unsigned", messageId: header.messageId }))
+    if ((session.signingRequired || request.signed) && header.status !== Status.PENDING) return reject("Unsigned")
+    return ok(false)
+  }
+
+  private checkUnsolicited(
+    header: Header,
+    message: Uint8Array,
+    encrypted: boolean,
+    ok: (verified: boolean) => Incoming,
+    reject: (reason: TransformFailed["reason"]) => Incoming
+  ): Incoming {
+    const session = header.sessionId === 0n ? undefined : this.sessions.get(header.sessionId)
+    if (encrypted || session === undefined) return ok(false)
+    if ((header.flags & HeaderFlags.SIGNED) !== 0) {
+      return Signing.verify(session.signingAlgorithm, session.signingKey, message) ? ok(true) : reject("BadSignature")
+    }
+    const protectedSession = session.signingRequired || session.encryptData || session.encryptedTrees.size > 0
+    if (protectedSession && header.command === Command.SERVER_TO_CLIENT_NOTIFICATION) {
+      return reject(session.encryptData ? "Plaintext" : "Unsigned")
     }
     return ok(false)
   }

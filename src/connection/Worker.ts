@@ -19,10 +19,11 @@ import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import { Command } from "../wire/Command.js"
+import type { Header } from "../wire/Header.js"
 import { makeHeader, HeaderFlags, isAsync } from "../wire/Header.js"
 import { Status } from "../wire/Status.js"
 import { commandName } from "../wire/Command.js"
-import type { RequestError, TransformFailed } from "../errors.js"
+import type { DecodeError, RequestError, TransformFailed } from "../errors.js"
 import { ConnectionStopped, OperationTimeout, UnexpectedCommand } from "../errors.js"
 import type { CreditWindow } from "./CreditWindow.js"
 import type { IncomingMessage, OutgoingMessage, ReceiveOptions, SendResult } from "./Message.js"
@@ -250,6 +251,22 @@ export const receiveTimeout = (messageId: bigint, timeout: Duration.Duration): O
  */
 export const unresponsive = (cause: OperationTimeout): ConnectionStopped =>
   new ConnectionStopped({ reason: "Unresponsive", cause })
+
+/**
+ * The log line for a received message that failed its checks and reaches nobody (invariant 4):
+ * debug level, what it claimed to be and why it failed, never its payload.
+ *
+ * @since 0.1.0
+ * @category internals
+ */
+export const logDiscarded = (header: Header | undefined, error: TransformFailed | DecodeError): Effect.Effect<void> =>
+  Effect.logDebug("smb: discarded a received message").pipe(
+    Effect.annotateLogs({
+      error: error._tag,
+      reason: error.reason,
+      ...(header === undefined ? {} : { messageId: String(header.messageId), command: commandName(header.command) })
+    })
+  )
 
 /**
  * What a CANCEL of an async request needs besides its message id.

@@ -13,6 +13,7 @@ describe("CreditWindow", () => {
       const window = new CreditWindow()
       yield* window.acquire(1)
       expect(window.balance).toBe(0)
+      window.ask(5)
       window.grant(5)
       yield* window.acquire(3)
       expect([window.balance, window.totalGranted, window.totalSpent]).toEqual([2, 5, 4])
@@ -26,6 +27,7 @@ describe("CreditWindow", () => {
       yield* Effect.yieldNow()
       const small = yield* Effect.fork(Effect.zipRight(window.acquire(1), Effect.sync(() => order.push("small"))))
       yield* Effect.yieldNow()
+      window.ask(5)
       window.grant(2)
       yield* Effect.yieldNow()
       expect(order).toEqual([])
@@ -44,10 +46,23 @@ describe("CreditWindow", () => {
       expect(window.waiting).toBe(1)
       yield* Fiber.interrupt(fiber)
       expect(window.waiting).toBe(0)
+      window.ask(2)
       window.grant(2)
       expect(window.balance).toBe(2)
       expect(window.totalSpent).toBe(0)
     }))
+
+  it("grants are capped at what was asked for and not granted yet; the excess is counted, never used", () => {
+    const window = new CreditWindow(0)
+    window.grant(100)
+    expect([window.balance, window.totalGranted, window.totalRefused]).toEqual([0, 0, 100])
+    window.ask(10)
+    window.grant(4)
+    window.grant(65535)
+    expect([window.balance, window.totalGranted, window.totalRefused]).toEqual([10, 10, 100 + 65535 - 6])
+    window.grant(1)
+    expect(window.balance).toBe(10)
+  })
 
   it.effect("stop fails waiters and later acquires with the typed error", () =>
     Effect.gen(function*() {

@@ -191,7 +191,7 @@ for (const subject of subjects) {
 
     it.scoped("times out under the TestClock: per receive, by default, and for credits", () =>
       Effect.gen(function*() {
-        const built = yield* subject.make({ worker: { timeout: Duration.seconds(30) }, handler: { creditBacklog: 0 } })
+        const built = yield* subject.make({ worker: { timeout: Duration.seconds(30) }, handler: { creditBacklog: 3 } })
         yield* warmUp(built, 3)
         const perReceive = yield* Effect.fork(Effect.exit(built.handler.sendRecv(echo, { timeout: "5 seconds" })))
         const first = yield* built.peer.next
@@ -283,7 +283,7 @@ for (const subject of subjects) {
     if (subject.parallel) {
       it.scopedLive("a server that grants 0 credits and later more neither deadlocks nor oversends", () =>
         Effect.gen(function*() {
-          const built = yield* subject.make({ handler: { creditBacklog: 0 } })
+          const built = yield* subject.make({ handler: { creditBacklog: 4 } })
           yield* warmUp(built, 4)
           const callers = yield* Effect.fork(
             Effect.forEach(Array.from({ length: 8 }, (_, i) => i), (i) => built.handler.sendRecv(tagged(i)), { concurrency: "unbounded" })

@@ -30,11 +30,13 @@ describe("fuzzing the receive path", () => {
     // channel's key, not the master session's), the plaintexts of the blog's encrypted messages
     // received bare (meant to travel encrypted: unsigned, or a Signature that is not one), the
     // client-encrypted blog messages (under the key the client sends with), and the synthetic
-    // plaintext response on a tree that requires encryption.
+    // plaintext response on a tree that requires encryption, and the synthetic compound whose
+    // messages name another session than the one whose key encrypted it.
     expect(Object.keys(tally.failures).sort()).toEqual([
       "TransformFailed:BadSignature",
       "TransformFailed:Decrypt",
       "TransformFailed:Plaintext",
+      "TransformFailed:SessionMismatch",
       "TransformFailed:Unsigned"
     ])
     expect(tally.verified).toBeGreaterThan(50)
