@@ -4,15 +4,15 @@
  * non-zero exit and one clear line saying what the client refused, not with the server's own
  * refusal of requests the client should never have sent that way, and never with output.
  */
-import { afterAll, beforeAll, expect, it } from "@effect/vitest"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import type { Cli } from "../cli/cliProcess.js"
 import { bundleCli } from "../cli/cliProcess.js"
 import type { SambaInstance } from "../support/samba/index.js"
 import { describeSamba } from "../support/samba/index.js"
 import type { Hooks, TamperProxy } from "../support/tamper/index.js"
-import { Smb2 } from "../support/tamper/index.js"
-import { note, proxies } from "./harness.js"
+import { scopedProxy, Smb2 } from "../support/tamper/index.js"
+import { note } from "./harness.js"
 
 let cli: Cli
 beforeAll(async () => {
@@ -43,9 +43,9 @@ const sessionIdZero = (): Hooks => {
   }
 }
 
-describeSamba("tamper: the smb tool", (servers) => {
-  const proxyFor = proxies()
-
+// Each run is a separate process waiting on the network, so the cases run concurrently, each
+// through a proxy of its own (the other files share one proxy and run their cases in turn).
+describeSamba("tamper: the smb tool", (servers) => describe.concurrent("smb info", () => {
   const cases: ReadonlyArray<[string, () => Hooks, ReadonlyArray<string>]> = [
     ["IS_GUEST forced (finding 3), --sign required", () => guest, ["--sign", "required"]],
     ["SessionId 0 + SIGNED stripped after session setup (finding 1), --sign required", sessionIdZero, ["--sign", "required"]],
@@ -56,7 +56,7 @@ describeSamba("tamper: the smb tool", (servers) => {
     it.scopedLive(name, () =>
       Effect.gen(function*() {
         const server = servers.default
-        const proxy = yield* proxyFor(server, hooks())
+        const proxy = yield* scopedProxy({ targetHost: server.host, targetPort: server.port, hooks: hooks() })
         const result = yield* Effect.promise(() => cli.run(["info", "--json", ...flags, "--timeout", "1 second", url(server, proxy)]))
         const lines = result.stderr.trimEnd().split("\n")
         yield* note(name, `exit ${result.code}; stderr ${JSON.stringify(result.stderr.trim())}; stdout ${JSON.stringify(result.stdout.trim().slice(0, 200))}`)
@@ -69,4 +69,4 @@ describeSamba("tamper: the smb tool", (servers) => {
         expect(lines[0]).toMatch(/^smb: (transform failed|authentication failed|negotiation failed|timed out|connection stopped)/)
       }))
   }
-})
+}))

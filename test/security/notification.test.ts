@@ -29,13 +29,14 @@ describeSamba("tamper: a spoofed SESSION_CLOSED notification (finding 2)", (serv
             const server = modeServer(servers, mode)
             const proxy = yield* proxyFor(server)
             const built = yield* established(proxy, server, yield* optionsFor(proxy, mode, dialect, worker))
-            proxy.inject("toClient", Smb2.buildSessionClosedNotification(built.session.id))
-            yield* Effect.sleep("100 millis")
-            const from = proxy.records({ direction: "toServer" }).length
+            const connection = proxy.latestConnection()
+            proxy.inject("toClient", Smb2.buildSessionClosedNotification(built.session.id), connection)
+            yield* Effect.sleep("50 millis")
+            const from = proxy.records({ direction: "toServer", connection }).length
             const echoed = yield* Effect.exit(echo(built, TIMEOUT))
             const listed = yield* Effect.exit(Stream.runCollect(Files.list(built.tree, "")).pipe(Effect.map(Chunk.toArray)))
             const closed = yield* built.session.closedByServer
-            const sent = proxy.records({ direction: "toServer" }).slice(from).map((r) => r.original)
+            const sent = proxy.records({ direction: "toServer", connection }).slice(from).map((r) => r.original)
             const unprotected = sent.filter((frame) =>
               mode === "encryption required"
                 ? !Smb2.isTransform(frame)

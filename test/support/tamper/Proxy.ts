@@ -84,9 +84,9 @@ export interface TamperProxy {
   /** Clears the hooks, the records and the counts. */
   readonly reset: (hooks?: Hooks) => void
   /** The records, optionally of one direction and/or one connection. */
-  readonly records: (filter?: { readonly direction?: Direction; readonly connection?: number }) => ReadonlyArray<FrameRecord>
+  readonly records: (filter?: { readonly direction?: Direction | undefined; readonly connection?: number | undefined }) => ReadonlyArray<FrameRecord>
   /** Writes a frame on a connection (default the most recent one still open). */
-  readonly inject: (direction: Direction, frame: Uint8Array, connection?: number) => void
+  readonly inject: (direction: Direction, frame: Uint8Array, connection?: number | undefined) => void
   readonly counts: () => Counts
   /** The index of the most recent connection still open, if any. */
   readonly latestConnection: () => number | undefined
