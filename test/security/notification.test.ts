@@ -31,7 +31,10 @@ describeSamba("tamper: a spoofed SESSION_CLOSED notification (finding 2)", (serv
             const built = yield* established(proxy, server, yield* optionsFor(proxy, mode, dialect, worker))
             const connection = proxy.latestConnection()
             proxy.inject("toClient", Smb2.buildSessionClosedNotification(built.session.id), connection)
-            yield* Effect.sleep("50 millis")
+            // The notification is ahead of this ECHO's response on the stream, so once the ECHO
+            // is answered every worker has read it; then a moment for the session to act on it.
+            yield* Effect.ignore(built.connection.echo)
+            for (let i = 0; i < 20 && !(yield* built.session.closedByServer); i++) yield* Effect.sleep("10 millis")
             const from = proxy.records({ direction: "toServer", connection }).length
             const echoed = yield* Effect.exit(echo(built, TIMEOUT))
             const listed = yield* Effect.exit(Stream.runCollect(Files.list(built.tree, "")).pipe(Effect.map(Chunk.toArray)))
