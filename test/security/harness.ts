@@ -4,7 +4,11 @@
  * that an outcome is a typed failure (never tampered data delivered).
  */
 import { afterAll, expect } from "@effect/vitest"
-import { appendFileSync } from "node:fs"
+import { build } from "esbuild"
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
@@ -20,7 +24,6 @@ import * as Connection from "../../src/connection/Connection.js"
 import type { ConnectionOptions, DialectName } from "../../src/connection/ConnectionOptions.js"
 import type { IncomingMessage } from "../../src/connection/Message.js"
 import { Command } from "../../src/wire/Command.js"
-import { threadEntry } from "../connection/subjects.js"
 import type { SambaInstance, SambaServers } from "../support/samba/index.js"
 import type { Hooks, TamperProxy } from "../support/tamper/index.js"
 import { Smb2, startProxy } from "../support/tamper/index.js"
@@ -91,6 +94,34 @@ export const proxies = () => {
       return ready
     })
 }
+
+let bundled: Promise<URL> | undefined
+
+/**
+ * The worker thread's entry, bundled from THIS checkout's src into a private temporary directory
+ * (once per test process). Not test/connection/subjects.ts's `threadEntry`: that one is written
+ * to node_modules/.cache, which every git worktree sharing node_modules overwrites, so a thread
+ * case could run another checkout's Transformer.
+ */
+export const threadEntry: Effect.Effect<URL> = Effect.promise(() =>
+  bundled ??= (async () => {
+    const result = await build({
+      entryPoints: [fileURLToPath(new URL("../../src/connection/threadEntry.ts", import.meta.url))],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      packages: "bundle",
+      write: false,
+      logLevel: "error"
+    })
+    const dir = mkdtempSync(join(tmpdir(), "effect-smb-tamper-"))
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }))
+    const file = join(dir, "threadEntry.mjs")
+    writeFileSync(file, result.outputFiles[0]!.contents)
+    return pathToFileURL(file)
+  })()
+)
 
 /** Connection options through the proxy for a mode, dialect and worker. */
 export const optionsFor = (proxy: TamperProxy, mode: Mode, dialect: DialectName, worker: Worker) =>

@@ -116,8 +116,8 @@ describeSamba("tamper: a response's SessionId is not trusted (finding 1)", (serv
     }
   }
 
-  // Control: on a session that neither signs nor encrypts, the same forged response is taken
-  // (nothing protects it, by design): the forgery itself is well formed.
+  // Control: on a session that neither signs nor encrypts, the same forged response (with the
+  // session's own SessionId) is taken, as nothing protects it: the forgery itself is well formed.
   for (const worker of WORKERS) {
     const mode: Mode = "defaults"
     const name = `control: the forged plaintext response is accepted where nothing protects: ${mode}, 3.1.1, ${worker}`
@@ -127,7 +127,7 @@ describeSamba("tamper: a response's SessionId is not trusted (finding 1)", (serv
         const proxy = yield* proxyFor(server)
         const built = yield* established(proxy, server, yield* optionsFor(proxy, mode, "3.1.1", worker))
         expect(built.session.signingRequired || built.session.encrypted).toBe(false)
-        const exit = yield* forgeEchoResponse(proxy, built, (messageId) => Smb2.buildEchoResponse(messageId, 0n), false)
+        const exit = yield* forgeEchoResponse(proxy, built, (messageId) => Smb2.buildEchoResponse(messageId, built.session.id), false)
         yield* note(name, outcome(exit))
         expect(outcome(exit)).toMatch(/^succeeded with a message \(command 0xd, .*verified false, encrypted false\)$/)
       }))
