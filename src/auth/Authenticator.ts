@@ -12,7 +12,7 @@
  *
  * The mechListMIC is the NTLM signature (sequence number 0, fresh RC4 state) of the DER
  * MechTypeList we sent; we send one whenever the AUTHENTICATE_MESSAGE carries a MIC (as Windows
- * and Samba do) and check the server's when it sends one. Anonymous and guest logons have no
+ * and Samba do) and then require the server's. Anonymous and guest logons have no
  * key shared with the server, so they send no mechListMIC and ignore the server's.
  *
  * The password is Redacted from the moment it arrives and is read only to compute NTOWFv2. Error
@@ -202,7 +202,11 @@ class NtlmAuthenticator implements Authenticator {
   }
 
   #checkFinal(serverToken: Uint8Array): Either.Either<void, AuthenticationFailed> {
-    if (serverToken.byteLength === 0) return Either.void
+    // Having sent a mechListMIC, we require the server's (as Samba's client does): without it
+    // nothing shows that the mechanism list we offered reached the server unchanged.
+    const micRequired = this.kind === "user" && this.#serverKeys !== undefined
+    const noMic = () => Either.left(new AuthenticationFailed({ reason: "MicMismatch", detail: "server sent no mechListMIC" }))
+    if (serverToken.byteLength === 0) return micRequired ? noMic() : Either.void
     const response = decodeNegTokenResp(serverToken)
     if (Either.isLeft(response)) return Either.left(badToken("final server token is not a NegTokenResp", response.left))
     const { negState, mechListMIC } = response.right
@@ -210,8 +214,9 @@ class NtlmAuthenticator implements Authenticator {
     if (negState !== undefined && negState !== NegState.AcceptCompleted) {
       return Either.left(badToken(`final negState is ${negState}, not accept-completed`))
     }
-    if (mechListMIC === undefined || this.kind !== "user" || this.#serverKeys === undefined) return Either.void
-    const expected = sign(this.#serverKeys, MECH_TYPE_LIST, 0)
+    if (!micRequired) return Either.void
+    if (mechListMIC === undefined) return noMic()
+    const expected = sign(this.#serverKeys!, MECH_TYPE_LIST, 0)
     if (mechListMIC.byteLength !== expected.byteLength || !timingSafeEqual(mechListMIC, expected)) {
       return Either.left(new AuthenticationFailed({ reason: "MicMismatch", detail: "server mechListMIC does not verify" }))
     }

@@ -111,10 +111,17 @@ export interface SessionShape {
  */
 export class Session extends Context.Tag("effect-smb/Session")<Session, SessionShape>() {}
 
-const authenticatorFor = (credentials: Credentials): Authenticator => {
+// The SPN names the server we mean to reach (MsvAvTargetName), so a server that checks it
+// refuses a logon relayed to it from elsewhere.
+const authenticatorFor = (credentials: Credentials, host: string): Authenticator => {
   switch (credentials._tag) {
     case "User":
-      return makeNtlmAuthenticator({ user: credentials.user, domain: credentials.domain ?? "", password: credentials.password })
+      return makeNtlmAuthenticator({
+        user: credentials.user,
+        domain: credentials.domain ?? "",
+        password: credentials.password,
+        spn: `cifs/${host}`
+      })
     case "Guest":
       return makeGuestAuthenticator()
     case "Anonymous":
@@ -135,7 +142,7 @@ export const make = (
 ): Effect.Effect<SessionShape, RequestError | AuthenticationFailed, Scope.Scope> =>
   Effect.gen(function*() {
     const { handler, negotiated } = connection
-    const authenticator = authenticatorFor(credentials)
+    const authenticator = authenticatorFor(credentials, connection.host)
     const dialect = negotiated.dialectRevision
     const securityMode = connection.options.signing === "required"
       ? SecurityMode.SIGNING_ENABLED | SecurityMode.SIGNING_REQUIRED

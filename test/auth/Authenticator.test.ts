@@ -110,6 +110,13 @@ describe("Authenticator", () => {
     expect(failure(afterChallenge().verifyFinal(encodeNegTokenResp({ ...final, mechListMIC: forged })))).toBe("MicMismatch")
   })
 
+  it("a final token without the server's mechListMIC, or no final token, is MicMismatch once we sent ours", () => {
+    const final = Either.getOrThrow(decodeNegTokenResp(securityBuffer(master.sessionSetupResponse2)))
+    const { mechListMIC: _stripped, ...withoutMic } = final
+    expect(failure(afterChallenge().verifyFinal(encodeNegTokenResp(withoutMic)))).toBe("MicMismatch")
+    expect(failure(afterChallenge().verifyFinal(new Uint8Array(0)))).toBe("MicMismatch")
+  })
+
   it("a rejecting server is Refused, in either round", () => {
     const reject = encodeNegTokenResp({ negState: NegState.Reject })
     expect(failure(started().next(reject))).toBe("Refused")
