@@ -5,9 +5,11 @@
  *
  * as in the SMB URL draft (draft-crhertel-smb-url), with every part percent-decoded. The user
  * info is split at the last "@" of the authority, so an "@" in a password may stay unencoded;
- * "/", "?" and "#" in any part must be encoded (%2F, %3F, %23). A bracketed host is an IPv6
- * address. "." and ".." are refused as path components rather than resolved, so that a URL
- * always names the file it spells.
+ * "?" and "#" in any part must be encoded (%3F, %23), "/" in the user info too (%2F). A
+ * bracketed host is an IPv6 address. The share and path components are checked once decoded:
+ * "." and "..", and a component holding "/", "\" or NUL, are refused rather than resolved, so
+ * that a URL always names the file it spells, and `smb get` never turns its last component into
+ * a local name outside the destination ("..%2F..%2Fx" would otherwise be "../../x").
  *
  * The password becomes `Redacted` as soon as it is decoded. When the URL names a user but no
  * password, `resolve` takes it from the SMB_PASSWORD environment variable (through Effect's
@@ -99,8 +101,11 @@ const parsePath = (text: string) =>
     for (const raw of text.split("/")) {
       if (raw === "") continue
       const component = yield* decode(raw, "path")
-      if (component === "." || component === "..") return yield* fail("Path", "'.' and '..' are not allowed in the path")
-      if (/[\\\0]/.test(component)) return yield* fail("Path", "a path component must not contain '\\' or NUL (separate components with '/')")
+      // Checked once decoded: "..%2F..%2Fx" must not become the local name "../../x".
+      if (component === "." || component === "..") return yield* fail("Path", "'.' and '..' are not allowed in the path (also when percent-encoded)")
+      if (/[/\\\0]/.test(component)) {
+        return yield* fail("Path", "a decoded path component must not contain '/', '\\' or NUL (%2F, %5C, %00); separate components with '/'")
+      }
       components.push(component)
     }
     return components

@@ -137,6 +137,25 @@ describeSamba("smb file commands against Samba", (servers) => {
     ])
   })
 
+  it("get refuses a URL whose encoded name would lead out of the destination, and writes nothing", async () => {
+    // Two levels down, so that the old "../../escaped.txt" would land in `local`, and be seen.
+    const destination = join(local, "destination", "inner")
+    await mkdir(destination, { recursive: true })
+    await writeFile(onServer("escaped.txt"), "outside")
+    succeeded(await cli.run(["mkdir", "-p", url("a/b")]))
+    const results = await Promise.all([
+      cli.run(["get", url("a/b/..%2F..%2Fescaped.txt"), destination]),
+      cli.run(["get", url("a/%2E%2E/escaped.txt"), destination])
+    ])
+    expect((await readdir(local)).filter((name) => name.includes("escaped"))).toEqual([])
+    for (const result of results) {
+      expect(result.code).toBe(2)
+      expect(result.stderr).toMatch(/^smb: bad URL: (a decoded path component must not contain '\/'|'\.' and '\.\.' are not allowed)/)
+      expect(result.stderr).not.toContain(server.password)
+    }
+    expect(await readdir(destination)).toEqual([])
+  })
+
   it("watch prints changes, one line each, until SIGINT (exit 130)", async () => {
     succeeded(await cli.run(["mkdir", url("watched")]))
     const watch = cli.start(["watch", url("watched")])
