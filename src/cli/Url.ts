@@ -11,9 +11,9 @@
  * that a URL always names the file it spells, and `smb get` never turns its last component into
  * a local name outside the destination ("..%2F..%2Fx" would otherwise be "../../x").
  *
- * The password becomes `Redacted` as soon as it is decoded. When the URL names a user but no
- * password, `resolve` takes it from the SMB_PASSWORD environment variable (through Effect's
- * `Config`, so tests can supply it); a URL without a user ignores SMB_PASSWORD.
+ * The password becomes `Redacted` as soon as it is decoded. `resolve` adds the SMB_PASSWORD
+ * fallback (through Effect's `Config`, so tests can supply it); the commands take theirs from
+ * Password.ts, which also reads --password-file and prompts.
  *
  * @since 0.1.0
  */
@@ -132,6 +132,16 @@ export const parse = (text: string): Either.Either<SmbUrl, UrlError> =>
   })
 
 /**
+ * The SMB_PASSWORD environment variable, when set.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const passwordFromEnv: Effect.Effect<Option.Option<Redacted.Redacted<string>>> = Config.option(
+  Config.redacted("SMB_PASSWORD")
+).pipe(Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>()))
+
+/**
  * Parses a URL and, when it names a user but no password, takes the password from SMB_PASSWORD.
  *
  * @since 0.1.0
@@ -141,9 +151,7 @@ export const resolve = (text: string): Effect.Effect<SmbUrl, UrlError> =>
   Effect.gen(function*() {
     const url = yield* parse(text)
     if (url.user === undefined || url.password !== undefined) return url
-    const fromEnv = yield* Config.option(Config.redacted("SMB_PASSWORD")).pipe(
-      Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
-    )
+    const fromEnv = yield* passwordFromEnv
     return Option.isSome(fromEnv) ? { ...url, password: fromEnv.value } : url
   })
 

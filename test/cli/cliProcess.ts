@@ -27,6 +27,8 @@ export interface CliRun {
 }
 
 export interface Cli {
+  /** The bundle, for running it some other way (in a pseudo-terminal, say). */
+  readonly main: string
   readonly start: (args: ReadonlyArray<string>, env?: Readonly<Record<string, string>>) => CliRun
   readonly run: (args: ReadonlyArray<string>, env?: Readonly<Record<string, string>>) => Promise<CliResult>
   readonly dispose: () => Promise<void>
@@ -96,6 +98,7 @@ export const bundleCli = async (): Promise<Cli> => {
   }
 
   return {
+    main,
     start,
     run: (args, env) => start(args, env).done,
     dispose: () => rm(dir, { recursive: true, force: true })
