@@ -6,7 +6,9 @@
  *   (".smb-get-<random>.part", created exclusively, O_EXCL, so never through a planted link,
  *   with the mode of a new file), which is synced and renamed over the path once complete. On
  *   failure or Ctrl-C only the temporary file is removed: an existing file keeps its content
- *   and inode. A replaced file gets the mode and owner of a new file, not the old one's.
+ *   and inode. A file that may not be written is not replaced (as `cp` would refuse it). A
+ *   replaced file is a new file: the mode and owner of a new one, and hard links to the old
+ *   one keep the old content.
  * - a symbolic link: refused. Writing through it would change a file elsewhere (in a shared
  *   directory, one that someone else chose by planting the link); replacing it would silently
  *   destroy the link. The user decides: give the path it points to, or remove the link.
@@ -24,7 +26,7 @@ import * as Stream from "effect/Stream"
 import { randomBytes } from "node:crypto"
 import { constants } from "node:fs"
 import type { FileHandle as LocalFile } from "node:fs/promises"
-import { lstat, open, rename, unlink } from "node:fs/promises"
+import { access, lstat, open, rename, unlink } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import type { FileHandle } from "../client/File.js"
 import type { RequestError } from "../errors.js"
@@ -35,11 +37,16 @@ const attempt = <A>(path: string, io: () => Promise<A>): Effect.Effect<A, CliErr
   Effect.tryPromise({ try: io, catch: localError("write", path) })
 
 const kindOf = (path: string) =>
-  attempt(path, () =>
-    lstat(path).then(
-      (stats) => stats.isFile() ? "file" : stats.isSymbolicLink() ? "symlink" : stats.isDirectory() ? "directory" : "special",
-      (error: NodeJS.ErrnoException) => error.code === "ENOENT" ? "absent" : Promise.reject(error)
-    ))
+  attempt(path, async () => {
+    const stats = await lstat(path).catch((error: NodeJS.ErrnoException) => error.code === "ENOENT" ? undefined : Promise.reject(error))
+    if (stats === undefined) return "absent"
+    if (stats.isSymbolicLink()) return "symlink"
+    if (stats.isDirectory()) return "directory"
+    if (!stats.isFile()) return "special"
+    // The rename would replace a file its owner made read-only; opening it for writing would not.
+    await access(path, constants.W_OK)
+    return "file"
+  })
 
 /** Writes all of `chunk`, at `position`, or at the current offset when null (a pipe has none). */
 const writeAll = async (file: LocalFile, chunk: Uint8Array, position: number | null): Promise<void> => {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, it } from "@effect/vitest"
 import { createHash, randomBytes, randomUUID } from "node:crypto"
-import { mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises"
+import { chown, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { SambaInstance } from "../support/samba/index.js"
@@ -180,6 +180,24 @@ describeSamba("smb file commands against Samba", (servers) => {
     expect(await readFile(pointed, "utf8")).toBe("pointed content")
     expect(await temporaryFiles(local)).toEqual([])
     await Promise.all([link, pointed, target, device].filter((path) => path.startsWith(local)).map((path) => rm(path)))
+  })
+
+  it("get does not replace a file its user may not write (as cp would not)", async () => {
+    // As root, run the get as nobody: root may write any file.
+    const user = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined
+    const own = await mkdtemp(join(tmpdir(), "effect-smb-cli-readonly-"))
+    try {
+      const target = join(own, "read-only.txt")
+      await writeFile(target, "keep me", { mode: 0o444 })
+      if (user !== undefined) await Promise.all([chown(own, user.uid, user.gid), chown(target, user.uid, user.gid)])
+      await writeFile(onServer("replacement.txt"), "replacement")
+      const result = await cli.run(["get", url("replacement.txt"), target], {}, user)
+      expect([result.code, result.stderr]).toEqual([1, `smb: cannot write ${target}: permission denied\n`])
+      expect(await readFile(target, "utf8")).toBe("keep me")
+      expect(await readdir(own)).toEqual(["read-only.txt"])
+    } finally {
+      await rm(own, { recursive: true, force: true })
+    }
   })
 
   it("get refuses a URL whose encoded name would lead out of the destination, and writes nothing", async () => {
