@@ -13,8 +13,9 @@
  *   directory, one that someone else chose by planting the link); replacing it would silently
  *   destroy the link. The user decides: give the path it points to, or remove the link.
  * - a directory: refused (get.ts has already put a directory's remote name inside it).
- * - a device, FIFO or socket (/dev/null, a named pipe): written directly and in order, opened
- *   without O_CREAT or O_TRUNC, and never removed, also when the write fails (/dev/full).
+ * - a device or FIFO (/dev/null, a named pipe): written directly and in order, opened without
+ *   O_CREAT or O_TRUNC, and never removed, also when the write fails (/dev/full). A socket
+ *   cannot be opened, and fails so.
  *
  * Node's fs is used directly: @effect/platform's FileSystem has neither lstat nor O_NOFOLLOW.
  *
