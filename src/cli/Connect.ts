@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -18,6 +19,8 @@ import type { NegotiationFailed, RequestError, TransportError, AuthenticationFai
 import type { ConnectOptions } from "./ConnectOptions.js"
 import { toConnectionOptions } from "./ConnectOptions.js"
 import { CliError } from "./errors.js"
+import type { UrlError } from "./errors.js"
+import * as Password from "./Password.js"
 import * as Url from "./Url.js"
 
 /**
@@ -106,8 +109,18 @@ export const share = (url: Url.SmbUrl, o: ConnectOptions) =>
   })
 
 /**
- * Resolves `text` (a URL, with the SMB_PASSWORD fallback), connects its share and runs `use`
- * with the tree; everything is closed when the command's Scope closes.
+ * Parses `text` and supplies the password the URL lacks (Password.ts: --password-file,
+ * SMB_PASSWORD, or a prompt).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const resolve = (text: string, o: ConnectOptions): Effect.Effect<Url.SmbUrl, UrlError | CliError, FileSystem.FileSystem> =>
+  Effect.flatMap(Url.parse(text), (url) => Password.supply(url, o.passwordFile))
+
+/**
+ * Resolves `text`, connects its share and runs `use` with the tree; everything is closed when
+ * the command's Scope closes.
  *
  * @since 0.1.0
  * @category combinators
@@ -118,7 +131,7 @@ export const withShare = <A, E, R>(
   use: (tree: Tree.TreeShape, url: Url.SmbUrl) => Effect.Effect<A, E, R>
 ) =>
   Effect.gen(function*() {
-    const url = yield* Url.resolve(text)
+    const url = yield* resolve(text, o)
     return yield* use(yield* share(url, o), url)
   })
 

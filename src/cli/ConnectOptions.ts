@@ -1,8 +1,8 @@
 /**
- * The URL argument and the options every `smb` command takes (how to connect, how to print), declared once with
- * @effect/cli and attached to each subcommand, so that they may be written after the command name
- * (`smb info --json URL`). `toConnectionOptions` turns them, with the URL's host and port, into
- * the library's `ConnectionOptions`.
+ * The URL argument and the options every `smb` command takes (how to connect and log on, how
+ * to print), declared once with @effect/cli and attached to each subcommand, so that they may
+ * be written after the command name (`smb info --json URL`). `toConnectionOptions` turns them,
+ * with the URL's host and port, into the library's `ConnectionOptions`.
  *
  * @since 0.1.0
  */
@@ -31,6 +31,7 @@ export interface ConnectOptions {
   readonly ciphers: Option.Option<ReadonlyArray<CipherName>>
   readonly worker: "single" | "fiber" | "thread"
   readonly timeout: Option.Option<Duration.Duration>
+  readonly passwordFile: Option.Option<string>
   readonly json: boolean
   readonly verbose: boolean
 }
@@ -67,7 +68,10 @@ const dialect = (name: string, description: string) =>
  * @category options
  */
 export const url = Args.text({ name: "url" }).pipe(
-  Args.withDescription("smb://[[DOMAIN;]user[:password]@]host[:port]/share[/path], percent-encoded; the password may come from SMB_PASSWORD.")
+  Args.withDescription(
+    "smb://[[DOMAIN;]user[:password]@]host[:port]/share[/path], percent-encoded. A password in the URL is visible to " +
+      "other users of this machine in the process list: prefer --password-file, SMB_PASSWORD or the prompt."
+  )
 )
 
 /**
@@ -101,6 +105,14 @@ export const options: Options.Options<ConnectOptions> = Options.all({
     Options.withPseudoName("duration"),
     Options.filterMap(parseTimeout, "--timeout expects a positive duration such as \"5 seconds\" or \"500 millis\""),
     Options.withDescription("Time limit for each request (default 30 seconds)."),
+    Options.optional
+  ),
+  passwordFile: Options.text("password-file").pipe(
+    Options.withPseudoName("file"),
+    Options.withDescription(
+      "Read the password from the first line of this file, when the URL names a user without one. Unlike a password " +
+        "in the URL, it does not show in the process list. Otherwise SMB_PASSWORD, or a prompt when stdin is a terminal."
+    ),
     Options.optional
   ),
   json: Options.boolean("json").pipe(Options.withDescription("Print JSON (one object, or one object per line).")),

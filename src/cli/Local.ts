@@ -1,31 +1,52 @@
 /**
- * The local side of `get` and `put`: files through @effect/platform's FileSystem, with its
- * errors turned into one readable CliError ("cannot read LOCAL: no such file").
+ * The local side of `get` and `put`: checks through @effect/platform's FileSystem, and local
+ * file errors (the platform's or Node's) turned into one readable CliError ("cannot read LOCAL:
+ * no such file or directory"). Save.ts writes what `get` fetches.
  *
  * @since 0.1.0
  */
 import * as FileSystem from "@effect/platform/FileSystem"
-import type { PlatformError } from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
 import { CliError } from "./errors.js"
 
-const reasons: Partial<Record<string, string>> = {
-  NotFound: "no such file or directory",
-  PermissionDenied: "permission denied",
-  AlreadyExists: "already exists",
-  Busy: "busy"
+// What an errno means, as `ls` or `cp` would say it; anything else keeps its own message.
+const errnoText: Partial<Record<string, string>> = {
+  ENOENT: "no such file or directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EEXIST: "already exists",
+  EBUSY: "busy",
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only file system",
+  EISDIR: "is a directory",
+  ENOTDIR: "not a directory",
+  ELOOP: "too many levels of symbolic links",
+  EFBIG: "file too large",
+  ENAMETOOLONG: "file name too long",
+  ENXIO: "no such device or address",
+  EIO: "input/output error"
+}
+
+// A Node error carries its errno code; @effect/platform's SystemError keeps that error as its cause.
+const errnoCode = (error: unknown): string | undefined => {
+  const code = (error as { readonly code?: unknown } | undefined)?.code
+  if (typeof code === "string") return code
+  const cause = (error as { readonly cause?: unknown } | undefined)?.cause
+  return cause === undefined || cause === error ? undefined : errnoCode(cause)
 }
 
 /**
- * A local file error as the CLI reports it.
+ * A local file error (@effect/platform's, or Node's own) as the CLI reports it: "cannot write
+ * /dev/full: no space left on device".
  *
  * @since 0.1.0
  * @category errors
  */
-export const localError = (verb: string, path: string) => (error: PlatformError) =>
+export const localError = (verb: string, path: string) => (error: unknown) =>
   new CliError({
     reason: "LocalFile",
-    detail: `cannot ${verb} ${path}: ${(error._tag === "SystemError" ? reasons[error.reason] : undefined) ?? error.message}`,
+    detail: `cannot ${verb} ${path}: ${errnoText[errnoCode(error) ?? ""] ?? (error instanceof Error ? error.message : String(error))}`,
     cause: error
   })
 

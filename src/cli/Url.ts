@@ -5,13 +5,15 @@
  *
  * as in the SMB URL draft (draft-crhertel-smb-url), with every part percent-decoded. The user
  * info is split at the last "@" of the authority, so an "@" in a password may stay unencoded;
- * "/", "?" and "#" in any part must be encoded (%2F, %3F, %23). A bracketed host is an IPv6
- * address. "." and ".." are refused as path components rather than resolved, so that a URL
- * always names the file it spells.
+ * "?" and "#" in any part must be encoded (%3F, %23), "/" in the user info too (%2F). A
+ * bracketed host is an IPv6 address. The share and path components are checked once decoded:
+ * "." and "..", and a component holding "/", "\" or NUL, are refused rather than resolved, so
+ * that a URL always names the file it spells, and `smb get` never turns its last component into
+ * a local name outside the destination ("..%2F..%2Fx" would otherwise be "../../x").
  *
- * The password becomes `Redacted` as soon as it is decoded. When the URL names a user but no
- * password, `resolve` takes it from the SMB_PASSWORD environment variable (through Effect's
- * `Config`, so tests can supply it); a URL without a user ignores SMB_PASSWORD.
+ * The password becomes `Redacted` as soon as it is decoded. `resolve` adds the SMB_PASSWORD
+ * fallback (through Effect's `Config`, so tests can supply it); the commands take theirs from
+ * Password.ts, which also reads --password-file and prompts.
  *
  * @since 0.1.0
  */
@@ -99,8 +101,11 @@ const parsePath = (text: string) =>
     for (const raw of text.split("/")) {
       if (raw === "") continue
       const component = yield* decode(raw, "path")
-      if (component === "." || component === "..") return yield* fail("Path", "'.' and '..' are not allowed in the path")
-      if (/[\\\0]/.test(component)) return yield* fail("Path", "a path component must not contain '\\' or NUL (separate components with '/')")
+      // Checked once decoded: "..%2F..%2Fx" must not become the local name "../../x".
+      if (component === "." || component === "..") return yield* fail("Path", "'.' and '..' are not allowed in the path (also when percent-encoded)")
+      if (/[/\\\0]/.test(component)) {
+        return yield* fail("Path", "a decoded path component must not contain '/', '\\' or NUL (%2F, %5C, %00); separate components with '/'")
+      }
       components.push(component)
     }
     return components
@@ -127,6 +132,16 @@ export const parse = (text: string): Either.Either<SmbUrl, UrlError> =>
   })
 
 /**
+ * The SMB_PASSWORD environment variable, when set.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const passwordFromEnv: Effect.Effect<Option.Option<Redacted.Redacted<string>>> = Config.option(
+  Config.redacted("SMB_PASSWORD")
+).pipe(Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>()))
+
+/**
  * Parses a URL and, when it names a user but no password, takes the password from SMB_PASSWORD.
  *
  * @since 0.1.0
@@ -136,9 +151,7 @@ export const resolve = (text: string): Effect.Effect<SmbUrl, UrlError> =>
   Effect.gen(function*() {
     const url = yield* parse(text)
     if (url.user === undefined || url.password !== undefined) return url
-    const fromEnv = yield* Config.option(Config.redacted("SMB_PASSWORD")).pipe(
-      Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
-    )
+    const fromEnv = yield* passwordFromEnv
     return Option.isSome(fromEnv) ? { ...url, password: fromEnv.value } : url
   })
 

@@ -5,7 +5,7 @@
  * same source, and main.ts keeps the shebang that tsc carries over to dist/cli/main.js.
  */
 import { spawn } from "node:child_process"
-import { mkdtemp, rm } from "node:fs/promises"
+import { chmod, mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { build } from "esbuild"
@@ -26,9 +26,17 @@ export interface CliRun {
   readonly kill: (signal: NodeJS.Signals) => void
 }
 
+/** Another user to run as (the test runs as root); the bundle is readable by everyone. */
+export interface User {
+  readonly uid: number
+  readonly gid: number
+}
+
 export interface Cli {
-  readonly start: (args: ReadonlyArray<string>, env?: Readonly<Record<string, string>>) => CliRun
-  readonly run: (args: ReadonlyArray<string>, env?: Readonly<Record<string, string>>) => Promise<CliResult>
+  /** The bundle, for running it some other way (in a pseudo-terminal, say). */
+  readonly main: string
+  readonly start: (args: ReadonlyArray<string>, env?: Readonly<Record<string, string>>, as?: User) => CliRun
+  readonly run: (args: ReadonlyArray<string>, env?: Readonly<Record<string, string>>, as?: User) => Promise<CliResult>
   readonly dispose: () => Promise<void>
 }
 
@@ -59,11 +67,14 @@ export const bundleCli = async (): Promise<Cli> => {
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" }
   })
 
-  const start = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}): CliRun => {
+  await chmod(dir, 0o755)
+
+  const start = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}, as?: User): CliRun => {
     // Only what node needs: no SMB_PASSWORD or CI settings leak in from the test run.
     const child = spawn(process.execPath, [main, ...args], {
       env: { PATH: process.env.PATH ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"]
+      stdio: ["ignore", "pipe", "pipe"],
+      ...as
     })
     const out: Array<Buffer> = []
     const err: Array<Buffer> = []
@@ -96,8 +107,9 @@ export const bundleCli = async (): Promise<Cli> => {
   }
 
   return {
+    main,
     start,
-    run: (args, env) => start(args, env).done,
+    run: (args, env, as) => start(args, env, as).done,
     dispose: () => rm(dir, { recursive: true, force: true })
   }
 }

@@ -1,17 +1,19 @@
 /**
  * The file commands of `smb` run as processes against the real Samba server: put and get round
- * trips (checked by SHA-256 on both sides, and on the server's disk), ls, rm, mkdir, rmdir, and
- * watch until SIGINT. Each run works in its own directory of the share.
+ * trips (checked by SHA-256 on both sides, and on the server's disk), what get does to the local
+ * side when it fails (nothing), ls, rm, mkdir, rmdir, and watch until SIGINT. Each run works in
+ * its own directory of the share.
  */
 import { afterAll, beforeAll, expect, it } from "@effect/vitest"
 import { createHash, randomBytes, randomUUID } from "node:crypto"
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises"
+import { chown, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { SambaInstance } from "../support/samba/index.js"
 import { describeSamba } from "../support/samba/index.js"
 import type { Cli, CliResult } from "./cliProcess.js"
 import { bundleCli } from "./cliProcess.js"
+import { fullDevice } from "./devices.js"
 
 let cli: Cli
 let local: string
@@ -23,6 +25,9 @@ afterAll(async () => {
 })
 
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex")
+
+/** What a get leaves behind while it writes (src/cli/Save.ts). */
+const temporaryFiles = async (dir: string) => (await readdir(dir)).filter((name) => name.startsWith(".smb-get-"))
 
 const succeeded = (result: CliResult) => {
   expect(result.stderr).toBe("")
@@ -120,8 +125,11 @@ describeSamba("smb file commands against Samba", (servers) => {
   it("never clobbers the other side when one side is missing", async () => {
     const precious = join(local, "precious.txt")
     await writeFile(precious, "keep me")
+    const before = await stat(precious)
     failedWith(await cli.run(["get", url("no-such-file"), precious]), /^smb: CREATE failed: STATUS_OBJECT_NAME_NOT_FOUND/)
     expect(await readFile(precious, "utf8")).toBe("keep me")
+    expect((await stat(precious)).ino).toBe(before.ino)
+    expect(await temporaryFiles(local)).toEqual([])
 
     succeeded(await cli.run(["put", precious, url("precious.txt")]))
     const missing = join(local, "no-such-file")
@@ -135,6 +143,80 @@ describeSamba("smb file commands against Samba", (servers) => {
       [2, "smb: the URL names no file or directory below the share\n"],
       [2, "smb: the URL names no share (smb://host/share/...)\n"]
     ])
+  })
+
+  it("get replaces a file only with a complete copy, and never removes what it did not create", async () => {
+    await writeFile(join(local, "fresh.txt"), "fresh content")
+    succeeded(await cli.run(["put", join(local, "fresh.txt"), url("fresh.txt")]))
+    const target = join(local, "replaced.txt")
+    const pointed = join(local, "pointed.txt")
+    const link = join(local, "link.txt")
+    await Promise.all([writeFile(target, "old content"), writeFile(pointed, "pointed content")])
+    await symlink(pointed, link)
+    const device = fullDevice(local)
+    const [before, full] = await Promise.all([stat(target), stat(device)])
+
+    const [replaced, toFull, toNull, toLink] = await Promise.all([
+      cli.run(["get", url("fresh.txt"), target]),
+      cli.run(["get", url("fresh.txt"), device]),
+      cli.run(["get", url("fresh.txt"), "/dev/null"]),
+      cli.run(["get", url("fresh.txt"), link])
+    ])
+    // Run as root, the old get removed /dev/full after ENOSPC.
+    expect(toFull.code).toBe(1)
+    expect(toFull.stderr).toBe(`smb: cannot write ${device}: no space left on device\n`)
+    const fullAfter = await stat(device)
+    expect(fullAfter.isCharacterDevice()).toBe(true)
+    expect([fullAfter.ino, fullAfter.rdev]).toEqual([full.ino, full.rdev])
+    succeeded(toNull)
+    expect((await stat("/dev/null")).isCharacterDevice()).toBe(true)
+
+    succeeded(replaced)
+    expect(await readFile(target, "utf8")).toBe("fresh content")
+    expect((await stat(target)).ino).not.toBe(before.ino)
+
+    failedWith(toLink, /^smb: cannot write .*link\.txt: it is a symbolic link \(give the path it points to, or remove the link\)$/)
+    expect(await readlink(link)).toBe(pointed)
+    expect(await readFile(pointed, "utf8")).toBe("pointed content")
+    expect(await temporaryFiles(local)).toEqual([])
+    await Promise.all([link, pointed, target, device].filter((path) => path.startsWith(local)).map((path) => rm(path)))
+  })
+
+  it("get does not replace a file its user may not write (as cp would not)", async () => {
+    // As root, run the get as nobody: root may write any file.
+    const user = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined
+    const own = await mkdtemp(join(tmpdir(), "effect-smb-cli-readonly-"))
+    try {
+      const target = join(own, "read-only.txt")
+      await writeFile(target, "keep me", { mode: 0o444 })
+      if (user !== undefined) await Promise.all([chown(own, user.uid, user.gid), chown(target, user.uid, user.gid)])
+      await writeFile(onServer("replacement.txt"), "replacement")
+      const result = await cli.run(["get", url("replacement.txt"), target], {}, user)
+      expect([result.code, result.stderr]).toEqual([1, `smb: cannot write ${target}: permission denied\n`])
+      expect(await readFile(target, "utf8")).toBe("keep me")
+      expect(await readdir(own)).toEqual(["read-only.txt"])
+    } finally {
+      await rm(own, { recursive: true, force: true })
+    }
+  })
+
+  it("get refuses a URL whose encoded name would lead out of the destination, and writes nothing", async () => {
+    // Two levels down, so that the old "../../escaped.txt" would land in `local`, and be seen.
+    const destination = join(local, "destination", "inner")
+    await mkdir(destination, { recursive: true })
+    await writeFile(onServer("escaped.txt"), "outside")
+    succeeded(await cli.run(["mkdir", "-p", url("a/b")]))
+    const results = await Promise.all([
+      cli.run(["get", url("a/b/..%2F..%2Fescaped.txt"), destination]),
+      cli.run(["get", url("a/%2E%2E/escaped.txt"), destination])
+    ])
+    expect((await readdir(local)).filter((name) => name.includes("escaped"))).toEqual([])
+    for (const result of results) {
+      expect(result.code).toBe(2)
+      expect(result.stderr).toMatch(/^smb: bad URL: (a decoded path component must not contain '\/'|'\.' and '\.\.' are not allowed)/)
+      expect(result.stderr).not.toContain(server.password)
+    }
+    expect(await readdir(destination)).toEqual([])
   })
 
   it("watch prints changes, one line each, until SIGINT (exit 130)", async () => {

@@ -1,20 +1,19 @@
 /**
  * `smb get URL [LOCAL|-]`: copies a remote file to LOCAL (by default its own name in the current
  * directory; into LOCAL when that is a directory), or to stdout with "-". The remote file is
- * opened before the local one, so a missing remote file never clobbers a local one; a transfer
- * that fails or is interrupted removes the partial local file. With --json, prints one object
+ * opened before anything local is touched, and a file is replaced only once the copy is
+ * complete: a get that fails or is interrupted leaves the local side as it was (Save.ts says
+ * how, and how devices, FIFOs and symbolic links are treated). With --json, prints one object
  * (remote path, local path, bytes) when done; otherwise nothing.
  *
  * @since 0.1.0
  */
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
-import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as NodeSink from "@effect/platform-node/NodeSink"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Files from "../../client/Files.js"
@@ -23,6 +22,7 @@ import * as ConnectOptions from "../ConnectOptions.js"
 import { CliError } from "../errors.js"
 import * as Local from "../Local.js"
 import { run } from "../Run.js"
+import * as Save from "../Save.js"
 import * as Url from "../Url.js"
 
 const stdout = NodeSink.fromWritable<CliError, Uint8Array>(
@@ -52,21 +52,14 @@ export const command = Command.make(
         Effect.gen(function*() {
           const remote = yield* Connect.requirePath(target)
           const handle = yield* Files.open(tree, remote, { access: "read", directory: false })
-          let bytes = 0
-          const data = handle.readStream().pipe(Stream.tap((chunk) => Effect.sync(() => bytes += chunk.length)))
-          if (Option.getOrUndefined(local) === "-") return yield* Stream.run(data, stdout)
+          if (Option.getOrUndefined(local) === "-") return yield* Stream.run(handle.readStream(), stdout)
 
-          const fs = yield* FileSystem.FileSystem
           const path = yield* Path.Path
           const name = Url.baseName(target)!
           const given = Option.getOrElse(local, () => name)
           const destination = (yield* Local.isDirectory(given)) ? path.join(given, name) : given
           yield* Connect.progress(options, `getting /${remote} (${handle.size} bytes) into ${destination}`)
-          // To a file: chunks written at their positions from reused buffers (Files.download).
-          bytes = yield* Files.download(tree, remote, destination).pipe(
-            Effect.catchTags({ SystemError: Local.localError("write", destination), BadArgument: Local.localError("write", destination) }),
-            Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : Effect.ignore(fs.remove(destination)))
-          )
+          const bytes = yield* Save.save(handle, destination)
           if (options.json) yield* Console.log(JSON.stringify({ remote, local: destination, bytes }))
         }))
     )

@@ -98,7 +98,7 @@ export const command = Command.make(
     run(
       options,
       Effect.gen(function*() {
-        const target = yield* Url.resolve(url)
+        const target = yield* Connect.resolve(url, options)
         const connection = yield* Connect.connection(target, options)
         const session = Url.credentials(target) === undefined ? undefined : yield* Connect.session(connection, target, options)
         const tree = session === undefined || target.share === undefined ? undefined : yield* Connect.tree(session, target, options)

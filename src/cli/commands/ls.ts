@@ -1,8 +1,8 @@
 /**
  * `smb ls URL`: the entries of the directory the URL names (the share root without a path), one
  * line each, in the order the server returns them: type ("d" or "-"), size, last write time
- * (UTC) and name, a directory's with a trailing "/". With --json, one JSON object per line. A
- * URL that names a file lists that file alone.
+ * (UTC) and name, a directory's with a trailing "/", its control characters escaped (Escape.ts).
+ * With --json, one JSON object per line. A URL that names a file lists that file alone.
  *
  * @since 0.1.0
  */
@@ -16,6 +16,7 @@ import * as Files from "../../client/Files.js"
 import type { RequestError } from "../../errors.js"
 import * as Connect from "../Connect.js"
 import * as ConnectOptions from "../ConnectOptions.js"
+import * as Escape from "../Escape.js"
 import { run } from "../Run.js"
 import * as Url from "../Url.js"
 
@@ -41,7 +42,7 @@ const stamp = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, "Z")
  * @category output
  */
 export const line = (entry: Listed): string =>
-  `${entry.isDirectory ? "d" : "-"} ${String(entry.size).padStart(12)}  ${stamp(entry.lastWriteTime)}  ${entry.name}${entry.isDirectory ? "/" : ""}`
+  `${entry.isDirectory ? "d" : "-"} ${String(entry.size).padStart(12)}  ${stamp(entry.lastWriteTime)}  ${Escape.text(entry.name)}${entry.isDirectory ? "/" : ""}`
 
 /**
  * One entry as a JSON line.
@@ -50,7 +51,7 @@ export const line = (entry: Listed): string =>
  * @category output
  */
 export const json = (entry: Listed): string =>
-  JSON.stringify({
+  Escape.json({
     name: entry.name,
     path: entry.path,
     type: entry.isDirectory ? "directory" : "file",

@@ -2,9 +2,10 @@
  * `smb watch URL`: prints the changes in the directory the URL names (the share root without a
  * path) until interrupted (Ctrl-C: the pending CHANGE_NOTIFY is cancelled, the connection
  * closed, exit code 130). One line per change: the action ("added", "removed", "modified",
- * "renamedFrom", "renamedTo", ...) and the name relative to the directory; "overflow" when the
- * server had too many changes to list (rescan the directory). With --json, one JSON object per
- * line. --recursive watches the whole subtree.
+ * "renamedFrom", "renamedTo", ...) and the name relative to the directory, its control
+ * characters escaped (Escape.ts); "overflow" when the server had too many changes to list
+ * (rescan the directory). With --json, one JSON object per line. --recursive watches the whole
+ * subtree.
  *
  * @since 0.1.0
  */
@@ -17,6 +18,7 @@ import type { Change } from "../../client/File.js"
 import * as Files from "../../client/Files.js"
 import * as Connect from "../Connect.js"
 import * as ConnectOptions from "../ConnectOptions.js"
+import * as Escape from "../Escape.js"
 import { run } from "../Run.js"
 import * as Url from "../Url.js"
 
@@ -26,7 +28,7 @@ import * as Url from "../Url.js"
  * @since 0.1.0
  * @category output
  */
-export const line = (change: Change): string => change._tag === "Overflow" ? "overflow" : `${change.action} ${change.name}`
+export const line = (change: Change): string => change._tag === "Overflow" ? "overflow" : `${change.action} ${Escape.text(change.name)}`
 
 /**
  * One change as a JSON line.
@@ -35,7 +37,7 @@ export const line = (change: Change): string => change._tag === "Overflow" ? "ov
  * @category output
  */
 export const json = (change: Change): string =>
-  JSON.stringify(change._tag === "Overflow" ? { action: "overflow" } : { action: change.action, name: change.name })
+  Escape.json(change._tag === "Overflow" ? { action: "overflow" } : { action: change.action, name: change.name })
 
 /**
  * @since 0.1.0
