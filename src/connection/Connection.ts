@@ -189,7 +189,11 @@ export const negotiate = (options: ConnectionOptions) =>
             }
             signing = signingContext.algorithms[0]
           }
-        } else if (dialect >= Dialect.SMB_3_0 && (response.capabilities & Capabilities.ENCRYPTION) !== 0 && encryptionMode !== "off") {
+        } else if (
+          dialect >= Dialect.SMB_3_0 && (response.capabilities & Capabilities.ENCRYPTION) !== 0 && encryptionMode !== "off" &&
+          cipherPreference.includes(Cipher.AES_128_CCM)
+        ) {
+          // 3.0 and 3.0.2 know one cipher; a user's list without it means no encryption here.
           cipher = Cipher.AES_128_CCM
         }
         if (encryptionMode === "required" && cipher === undefined) {

@@ -37,6 +37,17 @@ describeSamba("Samba: encryption", (servers) => {
       }))
   }
 
+  for (const dialect of ["3.0", "3.0.2"] as ReadonlyArray<DialectName>) {
+    it.scopedLive(`${dialect} follows the client's cipher list: without AES-128-CCM, no encryption`, () =>
+      Effect.gen(function*() {
+        const range = { minDialect: dialect, maxDialect: dialect, ciphers: ["AES-256-GCM"] as ReadonlyArray<CipherName> }
+        const offered = yield* scenario(servers.default, range)
+        expect([offered.connection.negotiated.encryption, offered.session.encrypted]).toEqual([null, false])
+        const exit = yield* Effect.exit(scenario(servers.default, { ...range, encryption: "required" }))
+        expect(exit).toMatchObject({ _tag: "Failure", cause: { error: { _tag: "NegotiationFailed", reason: "Unsupported" } } })
+      }))
+  }
+
   it.scopedLive("client requires encryption on a server that only offers it", () =>
     Effect.gen(function*() {
       const built = yield* scenario(servers.default, { encryption: "required" })
