@@ -2,7 +2,10 @@
  * Fan-out of unsolicited server messages to subscribers. Publishing is synchronous (the receive
  * path must never wait on a consumer); each subscriber has its own bounded buffer that drops its
  * oldest message when full, so a slow consumer loses old notifications instead of stalling the
- * connection or growing memory. Drops are counted.
+ * connection or growing memory. Drops are counted. Bytes are bounded too: every unsolicited
+ * message MS-SMB2 defines (oplock break, lease break, server-to-client notification) is well under
+ * MAX_NOTIFICATION_BYTES, so a larger one is dropped (and counted) rather than buffered, and a
+ * buffer holds at most capacity x MAX_NOTIFICATION_BYTES.
  *
  * @since 0.1.0
  */
@@ -14,6 +17,14 @@ import * as Stream from "effect/Stream"
 import type { IncomingMessage } from "./Message.js"
 
 /**
+ * The largest unsolicited message kept, header included.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const MAX_NOTIFICATION_BYTES = 4096
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -23,6 +34,10 @@ export class Notifications {
   dropped = 0
 
   publish(message: IncomingMessage): void {
+    if (message.message.byteLength > MAX_NOTIFICATION_BYTES) {
+      this.dropped += this.subscribers.size
+      return
+    }
     for (const queue of this.subscribers) {
       const size = queue.unsafeSize()
       if (Option.isSome(size) && size.value >= this.capacity) this.dropped++

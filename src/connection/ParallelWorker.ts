@@ -69,6 +69,8 @@ interface Entry {
 
 const isEntry = (tracked: Entry | ConnectionStopped | TransformFailed): tracked is Entry => !(tracked instanceof Error)
 
+const sizeOf = (delivery: Delivery): number => Exit.isSuccess(delivery) ? delivery.value.message.byteLength : 0
+
 const isFinal = (delivery: Delivery): boolean => Exit.isFailure(delivery) || !isInterim(delivery.value)
 
 /**
@@ -87,6 +89,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
     const notifications = new Notifications(settings.notificationBuffer)
     const nextWaiters: Array<Deferred.Deferred<IncomingMessage, DeliveryError>> = []
     let stashed = 0
+    let stashedBytes = 0
     let unknown = 0
     let undeliverable = 0
     let stopped: ConnectionStopped | undefined
@@ -105,6 +108,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
       entry.waiter = undefined
       if (entry.stash !== undefined) {
         stashed -= entry.stash.length
+        for (const delivery of entry.stash) stashedBytes -= sizeOf(delivery)
         const hadFinal = entry.stash.some(isFinal)
         entry.stash = undefined
         if (hadFinal) {
@@ -123,19 +127,26 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         Deferred.unsafeDone(waiter, delivery)
         return
       }
-      if (stashed >= settings.maxStash) {
-        // Bounded memory: the request loses its response and its receiver gets a typed error.
+      if (stashed >= settings.maxStash || stashedBytes + sizeOf(delivery) > settings.maxStashBytes) {
+        // Bounded memory: the request loses its responses and its receiver gets a typed error.
+        for (const dropped of entry.stash ?? []) {
+          stashed--
+          stashedBytes -= sizeOf(dropped)
+        }
         entry.stash = [Exit.fail(new InvalidState({ reason: `stash full: the response to message id ${messageId} was dropped` }))]
+        stashed++
         return
       }
       ;(entry.stash ??= []).push(delivery)
       stashed++
+      stashedBytes += sizeOf(delivery)
     }
 
     const takeStashed = (messageId: bigint, entry: Entry): Delivery | undefined => {
       const early = entry.stash?.shift()
       if (early === undefined) return undefined
       stashed--
+      stashedBytes -= sizeOf(early)
       if (entry.stash!.length === 0) entry.stash = undefined
       if (isFinal(early)) inFlight.delete(messageId)
       return early
@@ -196,6 +207,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
       }
       inFlight.clear()
       stashed = 0
+      stashedBytes = 0
       for (const waiter of nextWaiters.splice(0)) Deferred.unsafeDone(waiter, Exit.fail(error))
     }
 

@@ -123,6 +123,11 @@ export interface WorkerOptions {
   /** Responses kept for requests nobody waits for yet, before the oldest is dropped. */
   readonly maxStash: number
   /**
+   * The same bound in bytes: a server cannot make the client hold more than this in responses
+   * nobody has asked for yet (several 8 MiB READ responses may wait there legitimately).
+   */
+  readonly maxStashBytes: number
+  /**
    * When a first response is overdue, stop the whole connection too (ConnectionStopped
    * "Unresponsive"): a server that stops answering, or sends a frame header and then nothing,
    * cannot be trusted with the requests behind it (MS-SMB2 3.2.6.1 lets the client disconnect).
@@ -136,6 +141,7 @@ export const defaultWorkerOptions: WorkerOptions = {
   timeout: Duration.seconds(30),
   notificationBuffer: 1024,
   maxStash: 8192,
+  maxStashBytes: 256 * 1024 * 1024,
   disconnectOnTimeout: false
 }
 

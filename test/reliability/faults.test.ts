@@ -22,6 +22,7 @@ import { ConnectionStopped, TransportError } from "../../src/errors.js"
 import { encodeResponse } from "../../src/testing/TestPeer.js"
 import { Command } from "../../src/wire/Command.js"
 import { Cipher, SigningAlgorithm } from "../../src/wire/NegotiateContext.js"
+import { MAX_NOTIFICATION_BYTES } from "../../src/connection/Notifications.js"
 import { collectGarbage, expectIdle, hygienic, snapshot } from "../support/hygiene.js"
 import type { PeerKind } from "./stack.js"
 import { decryptAsServer, echo, encryptAsServer, makeStack, signAsServer, tagOf, warmUp } from "./stack.js"
@@ -232,6 +233,26 @@ for (const kind of ["memory", "tcp"] as ReadonlyArray<PeerKind>) {
         expect(growth).toBeLessThan(8 * 1024 * 1024)
         expectIdle(stats, 1)
       })), 30_000)
+
+    it.live("bytes are bounded too: an oversized unsolicited message is dropped, a stash past maxStashBytes fails its receiver", () =>
+      hygienic(Effect.gen(function*() {
+        const stack = yield* makeStack({ peer: kind, worker: { maxStashBytes: 10_000 } })
+        const stream = yield* stack.worker.subscribe
+        yield* stack.peer.notify({ command: Command.OPLOCK_BREAK, body: new Uint8Array(MAX_NOTIFICATION_BYTES), count: 3 })
+        yield* stack.peer.notify({ command: Command.OPLOCK_BREAK, body: new Uint8Array(24).fill(7) })
+        const [kept] = yield* Stream.runCollect(Stream.take(stream, 1))
+        expect(kept!.body.byteLength).toBe(24)
+        expect((yield* stack.worker.stats).droppedNotifications).toBe(3)
+        // two responses nobody asked for yet: the first fits, the second would pass the bound
+        const first = yield* stack.handler.sendo(echo(1))
+        yield* stack.peer.respond(yield* stack.peer.next, { body: new Uint8Array(6_000), credits: 1 })
+        const second = yield* stack.handler.sendo(echo(2))
+        yield* stack.peer.respond(yield* stack.peer.next, { body: new Uint8Array(6_000), credits: 1 })
+        yield* Effect.sleep("50 millis")
+        expect((yield* stack.handler.recvo({ messageId: first.messageId })).body.byteLength).toBe(6_000)
+        expect(failureOf(yield* Effect.exit(stack.handler.recvo({ messageId: second.messageId })))).toMatchObject({ _tag: "InvalidState" })
+        expectIdle(yield* stack.worker.stats, 1)
+      })))
 
     it.live("a server that grants no credits: the next request fails with OperationTimeout(Credits) and sends nothing", () =>
       hygienic(Effect.gen(function*() {
