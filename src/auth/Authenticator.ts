@@ -63,14 +63,26 @@ export interface AuthenticatorStep {
  * @since 0.1.0
  * @category models
  */
+export interface FinalOptions {
+  /** False when the final response says the session is guest or null: it has no key. Default true. */
+  readonly keyed?: boolean | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Authenticator {
   readonly kind: "user" | "guest" | "anonymous"
   /** The first SESSION_SETUP security buffer. */
   initialToken(): Uint8Array
   /** Answers the server's token from a STATUS_MORE_PROCESSING_REQUIRED response. */
   next(serverToken: Uint8Array): Either.Either<AuthenticatorStep, AuthenticationFailed>
-  /** Checks the server's token in the final (STATUS_SUCCESS) response; an empty token is accepted. */
-  verifyFinal(serverToken: Uint8Array): Either.Either<void, AuthenticationFailed>
+  /**
+   * Checks the server's token in the final (STATUS_SUCCESS) response: its mechListMIC is required
+   * once we sent ours, unless the server made the session keyless (guest or null).
+   */
+  verifyFinal(serverToken: Uint8Array, options?: FinalOptions): Either.Either<void, AuthenticationFailed>
   /** The ExportedSessionKey once the AUTHENTICATE_MESSAGE is built; empty before. */
   sessionKey(): Uint8Array
 }
@@ -192,19 +204,21 @@ class NtlmAuthenticator implements Authenticator {
     return Either.right({ token, done: true })
   }
 
-  verifyFinal(serverToken: Uint8Array): Either.Either<void, AuthenticationFailed> {
+  verifyFinal(serverToken: Uint8Array, options: FinalOptions = {}): Either.Either<void, AuthenticationFailed> {
     if (this.#state !== "AuthenticateSent") {
       return Either.left(badToken(`final server token not expected in state ${this.#state}`))
     }
-    const result = this.#checkFinal(serverToken)
+    const result = this.#checkFinal(serverToken, options.keyed !== false)
     this.#state = Either.isRight(result) ? "Done" : "Failed"
     return result
   }
 
-  #checkFinal(serverToken: Uint8Array): Either.Either<void, AuthenticationFailed> {
+  #checkFinal(serverToken: Uint8Array, keyed: boolean): Either.Either<void, AuthenticationFailed> {
     // Having sent a mechListMIC, we require the server's (as Samba's client does): without it
-    // nothing shows that the mechanism list we offered reached the server unchanged.
-    const micRequired = this.kind === "user" && this.#serverKeys !== undefined
+    // nothing shows that the mechanism list we offered reached the server unchanged. A server
+    // that made the logon a guest has no key to sign it with (the session refuses or accepts
+    // that on its own terms).
+    const micRequired = keyed && this.kind === "user" && this.#serverKeys !== undefined
     const noMic = () => Either.left(new AuthenticationFailed({ reason: "MicMismatch", detail: "server sent no mechListMIC" }))
     if (serverToken.byteLength === 0) return micRequired ? noMic() : Either.void
     const response = decodeNegTokenResp(serverToken)

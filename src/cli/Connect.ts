@@ -65,7 +65,7 @@ export const session = (
 ): Effect.Effect<Session.SessionShape, RequestError | AuthenticationFailed, Scope.Scope> =>
   Effect.gen(function*() {
     const credentials = Url.credentials(url) ?? Session.anonymous
-    const session = yield* Session.make(connection, credentials)
+    const session = yield* Session.make(connection, credentials, { allowGuestFallback: o.allowGuest })
     const as = session.isAnonymous ? "anonymous" : session.isGuest ? "guest" : (url.user ?? "")
     yield* progress(o, `session set up as ${as}${session.encrypted ? ", encrypted" : session.signingRequired ? ", signed" : ""}`)
     return session

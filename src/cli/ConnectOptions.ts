@@ -32,6 +32,7 @@ export interface ConnectOptions {
   readonly worker: "single" | "fiber" | "thread"
   readonly timeout: Option.Option<Duration.Duration>
   readonly passwordFile: Option.Option<string>
+  readonly allowGuest: boolean
   readonly json: boolean
   readonly verbose: boolean
 }
@@ -114,6 +115,12 @@ export const options: Options.Options<ConnectOptions> = Options.all({
         "in the URL, it does not show in the process list. Otherwise SMB_PASSWORD, or a prompt when stdin is a terminal."
     ),
     Options.optional
+  ),
+  allowGuest: Options.boolean("allow-guest").pipe(
+    Options.withDescription(
+      "Accept a server that turns the URL's user into a guest: such a session is neither signed nor encrypted, and a " +
+        "man in the middle can force it. Refused anyway with --sign required or --encrypt required."
+    )
   ),
   json: Options.boolean("json").pipe(Options.withDescription("Print JSON (one object, or one object per line).")),
   verbose: Options.boolean("verbose").pipe(Options.withDescription("Print progress, and stack traces on failure."))

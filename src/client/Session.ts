@@ -181,7 +181,8 @@ export const make = (
       if (reply.header.status === Status.SUCCESS) {
         final = reply
         sessionFlags = response.sessionFlags
-        yield* authenticator.verifyFinal(response.securityBuffer)
+        const keyed = (response.sessionFlags & (SessionFlags.IS_GUEST | SessionFlags.IS_NULL)) === 0
+        yield* authenticator.verifyFinal(response.securityBuffer, { keyed })
       } else {
         preauth = preauth?.update(reply.message)
         const step: AuthenticatorStep = yield* authenticator.next(response.securityBuffer)
