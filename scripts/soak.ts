@@ -151,7 +151,7 @@ const soak = (server: SambaInstance) =>
         rssRange: [Math.min(echoEnd.rss, ...rssSamples), Math.max(echoEnd.rss, ...rssSamples)]
       },
       files: { roundTrips: ROUND_TRIPS, errors: fileErrors, mismatches, seconds: filesSeconds, end: measure() },
-      stats: yield* connection.handler.worker.stats,
+      stats: yield* connection.handler.stats,
       firstErrors
     }
     return report

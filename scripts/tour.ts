@@ -171,7 +171,7 @@ const tour = Effect.gen(function*() {
     Effect.fork
   )
   // The server records changes once the CHANGE_NOTIFY is pending: wait for it to be in flight.
-  yield* connection.handler.worker.stats.pipe(
+  yield* connection.handler.stats.pipe(
     Effect.filterOrFail((stats) => stats.inFlight === 1, () => new TourError({ detail: "the watch did not start" })),
     Effect.retry(Schedule.spaced("10 millis").pipe(Schedule.upTo("5 seconds")))
   )

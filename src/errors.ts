@@ -208,11 +208,26 @@ export class Cancelled extends Data.TaggedError("Cancelled")<{
  * @category errors
  */
 export class InvalidState extends Data.TaggedError("InvalidState")<{
-  readonly reason: string
+  readonly reason:
+    /** The handle was closed before the operation. */
+    | "Closed"
+    /** An offset or length out of range. */
+    | "BadRange"
+    /** The receiver of a response already has a waiter. */
+    | "AlreadyAwaited"
+    /** A message id is in flight already (a second request with it would be misrouted). */
+    | "DuplicateMessageId"
+    /** The stash of early responses was full: this response was dropped. */
+    | "StashFull"
+    /** The server wrote fewer bytes than asked, and the rest cannot be sent again. */
+    | "ShortWrite"
+    /** Started twice. */
+    | "AlreadyStarted"
+  readonly detail?: string
   readonly cause?: unknown
 }> {
   override get message(): string {
-    return `invalid state: ${this.reason}`
+    return this.detail === undefined ? `invalid state: ${this.reason}` : `invalid state: ${this.reason}: ${this.detail}`
   }
 }
 

@@ -28,7 +28,6 @@ import { AccessMask, CreateAction, CreateDisposition, CreateOptions, FileAttribu
 import type { CreateResponse } from "../wire/Create.js"
 import type { FileNetworkOpenInformation } from "../wire/FileInformation.js"
 import { fileTimeToDate } from "../wire/FileTime.js"
-import { Capabilities, Dialect } from "../wire/Negotiate.js"
 import * as FramePool from "../transport/FramePool.js"
 import * as ChunkWriter from "./internal/ChunkWriter.js"
 import { fromWirePath, joinPath, toWirePath } from "./internal/path.js"
@@ -420,11 +419,6 @@ const IN_FLIGHT_TARGET = 32 * 1024 * 1024
 const ENCRYPTED_MAX_CHUNK = 4 * 1024 * 1024
 const ENCRYPTED_IN_FLIGHT_TARGET = 16 * 1024 * 1024
 
-const largeMtu = (tree: TreeShape): boolean => {
-  const { negotiated } = tree.session.connection
-  return negotiated.dialectRevision >= Dialect.SMB_2_1 && (negotiated.capabilities & Capabilities.LARGE_MTU) !== 0
-}
-
 /**
  * The chunk size and depth of a transfer on `tree`, from the options and what was negotiated.
  *
@@ -437,7 +431,7 @@ export const transferPlan = (
 ): { readonly chunkSize: number; readonly concurrency: number } => {
   const { negotiated, options: connectionOptions } = tree.session.connection
   const negotiatedMax = direction === "read" ? negotiated.maxReadSize : negotiated.maxWriteSize
-  const creditBound = largeMtu(tree) ? (connectionOptions.creditBacklog ?? 128) * CREDIT_BYTES : CREDIT_BYTES
+  const creditBound = negotiated.largeMtu ? connectionOptions.creditBacklog * CREDIT_BYTES : CREDIT_BYTES
   const bound = Math.max(1, Math.min(negotiatedMax, creditBound, MAX_CHUNK))
   const preferred = tree.encrypted ? Math.min(bound, ENCRYPTED_MAX_CHUNK) : bound
   const chunkSize = Math.max(1, Math.min(options.chunkSize ?? preferred, bound))
@@ -455,7 +449,7 @@ const NOTIFY_BUFFER = 64 * 1024
 const checkRange = (offset: number, length: number): Effect.Effect<void, InvalidState> =>
   Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length >= 0
     ? Effect.void
-    : Effect.fail(new InvalidState({ reason: `invalid range: offset ${offset}, length ${length}` }))
+    : Effect.fail(new InvalidState({ reason: "BadRange", detail: `offset ${offset}, length ${length}` }))
 
 const make = (tree: TreeShape, path: string, created: CreateResponse): FileHandle => {
   const fileId = created.fileId
@@ -467,12 +461,12 @@ const make = (tree: TreeShape, path: string, created: CreateResponse): FileHandl
 
   const guard = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | InvalidState, R> =>
     Effect.suspend((): Effect.Effect<A, E | InvalidState, R> =>
-      closed ? Effect.fail(new InvalidState({ reason: `file ${userPath} is closed` })) : effect
+      closed ? Effect.fail(new InvalidState({ reason: "Closed", detail: `file ${userPath} is closed` })) : effect
     )
 
   const guardStream = <A, E, R>(stream: Stream.Stream<A, E, R>): Stream.Stream<A, E | InvalidState, R> =>
     Stream.unwrap(Effect.sync((): Stream.Stream<A, E | InvalidState, R> =>
-      closed ? Stream.fail(new InvalidState({ reason: `file ${userPath} is closed` })) : stream
+      closed ? Stream.fail(new InvalidState({ reason: "Closed", detail: `file ${userPath} is closed` })) : stream
     ))
 
   const grow = (end: number): void => {
@@ -489,7 +483,7 @@ const make = (tree: TreeShape, path: string, created: CreateResponse): FileHandl
       let left = length
       while (left > 0) {
         const count = yield* Requests.write(tree, fileId, at, rest, left)
-        if (count === 0) return yield* new InvalidState({ reason: `WRITE at ${at} of ${userPath}: the server wrote nothing` })
+        if (count === 0) return yield* new InvalidState({ reason: "ShortWrite", detail: `WRITE at ${at} of ${userPath}: the server wrote nothing` })
         const done = Math.min(count, left)
         at += done
         left -= done
@@ -500,7 +494,8 @@ const make = (tree: TreeShape, path: string, created: CreateResponse): FileHandl
         // what the server did not take cannot be sent again.
         if (byteLength(rest) < left) {
           return yield* new InvalidState({
-            reason: `WRITE at ${at - done} of ${userPath}: the server took ${done} of ${done + left} bytes, and the rest was handed to the worker thread`
+            reason: "ShortWrite",
+            detail: `WRITE at ${at - done} of ${userPath}: the server took ${done} of ${done + left} bytes, and the rest was handed to the worker thread`
           })
         }
       }

@@ -237,12 +237,12 @@ export const make = (
           ? {}
           : { encryption: { cipher, encryptionKey: keys.encryptionKey, decryptionKey: keys.decryptionKey } })
       }
-      yield* handler.worker.updateTransformer({ _tag: "SessionEstablished", session: security })
+      yield* handler.updateTransformer({ _tag: "SessionEstablished", session: security })
     }
 
     // A server that closes the session says so (3.1.1); forget its keys and skip the logoff.
     let closedByServer = false
-    const notifications = yield* handler.worker.subscribe
+    const notifications = yield* handler.subscribe
     yield* notifications.pipe(
       Stream.filter((m) => m.header.command === Command.SERVER_TO_CLIENT_NOTIFICATION && m.header.sessionId === sessionId),
       Stream.filter((m) => {
@@ -253,7 +253,7 @@ export const make = (
       Stream.runForEach(() =>
         Effect.zipRight(
           Effect.sync(() => (closedByServer = true)),
-          Effect.ignore(handler.worker.updateTransformer({ _tag: "SessionEnded", sessionId }))
+          Effect.ignore(handler.updateTransformer({ _tag: "SessionEnded", sessionId }))
         )
       ),
       Effect.forkScoped
@@ -264,7 +264,7 @@ export const make = (
       if (loggedOff || closedByServer) return Effect.void
       loggedOff = true
       return handler.sendRecv({ command: Command.LOGOFF, sessionId, body: encodeLogoffRequest() }, { command: Command.LOGOFF }).pipe(
-        Effect.zipRight(handler.worker.updateTransformer({ _tag: "SessionEnded", sessionId })),
+        Effect.zipRight(handler.updateTransformer({ _tag: "SessionEnded", sessionId })),
         Effect.asVoid
       )
     })

@@ -135,7 +135,7 @@ export const make = (
     })
     yield* Effect.addFinalizer(() => Effect.ignore(disconnect))
     if (shareEncrypts) {
-      yield* handler.worker.updateTransformer({ _tag: "TreeEncryption", sessionId: session.id, treeId, encrypt: true })
+      yield* handler.updateTransformer({ _tag: "TreeEncryption", sessionId: session.id, treeId, encrypt: true })
     }
     const dialect = connection.negotiated.dialectRevision
     const validates = dialect === Dialect.SMB_3_0 || dialect === Dialect.SMB_3_0_2

@@ -10,8 +10,9 @@
  * @since 0.1.0
  */
 import { randomBytes } from "node:crypto"
+import type * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -21,13 +22,14 @@ import { NegotiationFailed } from "../errors.js"
 import * as TcpTransport from "../transport/TcpTransport.js"
 import type { Transport } from "../transport/Transport.js"
 import { Command } from "../wire/Command.js"
+import { encodeEchoRequest } from "../wire/Echo.js"
 import { Capabilities, decodeNegotiateResponse, Dialect, encodeNegotiateRequest, SecurityMode } from "../wire/Negotiate.js"
 import type { NegotiateResponse } from "../wire/Negotiate.js"
 import type { NegotiateContext } from "../wire/NegotiateContext.js"
 import { Cipher, HashAlgorithm, SigningAlgorithm } from "../wire/NegotiateContext.js"
 import { encodeSmb1NegotiateRequest, multiProtocolNegotiateRequest } from "../wire/Smb1Negotiate.js"
 import * as FiberBackend from "./FiberBackend.js"
-import type { CipherName, ConnectionOptions, DialectName, SigningName } from "./ConnectionOptions.js"
+import type { CipherName, ConnectionOptions, DialectName, ResolvedConnectionOptions, SigningName } from "./ConnectionOptions.js"
 import * as Options from "./ConnectionOptions.js"
 import { MessageHandler, type MessageHandlerShape } from "./MessageHandler.js"
 import * as MessageHandlerModule from "./MessageHandler.js"
@@ -49,6 +51,8 @@ export interface Negotiated {
   readonly securityMode: number
   /** Signing is required by the server or by the client's options. */
   readonly signingRequired: boolean
+  /** Multi-credit requests (SMB2_GLOBAL_CAP_LARGE_MTU on 2.1 and later). */
+  readonly largeMtu: boolean
   /** What authenticated sessions sign with. */
   readonly signing: SigningName
   /** The cipher sessions can encrypt with; null when the server offers none (or 2.x). */
@@ -85,7 +89,8 @@ export interface ClientNegotiation {
  */
 export interface ConnectionShape {
   readonly host: string
-  readonly options: ConnectionOptions
+  /** The options with their defaults, as the connection uses them. */
+  readonly options: ResolvedConnectionOptions
   readonly negotiated: Negotiated
   /** The negotiation as sent and answered, for VALIDATE_NEGOTIATE_INFO. */
   readonly negotiation: ClientNegotiation
@@ -118,30 +123,28 @@ const decodeOrFail = <A>(value: Either.Either<A, unknown>) =>
  * @since 0.1.0
  * @category constructors
  */
-export const negotiate = (options: ConnectionOptions) =>
+export const negotiate = (options: ResolvedConnectionOptions) =>
   Effect.gen(function*() {
     const handler = yield* MessageHandler
-    const min = Options.dialectValue(options.minDialect ?? "2.0.2")
-    const max = Options.dialectValue(options.maxDialect ?? "3.1.1")
+    const min = Options.dialectValue(options.minDialect)
+    const max = Options.dialectValue(options.maxDialect)
     const offered = Options.dialects.map(([, value]) => value).filter((d) => d >= min && d <= max)
     if (offered.length === 0) return yield* new NegotiationFailed({ reason: "NoCommonDialect", detail: "empty dialect range" })
-    const encryptionMode = options.encryption ?? "auto"
+    const encryptionMode = options.encryption
     const signingRequired = options.signing === "required"
     const securityMode = SecurityMode.SIGNING_ENABLED | (signingRequired ? SecurityMode.SIGNING_REQUIRED : 0)
     const capabilities = Capabilities.LARGE_MTU |
       (encryptionMode !== "off" && max >= Dialect.SMB_3_0 ? Capabilities.ENCRYPTION : 0)
     const clientGuid = new Uint8Array(randomBytes(16))
-    const cipherPreference = (options.ciphers ?? Options.ciphers.map(([name]) => name)).map(Options.cipherValue)
-    const signingPreference = (options.signingAlgorithms ?? Options.signingAlgorithms.map(([name]) => name)).map(
-      Options.signingValue
-    )
+    const cipherPreference = options.ciphers.map(Options.cipherValue)
+    const signingPreference = options.signingAlgorithms.map(Options.signingValue)
     const contexts: Array<NegotiateContext> = [
       { _tag: "PreauthIntegrity", hashAlgorithms: [HashAlgorithm.SHA_512], salt: new Uint8Array(randomBytes(32)) },
       ...(encryptionMode === "off" ? [] : [{ _tag: "Encryption" as const, ciphers: cipherPreference }]),
       { _tag: "Signing", algorithms: signingPreference }
     ]
 
-    if (options.multiProtocol === true) {
+    if (options.multiProtocol) {
       const { messageId } = yield* handler.sendo({
         command: Command.NEGOTIATE,
         body: encodeSmb1NegotiateRequest(multiProtocolNegotiateRequest),
@@ -199,15 +202,14 @@ export const negotiate = (options: ConnectionOptions) =>
         if (encryptionMode === "required" && cipher === undefined) {
           return yield* new NegotiationFailed({ reason: "Unsupported", detail: `encryption required, but ${name} negotiated none` })
         }
-        yield* handler.setNegotiated({
-          dialect,
-          largeMtu: dialect >= Dialect.SMB_2_1 && (response.capabilities & Capabilities.LARGE_MTU) !== 0
-        })
+        const largeMtu = dialect >= Dialect.SMB_2_1 && (response.capabilities & Capabilities.LARGE_MTU) !== 0
+        yield* handler.setNegotiated({ dialect, largeMtu })
         const negotiated: Negotiated = {
           dialect: name,
           dialectRevision: dialect,
           securityMode: response.securityMode,
           signingRequired: signingRequired || (response.securityMode & SecurityMode.SIGNING_REQUIRED) !== 0,
+          largeMtu,
           signing: Options.signingName(signing)!,
           encryption: cipher === undefined ? null : Options.cipherName(cipher)!,
           capabilities: response.capabilities,
@@ -237,8 +239,9 @@ export const negotiate = (options: ConnectionOptions) =>
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: ConnectionOptions) =>
+export const make = (input: ConnectionOptions) =>
   Effect.gen(function*() {
+    const options = Options.resolve(input)
     const handler = yield* MessageHandler
     const result = yield* negotiate(options)
     const connection: ConnectionShape = {
@@ -246,7 +249,7 @@ export const make = (options: ConnectionOptions) =>
       options,
       ...result,
       handler,
-      echo: Effect.asVoid(handler.sendRecv({ command: Command.ECHO, body: new Uint8Array([4, 0, 0, 0]) }, { command: Command.ECHO }))
+      echo: Effect.asVoid(handler.sendRecv({ command: Command.ECHO, body: encodeEchoRequest() }, { command: Command.ECHO }))
     }
     return connection
   })
@@ -258,25 +261,27 @@ export const make = (options: ConnectionOptions) =>
  * @since 0.1.0
  * @category layers
  */
-export const layerHandler = (options: ConnectionOptions) => {
+export const layerHandler = (input: ConnectionOptions) => {
+  const options = Options.resolve(input)
   const settings = workerSettings(options)
   const worker: Layer.Layer<Worker, never, Transport> = options.worker === "single"
     ? SingleWorker.layer(settings)
     : ParallelWorker.layer(settings).pipe(Layer.provide(FiberBackend.layer), Layer.orDie)
-  return MessageHandlerModule.layer({ timeout: settings.timeout, creditBacklog: options.creditBacklog ?? 128 }).pipe(
-    Layer.provideMerge(worker)
-  )
+  return handlerLayer(options).pipe(Layer.provideMerge(worker))
 }
 
-const workerSettings = (options: ConnectionOptions) => ({
-  timeout: Duration.decode(options.timeout ?? Duration.seconds(30)),
-  disconnectOnTimeout: options.disconnectOnTimeout ?? true
+const workerSettings = (options: ResolvedConnectionOptions) => ({
+  timeout: options.timeout,
+  disconnectOnTimeout: options.disconnectOnTimeout
 })
 
-const tcpOptions = (options: ConnectionOptions): TcpTransport.Options => ({
+const handlerLayer = (options: ResolvedConnectionOptions) =>
+  MessageHandlerModule.layer({ timeout: options.timeout, creditBacklog: options.creditBacklog })
+
+const tcpOptions = (options: ResolvedConnectionOptions): TcpTransport.Options => ({
   host: options.host,
-  port: options.port ?? 445,
-  ...(options.connectTimeout === undefined ? {} : { connectTimeout: options.connectTimeout })
+  port: options.port,
+  connectTimeout: options.connectTimeout
 })
 
 /**
@@ -286,16 +291,16 @@ const tcpOptions = (options: ConnectionOptions): TcpTransport.Options => ({
  * @category layers
  */
 export const layerStack = (
-  options: ConnectionOptions
+  input: ConnectionOptions
 ): Layer.Layer<MessageHandler | Worker, TransportError | ConnectionStopped> => {
+  const options = Options.resolve(input)
   if (options.worker !== "thread") return layerHandler(options).pipe(Layer.provide(TcpTransport.layer(tcpOptions(options))))
-  const settings = workerSettings(options)
   const backend = ThreadBackend.layer({
     ...tcpOptions(options),
     ...(options.threadEntry === undefined ? {} : { entry: options.threadEntry })
   })
-  return MessageHandlerModule.layer({ timeout: settings.timeout, creditBacklog: options.creditBacklog ?? 128 }).pipe(
-    Layer.provideMerge(ParallelWorker.layer(settings)),
+  return handlerLayer(options).pipe(
+    Layer.provideMerge(ParallelWorker.layer(workerSettings(options))),
     Layer.provide(backend)
   )
 }
@@ -310,3 +315,15 @@ export const layer = (
   options: ConnectionOptions
 ): Layer.Layer<Connection, NegotiationFailed | RequestError | TransportError | ConnectionStopped> =>
   Layer.effect(Connection, make(options)).pipe(Layer.provide(layerStack(options)))
+
+/**
+ * The same, with the options read from a `Config` (such as `ConnectionOptions.config`, the
+ * environment's SMB_HOST, SMB_PORT, ...), as `@effect/sql`'s `layerConfig` do.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Config<ConnectionOptions>
+): Layer.Layer<Connection, ConfigError.ConfigError | NegotiationFailed | RequestError | TransportError | ConnectionStopped> =>
+  Layer.unwrapEffect(Effect.map(config, layer))

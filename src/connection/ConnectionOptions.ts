@@ -8,8 +8,10 @@
 import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import type { CipherName, SigningName } from "../wire/NegotiateContext.js"
-import { byName, byValue } from "../wire/NegotiateContext.js"
+import { byName, byValue, ciphers as cipherTable, signingAlgorithms as signingTable } from "../wire/NegotiateContext.js"
 import { Dialect } from "../wire/Negotiate.js"
+import { defaults as tcpDefaults } from "../transport/TcpTransport.js"
+import { defaultHandlerOptions } from "./MessageHandler.js"
 
 // The cipher and signing names live with their wire values; re-exported for option users.
 export type { CipherName, SigningName } from "../wire/NegotiateContext.js"
@@ -37,46 +39,95 @@ export const dialectName = byValue(dialects)
 export interface ConnectionOptions {
   readonly host: string
   /** Default 445. */
-  readonly port?: number
+  readonly port?: number | undefined
   /** Default "2.0.2". */
-  readonly minDialect?: DialectName
+  readonly minDialect?: DialectName | undefined
   /** Default "3.1.1". */
-  readonly maxDialect?: DialectName
+  readonly maxDialect?: DialectName | undefined
   /** Start with an SMB1 NEGOTIATE carrying the SMB2 dialects (for servers that need it). Default false. */
-  readonly multiProtocol?: boolean
+  readonly multiProtocol?: boolean | undefined
   /** "required": sign every message of every authenticated session. "auto" (default): when the server requires it. */
-  readonly signing?: "required" | "auto"
+  readonly signing?: "required" | "auto" | undefined
   /**
    * "required": encrypt every message of every session after authentication, and fail where that
    * is impossible. "auto" (default): when the server asks (session or share). "off": never offer
    * it (a server that requires encryption will refuse the session).
    */
-  readonly encryption?: "required" | "auto" | "off"
+  readonly encryption?: "required" | "auto" | "off" | undefined
   /** Preference order offered to 3.1.1 servers. Default GCM before CCM, 128 before 256 bits. */
-  readonly ciphers?: ReadonlyArray<CipherName>
+  readonly ciphers?: ReadonlyArray<CipherName> | undefined
   /** Preference order offered to 3.1.1 servers. Default GMAC, CMAC, HMAC-SHA256. */
-  readonly signingAlgorithms?: ReadonlyArray<SigningName>
+  readonly signingAlgorithms?: ReadonlyArray<SigningName> | undefined
   /**
    * The worker that runs the connection. "fiber" (default): many requests in flight, loops as
    * fibers on the main thread. "thread": the same, with the socket, the loops and signing and
    * encryption in a worker thread. "single": one request at a time, no background work.
    */
-  readonly worker?: "single" | "fiber" | "thread"
+  readonly worker?: "single" | "fiber" | "thread" | undefined
   /** The worker thread's entry module for `worker: "thread"`; default the package's built one. */
-  readonly threadEntry?: URL | string
+  readonly threadEntry?: URL | string | undefined
   /** Default wait for a response, and for credits. Default 30 seconds. */
-  readonly timeout?: Duration.DurationInput
+  readonly timeout?: Duration.DurationInput | undefined
   /**
    * When a first response does not come within its timeout, also stop the connection (every
    * other request fails with ConnectionStopped "Unresponsive"), as Windows clients do: a server
    * that went silent mid-frame cannot carry the requests behind it. Default true.
    */
-  readonly disconnectOnTimeout?: boolean
+  readonly disconnectOnTimeout?: boolean | undefined
   /** Default 10 seconds. */
-  readonly connectTimeout?: Duration.DurationInput
+  readonly connectTimeout?: Duration.DurationInput | undefined
   /** Credits to keep in hand. Default 128. */
-  readonly creditBacklog?: number
+  readonly creditBacklog?: number | undefined
 }
+
+/**
+ * The options with every default filled in: resolved once, where a connection is built, so no
+ * other module repeats a default.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ResolvedConnectionOptions {
+  readonly host: string
+  readonly port: number
+  readonly minDialect: DialectName
+  readonly maxDialect: DialectName
+  readonly multiProtocol: boolean
+  readonly signing: "required" | "auto"
+  readonly encryption: "required" | "auto" | "off"
+  readonly ciphers: ReadonlyArray<CipherName>
+  readonly signingAlgorithms: ReadonlyArray<SigningName>
+  readonly worker: "single" | "fiber" | "thread"
+  readonly threadEntry: URL | string | undefined
+  readonly timeout: Duration.Duration
+  readonly disconnectOnTimeout: boolean
+  readonly connectTimeout: Duration.Duration
+  readonly creditBacklog: number
+}
+
+/**
+ * Fills in the defaults.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const resolve = (options: ConnectionOptions): ResolvedConnectionOptions => ({
+  host: options.host,
+  port: options.port ?? tcpDefaults.port,
+  minDialect: options.minDialect ?? "2.0.2",
+  maxDialect: options.maxDialect ?? "3.1.1",
+  multiProtocol: options.multiProtocol ?? false,
+  signing: options.signing ?? "auto",
+  encryption: options.encryption ?? "auto",
+  ciphers: options.ciphers ?? cipherTable.map(([name]) => name),
+  signingAlgorithms: options.signingAlgorithms ?? signingTable.map(([name]) => name),
+  worker: options.worker ?? "fiber",
+  threadEntry: options.threadEntry,
+  timeout: Duration.decode(options.timeout ?? defaultHandlerOptions.timeout),
+  disconnectOnTimeout: options.disconnectOnTimeout ?? true,
+  connectTimeout: Duration.decode(options.connectTimeout ?? tcpDefaults.connectTimeout),
+  creditBacklog: options.creditBacklog ?? defaultHandlerOptions.creditBacklog
+})
 
 /**
  * The same options from the environment: SMB_HOST (required), SMB_PORT, SMB_MIN_DIALECT,
@@ -88,12 +139,12 @@ export interface ConnectionOptions {
  */
 export const config: Config.Config<ConnectionOptions> = Config.all({
   host: Config.string("SMB_HOST"),
-  port: Config.integer("SMB_PORT").pipe(Config.withDefault(445)),
+  port: Config.integer("SMB_PORT").pipe(Config.withDefault(tcpDefaults.port)),
   minDialect: Config.literal("2.0.2", "2.1", "3.0", "3.0.2", "3.1.1")("SMB_MIN_DIALECT").pipe(Config.withDefault("2.0.2" as const)),
   maxDialect: Config.literal("2.0.2", "2.1", "3.0", "3.0.2", "3.1.1")("SMB_MAX_DIALECT").pipe(Config.withDefault("3.1.1" as const)),
   signing: Config.literal("required", "auto")("SMB_SIGNING").pipe(Config.withDefault("auto" as const)),
   encryption: Config.literal("required", "auto", "off")("SMB_ENCRYPTION").pipe(Config.withDefault("auto" as const)),
   worker: Config.literal("single", "fiber", "thread")("SMB_WORKER").pipe(Config.withDefault("fiber" as const)),
-  timeout: Config.duration("SMB_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30))),
-  creditBacklog: Config.integer("SMB_CREDIT_BACKLOG").pipe(Config.withDefault(128))
+  timeout: Config.duration("SMB_TIMEOUT").pipe(Config.withDefault(defaultHandlerOptions.timeout)),
+  creditBacklog: Config.integer("SMB_CREDIT_BACKLOG").pipe(Config.withDefault(defaultHandlerOptions.creditBacklog))
 })

@@ -99,11 +99,11 @@ export interface MessageHandlerShape {
   ) => Effect.Effect<{ readonly message: IncomingMessage; readonly value: A }, RequestError>
   /** Sends SMB2 CANCEL for a request (with its async id once it went async). */
   readonly cancel: (target: { readonly messageId: bigint; readonly asyncId?: bigint; readonly sessionId?: bigint }) => Effect.Effect<void, RequestError>
-  /** Consumes message ids without sending (the SMB1 NEGOTIATE of multi-protocol negotiation uses id 0). */
-  readonly reserveMessageIds: (count: number) => Effect.Effect<bigint>
-  readonly negotiated: Effect.Effect<Negotiated>
   readonly setNegotiated: (negotiated: Negotiated) => Effect.Effect<void>
-  readonly worker: WorkerShape
+  /** What the client layer needs of the worker beneath: no more, so the worker stays replaceable. */
+  readonly updateTransformer: WorkerShape["updateTransformer"]
+  readonly subscribe: WorkerShape["subscribe"]
+  readonly stats: WorkerShape["stats"]
 }
 
 /**
@@ -297,15 +297,10 @@ export const make = (options: Partial<HandlerOptions> = {}) =>
           return Either.isLeft(value) ? Effect.fail(value.left) : Effect.succeed({ message, value: value.right })
         }),
       cancel: (target) => Effect.asVoid(worker.send(cancelMessage(target))),
-      reserveMessageIds: (count) =>
-        Effect.sync(() => {
-          const first = nextMessageId
-          nextMessageId += BigInt(count)
-          return first
-        }),
-      negotiated: Effect.sync(() => negotiated),
       setNegotiated: (next) => Effect.sync(() => void (negotiated = next)),
-      worker
+      updateTransformer: worker.updateTransformer,
+      subscribe: worker.subscribe,
+      stats: worker.stats
     }
     return handler
   })

@@ -67,7 +67,7 @@ interface Entry {
   cancelled: boolean
 }
 
-const isEntry = (tracked: Entry | ConnectionStopped | TransformFailed): tracked is Entry => !(tracked instanceof Error)
+const isEntry = (tracked: Entry | ConnectionStopped | InvalidState): tracked is Entry => !(tracked instanceof Error)
 
 const sizeOf = (delivery: Delivery): number => Exit.isSuccess(delivery) ? delivery.value.message.byteLength : 0
 
@@ -133,7 +133,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
           stashed--
           stashedBytes -= sizeOf(dropped)
         }
-        entry.stash = [Exit.fail(new InvalidState({ reason: `stash full: the response to message id ${messageId} was dropped` }))]
+        entry.stash = [Exit.fail(new InvalidState({ reason: "StashFull", detail: `the response to message id ${messageId} was dropped` }))]
         stashed++
         return
       }
@@ -224,10 +224,10 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
     }
 
     // Enters a request about to be sent in `inFlight`; a failure when it cannot be sent.
-    const track = (messageId: bigint): Entry | ConnectionStopped | TransformFailed => {
+    const track = (messageId: bigint): Entry | ConnectionStopped | InvalidState => {
       if (stopped !== undefined) return stopped
       if (inFlight.has(messageId)) {
-        return new TransformFailed({ reason: "Encode", messageId, cause: new InvalidState({ reason: `message id ${messageId} is in flight` }) })
+        return new InvalidState({ reason: "DuplicateMessageId", detail: `message id ${messageId} is in flight` })
       }
       const entry: Entry = {
         waiter: undefined,
@@ -253,7 +253,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         }))
 
     const send = (message: OutgoingMessage) =>
-      Effect.suspend(() => {
+      Effect.suspend((): Effect.Effect<SendResult, ConnectionStopped | TransformFailed | InvalidState> => {
         if (message.header.command === Command.CANCEL) return stopped !== undefined ? Effect.fail(stopped) : connection.send(message)
         const tracked = track(message.header.messageId)
         if (!isEntry(tracked)) return Effect.fail(tracked)
@@ -311,7 +311,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         const entry = inFlight.get(messageId)
         if (entry === undefined) return Effect.fail(new UnexpectedMessageId({ reason: "Unknown", received: messageId }))
         if (entry.waiter !== undefined) {
-          return Effect.fail(new InvalidState({ reason: `message id ${messageId} is already awaited` }))
+          return Effect.fail(new InvalidState({ reason: "AlreadyAwaited", detail: `message id ${messageId}` }))
         }
         const early = takeStashed(messageId, entry)
         if (early !== undefined) return early

@@ -53,7 +53,7 @@ import * as WorkerThreads from "node:worker_threads"
 import type { TransformFailed } from "../errors.js"
 import { ConnectionStopped, InvalidState, TransportError } from "../errors.js"
 import * as FramePool from "../transport/FramePool.js"
-import type * as TcpTransport from "../transport/TcpTransport.js"
+import * as TcpTransport from "../transport/TcpTransport.js"
 import type { FromThread, ToThread } from "./internal/threadProtocol.js"
 import { decodeError, decodeStopped, encodeError, makeBatcher, packOutgoing, unpackIncoming } from "./internal/threadProtocol.js"
 import type { SendResult } from "./Message.js"
@@ -212,9 +212,9 @@ export const make = (
       _tag: "Connect",
       options: {
         host: options.host,
-        port: options.port ?? 445,
-        connectTimeoutMillis: Duration.toMillis(Duration.decode(options.connectTimeout ?? "10 seconds")),
-        noDelay: options.noDelay ?? true,
+        port: options.port ?? TcpTransport.defaults.port,
+        connectTimeoutMillis: Duration.toMillis(Duration.decode(options.connectTimeout ?? TcpTransport.defaults.connectTimeout)),
+        noDelay: options.noDelay ?? TcpTransport.defaults.noDelay,
         ...(options.maxFrameSize === undefined ? {} : { maxFrameSize: options.maxFrameSize })
       },
       faults: {
@@ -259,7 +259,7 @@ export const make = (
           if (stopped !== undefined) return Effect.fail(stopped)
           if (sink !== undefined) {
             return Effect.fail(
-              new ConnectionStopped({ reason: "Stopped", cause: new InvalidState({ reason: "the thread backend is already started" }) })
+              new ConnectionStopped({ reason: "Stopped", cause: new InvalidState({ reason: "AlreadyStarted", detail: "the thread backend is already started" }) })
             )
           }
           sink = s

@@ -18,12 +18,13 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
+import { encodeCancelRequest } from "../wire/Cancel.js"
 import { Command } from "../wire/Command.js"
 import type { Header } from "../wire/Header.js"
 import { makeHeader, HeaderFlags, isAsync } from "../wire/Header.js"
 import { Status } from "../wire/Status.js"
 import { commandName } from "../wire/Command.js"
-import type { DecodeError, RequestError, TransformFailed } from "../errors.js"
+import type { DecodeError, InvalidState, RequestError, TransformFailed } from "../errors.js"
 import { ConnectionStopped, OperationTimeout, UnexpectedCommand } from "../errors.js"
 import type { CreditWindow } from "./CreditWindow.js"
 import type { IncomingMessage, OutgoingMessage, ReceiveOptions, SendResult } from "./Message.js"
@@ -65,7 +66,7 @@ export interface WorkerShape {
    * written (ThreadBackend). A failed write fails this effect when it is still waiting, and in any
    * case stops the connection, so the message's receiver fails too (invariant 6).
    */
-  readonly send: (message: OutgoingMessage) => Effect.Effect<SendResult, ConnectionStopped | TransformFailed>
+  readonly send: (message: OutgoingMessage) => Effect.Effect<SendResult, ConnectionStopped | TransformFailed | InvalidState>
   /** Waits for the response to `options.messageId`, following STATUS_PENDING when allowed. */
   readonly receive: (options: ReceiveOptions) => Effect.Effect<IncomingMessage, RequestError>
   /**
@@ -157,8 +158,7 @@ export const isInterim = (message: IncomingMessage): boolean =>
  * @category constructors
  */
 export const cancelMessage = (target: { readonly messageId: bigint; readonly asyncId?: bigint; readonly sessionId?: bigint }): OutgoingMessage => {
-  const body = new Uint8Array(4)
-  body[0] = 4
+  const body = encodeCancelRequest()
   return {
     header: makeHeader({
       command: Command.CANCEL,

@@ -18,7 +18,7 @@ import * as Socket from "@effect/platform/Socket"
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -53,6 +53,18 @@ export interface Options {
   readonly connect?: (options: Net.NetConnectOpts) => Net.Socket
 }
 
+/**
+ * The defaults of `Options`, shared with the thread backend, which opens its socket in the thread.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaults = {
+  port: 445,
+  connectTimeout: Duration.seconds(10),
+  noDelay: true
+} as const
+
 /** How long a closing socket may take to flush before it is destroyed. */
 const CLOSE_GRACE_MILLIS = 1000
 
@@ -82,8 +94,8 @@ const release = (socket: Net.Socket, connected: boolean): void => {
 export const make = (options: Options): Effect.Effect<TransportShape, TransportError, Scope.Scope> =>
   Effect.gen(function*() {
     const host = options.host
-    const port = options.port ?? 445
-    const noDelay = options.noDelay ?? true
+    const port = options.port ?? defaults.port
+    const noDelay = options.noDelay ?? defaults.noDelay
     const connect = options.connect ?? Net.createConnection
     let conn: Net.Socket | undefined
     let connected = false
@@ -123,7 +135,7 @@ export const make = (options: Options): Effect.Effect<TransportShape, TransportE
         })
       ).pipe(
         Effect.timeoutFail({
-          duration: options.connectTimeout ?? "10 seconds",
+          duration: options.connectTimeout ?? defaults.connectTimeout,
           onTimeout: () => new Socket.SocketGenericError({ reason: "OpenTimeout", cause: undefined })
         })
       )

@@ -94,7 +94,7 @@ describe("ChunkWriter", () => {
 
   it.scoped("a failed write fails the next push or finish", () =>
     Effect.gen(function*() {
-      const error = new InvalidState({ reason: "disk full" })
+      const error = new InvalidState({ reason: "ShortWrite", detail: "disk full" })
       const writer = yield* ChunkWriter.make({
         offset: 0,
         chunkSize: 10,

@@ -52,7 +52,7 @@ const readResponse = (request: ReceivedRequest, size: number) => {
 }
 
 const untilInFlight = (tree: Effect.Effect.Success<ReturnType<typeof makeFakeTree>>["tree"], n: number) =>
-  tree.session.connection.handler.worker.stats.pipe(
+  tree.session.connection.handler.stats.pipe(
     Effect.filterOrFail((s) => s.inFlight === n, () => "not yet"),
     Effect.retry(Schedule.spaced("5 millis").pipe(Schedule.upTo("2 seconds"))),
     Effect.orDie
@@ -109,7 +109,7 @@ describe("File over the scriptable peer", () => {
         const requests = yield* peer.take(3)
         // exactly three in flight: nothing more comes until one is answered
         yield* Effect.sleep("20 millis")
-        expect((yield* tree.session.connection.handler.worker.stats).inFlight).toBe(3)
+        expect((yield* tree.session.connection.handler.stats).inFlight).toBe(3)
         const offsets = requests.map((r) => Number(right(decodeReadRequest(r.message)).offset))
         expect(offsets).toEqual([0, 1, 2].map((i) => (batch * 3 + i) * 64 * KiB))
         for (const request of [...requests].reverse()) {

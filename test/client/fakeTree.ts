@@ -3,6 +3,7 @@
  * with the negotiated values a test chooses, and no session setup (the peer does not check).
  */
 import * as Context from "effect/Context"
+import { resolve } from "../../src/connection/ConnectionOptions.js"
 import { Command } from "../../src/wire/Command.js"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -41,12 +42,13 @@ export const makeFakeTree = (options: FakeOptions = {}) =>
     yield* handler.setNegotiated({ dialect, largeMtu })
     const connection: ConnectionShape = {
       host: "fake",
-      options: { host: "fake", creditBacklog: options.creditBacklog ?? 128 },
+      options: resolve({ host: "fake", creditBacklog: options.creditBacklog }),
       negotiated: {
         dialect: "3.1.1",
         dialectRevision: dialect,
         securityMode: 1,
         signingRequired: false,
+        largeMtu,
         signing: "AES-128-GMAC",
         encryption: null,
         capabilities: largeMtu ? Capabilities.LARGE_MTU : 0,

@@ -42,7 +42,7 @@ describeSamba("Samba: the server process dies under load", () => {
       const echo = connection.handler.sendRecv({ command: Command.ECHO, sessionId: session.id, body: new Uint8Array([4, 0, 0, 0]) })
       // a few round trips so that the server has granted enough credits for 64 at once
       yield* Effect.repeatN(echo, 3)
-      const worker = connection.handler.worker
+      const worker = connection.handler
       expect((yield* worker.stats).creditBalance).toBeGreaterThanOrEqual(64)
 
       const children = childrenOf(smb.pid).filter((pid) => !existing.has(pid))

@@ -20,7 +20,7 @@ let counter = 0
 const fresh = (label: string) => `${label}-${process.pid}-${Date.now()}-${counter++}`
 
 /** Waits until the worker has exactly `n` requests in flight. */
-const inFlight = (worker: WorkerShape, n: number) =>
+const inFlight = (worker: Pick<WorkerShape, "stats">, n: number) =>
   worker.stats.pipe(
     Effect.filterOrFail((stats) => stats.inFlight === n, () => `in flight is not ${n}`),
     Effect.retry(Schedule.spaced("20 millis").pipe(Schedule.upTo("5 seconds"))),
@@ -61,7 +61,7 @@ describeSamba("Samba: change notifications", (servers) => {
         expect(created).toContain(change.name)
       }
       // the watch's directory handle is closed and its request is gone
-      yield* inFlight(watcher.connection.handler.worker, 0)
+      yield* inFlight(watcher.connection.handler, 0)
     }))
 
   it.scopedLive("recursive watch reports names below the directory with / separators", () =>
@@ -93,7 +93,7 @@ describeSamba("Samba: change notifications", (servers) => {
       const dir = fresh("notify-cancel")
       const { connection, tree } = yield* scenario(server, {})
       yield* Files.mkdir(tree, dir)
-      const { worker } = connection.handler
+      const worker = connection.handler
       yield* Files.writeFile(tree, `${dir}/data.bin`, new Uint8Array([1, 2, 3]))
       const directory = yield* File.open(tree, dir, { directory: true })
       yield* inFlight(worker, 0)
