@@ -17,7 +17,7 @@ import * as MessageHandler from "../../src/connection/MessageHandler.js"
 import * as ParallelWorker from "../../src/connection/ParallelWorker.js"
 import * as SingleWorker from "../../src/connection/SingleWorker.js"
 import * as ThreadBackend from "../../src/connection/ThreadBackend.js"
-import { Worker, type WorkerOptions, type WorkerShape } from "../../src/connection/Worker.js"
+import { Worker, type WorkerKind, type WorkerOptions, type WorkerShape } from "../../src/connection/Worker.js"
 import type { TestPeer } from "../../src/testing/TestPeer.js"
 import * as Peer from "../../src/testing/TestPeer.js"
 import { Transport, type TransportShape } from "../../src/transport/Transport.js"
@@ -39,6 +39,8 @@ export interface Options {
 
 export interface Subject {
   readonly name: string
+  /** What the worker's stats must say it is. */
+  readonly kind: WorkerKind
   readonly parallel: boolean
   readonly make: (options?: Options) => Effect.Effect<Built, unknown, Scope.Scope>
 }
@@ -130,7 +132,7 @@ const overTcpThread = (options: Options = {}) =>
   })
 
 export const subjects: ReadonlyArray<Subject> = [
-  { name: "ParallelWorker + FiberBackend", parallel: true, make: overMemory("fiber") },
-  { name: "SingleWorker", parallel: false, make: overMemory("single") },
-  { name: "ParallelWorker + ThreadBackend", parallel: true, make: overTcpThread }
+  { name: "ParallelWorker + FiberBackend", kind: "parallel-fiber", parallel: true, make: overMemory("fiber") },
+  { name: "SingleWorker", kind: "single", parallel: false, make: overMemory("single") },
+  { name: "ParallelWorker + ThreadBackend", kind: "parallel-thread", parallel: true, make: overTcpThread }
 ]
