@@ -28,7 +28,8 @@ const OverFakeServer = Connection.layerHandler({ host: "fake" }).pipe(Layer.prov
 const manyInFlight = Effect.gen(function*() {
   const handler = yield* MessageHandler.MessageHandler
   const replies = yield* Effect.all(Array.from({ length: 100 }, () => handler.sendRecv(echo)), { concurrency: "unbounded" })
-  return replies.length
+  // Each reply answers its own request: as many distinct message ids as requests.
+  return new Set(replies.map((reply) => reply.header.messageId)).size
 }).pipe(Effect.provide(OverFakeServer))
 
 // 2. A refusal arrives as a typed ServerError.

@@ -1,6 +1,7 @@
 /**
  * Checks the real-Samba test harness itself: the servers globalSetup started accept connections
- * and behave as their variant says (checked with Samba's own smbclient and testparm), and the
+ * and behave as their variant says (checked with Samba's own smbclient, and for signing on the
+ * wire through a recording proxy), and the
  * manager starts, and stops without leftovers, a server of its own.
  *
  * Expected smbclient outcomes are the ones measured with Samba 4.17 for this configuration: a
@@ -9,6 +10,11 @@
  * refuses the tree connect on 2.x.
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import { Command } from "../src/wire/Command.js"
+import { scenario } from "./samba/scenario.js"
+import { makeProxy, SIGNED, smb2Messages } from "./support/proxy.js"
 import { rm, writeFile } from "node:fs/promises"
 import { existsSync } from "node:fs"
 import { connect, createServer } from "node:net"
@@ -67,10 +73,38 @@ describeSamba("samba harness: the variants", (servers) => {
     expect(encrypted.code).toBe(0)
   })
 
-  it("signing: the server requires signing", async () => {
-    expect(await testparm(servers.signing, "server signing")).toBe("required")
-    expect(await testparm(servers.default, "server signing")).toBe("default")
-  })
+  // Behaviour, not configuration: on the wire, the signing server's NEGOTIATE response says
+  // SIGNING_REQUIRED and it refuses a request of the session whose signature was stripped on the
+  // way; the default server says signing is only enabled and serves the same request unsigned.
+  it.scopedLive("signing: the server requires signing", () =>
+    Effect.gen(function*() {
+      const outcome = (server: SambaInstance) =>
+        Effect.gen(function*() {
+          const proxy = yield* makeProxy(server)
+          const { connection, session } = yield* scenario({ ...server, port: proxy.port }, {})
+          const negotiate = proxy.frames.find((f) => f.direction === "toClient")!.bytes
+          const securityMode = new DataView(negotiate.buffer, negotiate.byteOffset).getUint16(64 + 2, true)
+          proxy.rewriteToServer = (frame) => {
+            const [m] = smb2Messages(frame)
+            if (m?.command !== Command.ECHO || m.sessionId !== session.id) return undefined
+            const copy = frame.slice()
+            const view = new DataView(copy.buffer)
+            view.setUint32(16, view.getUint32(16, true) & ~SIGNED, true)
+            copy.fill(0, 48, 64)
+            return copy
+          }
+          const exit = yield* Effect.exit(connection.handler.sendRecv({ command: Command.ECHO, sessionId: session.id, body: new Uint8Array([4, 0, 0, 0]) }))
+          const sent = proxy.frames.filter((f) => f.direction === "toServer").flatMap((f) => smb2Messages(f.bytes))
+            .filter((m) => m.command === Command.ECHO && m.sessionId === session.id)
+          expect(sent).toHaveLength(1)
+          expect(sent[0]!.flags & SIGNED).toBe(0)
+          const answer = proxy.frames.filter((f) => f.direction === "toClient").flatMap((f) => smb2Messages(f.bytes))
+            .find((m) => m.messageId === sent[0]!.messageId)
+          return { required: (securityMode & 0x2) !== 0, status: answer?.status, succeeded: Exit.isSuccess(exit) }
+        })
+      expect(yield* outcome(servers.signing)).toEqual({ required: true, status: 0xc0000022, succeeded: false })
+      expect(yield* outcome(servers.default)).toEqual({ required: false, status: 0, succeeded: true })
+    }))
 
   it("share-encrypt: [encshare] refuses SMB 2.0.2 at tree connect, [share] does not", async () => {
     const server = servers["share-encrypt"]
@@ -90,6 +124,9 @@ describeSamba("samba harness: the manager", () => {
       expect(server.workdir.length).toBeLessThanOrEqual(80)
       expect(await accepts(server.host, server.port)).toBe(true)
       expect(await testparm(server, "server smb3 encryption algorithms")).toBe("AES-256-GCM")
+      // and the server behaves so: offered every cipher (AES-128-GCM first), it picks AES-256-GCM
+      const cipher = await Effect.runPromise(Effect.scoped(Effect.map(scenario(server, {}), ({ connection }) => connection.negotiated.encryption)))
+      expect(cipher).toBe("AES-256-GCM")
       // Listing shares goes through RPC, which makes smbd start samba-dcerpcd: a daemon that
       // would outlive smbd if the manager did not stop it too.
       const list = await run("smbclient", ["-L", `//${server.host}`, "-p", String(server.port), "-U", `${server.user}%${server.password}`])

@@ -94,6 +94,7 @@ const start = (transport: TransportShape, sink: BackendSink) =>
     const writeOrSend = write ?? ((frame: Frame) => transport.send(frame))
 
     const connection: BackendConnection = {
+      kind: "parallel-fiber",
       send: (message) =>
         Effect.suspend(() => {
           const sent = transmit(message, writeOrSend)

@@ -37,6 +37,10 @@ export interface BackendSink {
  * @category models
  */
 export interface BackendConnection {
+  /** What runs the loops: fibers on this thread, or a worker thread (shown in the worker's stats). */
+  readonly kind: "parallel-fiber" | "parallel-thread"
+  /** "parallel-thread": the worker thread's id, as reported from inside that thread. */
+  readonly threadId?: number
   /**
    * Transforms and writes one message; fails when that write or transform fails. The message is
    * queued before the first interruption point, so a message handed over is always written (its

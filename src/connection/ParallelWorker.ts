@@ -409,6 +409,8 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
           if (entry.abandoned) abandoned++
         }
         return {
+          kind: connection.kind,
+          ...(connection.threadId === undefined ? {} : { threadId: connection.threadId }),
           inFlight: inFlight.size,
           awaiting,
           stashed,

@@ -183,6 +183,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
           return Effect.void
         }),
       stats: Effect.sync(() => ({
+        kind: "single" as const,
         inFlight: 0,
         awaiting: 0,
         stashed: unread.length,

@@ -109,6 +109,8 @@ export const make = (
     let sink: BackendSink | undefined
     let stopped: ConnectionStopped | undefined
     let lastSeq = 0
+    /** The thread's id, as the thread reported it on connecting. */
+    let threadId: number | undefined
     /** Sends not yet reported by the thread, by sequence number (a CANCEL shares its message id). */
     const pending = new Map<number, Deferred.Deferred<Uint8Array | undefined, ConnectionStopped | TransformFailed>>()
     const connected = Deferred.unsafeMake<void, TransportError | ConnectionStopped>(FiberId.none)
@@ -155,6 +157,7 @@ export const make = (
     const receive = (item: FromThread): void => {
       switch (item._tag) {
         case "Connected":
+          threadId = item.threadId
           Deferred.unsafeDone(connected, Exit.void)
           return
         case "ConnectFailed": {
@@ -232,6 +235,8 @@ export const make = (
     }).pipe(Effect.uninterruptible)
 
     const connection: BackendConnection = {
+      kind: "parallel-thread",
+      ...(threadId === undefined ? {} : { threadId }),
       send: (message) =>
         Effect.suspend(() => {
           if (stopped !== undefined) return Effect.fail(stopped)

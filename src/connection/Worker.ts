@@ -31,12 +31,30 @@ import type { IncomingMessage, OutgoingMessage, ReceiveOptions, SendResult } fro
 import type { TransformerUpdate } from "./Transformer.js"
 
 /**
+ * Which worker runs a connection (see `WorkerStats.kind`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type WorkerKind = "single" | "parallel-fiber" | "parallel-thread"
+
+/**
  * Counters that show a worker's state; the hygiene tests check them after every scenario.
  *
  * @since 0.1.0
  * @category models
  */
 export interface WorkerStats {
+  /**
+   * Which worker this is: "single" (SingleWorker), "parallel-fiber" (ParallelWorker over
+   * FiberBackend) or "parallel-thread" (ParallelWorker over ThreadBackend).
+   */
+  readonly kind: WorkerKind
+  /**
+   * "parallel-thread" only: the worker thread's `threadId`, as the thread itself reported it when
+   * it connected (never 0, the main thread's).
+   */
+  readonly threadId?: number
   /** Requests sent whose final response has not been delivered or dropped yet. */
   readonly inFlight: number
   /** Receivers waiting now. */

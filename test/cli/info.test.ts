@@ -55,7 +55,8 @@ describeSamba("smb info against Samba", (servers) => {
       negotiatedSigning: "AES-128-GMAC",
       authenticated: true,
       guest: false,
-      share: { name: server.share, type: "disk", encrypted: false }
+      share: { name: server.share, type: "disk", encrypted: false },
+      worker: "parallel-fiber"
     })
     for (const size of ["maxReadSize", "maxWriteSize", "maxTransactSize"]) expect(info[size]).toBeGreaterThanOrEqual(65536)
     expect(info.capabilities).toEqual(expect.arrayContaining(["LARGE_MTU"]))
@@ -71,7 +72,8 @@ describeSamba("smb info against Samba", (servers) => {
     ])
     expect(v30).toMatchObject({ dialect: "3.0", signing: "AES-128-CMAC", signingRequired: true, encrypted: false })
     expect(signing30).toMatchObject({ dialect: "3.0", signing: "AES-128-CMAC", signingRequired: true })
-    expect(v21).toMatchObject({ dialect: "2.1", signing: "HMAC-SHA256", encryption: null, encrypted: false })
+    expect(v21).toMatchObject({ dialect: "2.1", signing: "HMAC-SHA256", encryption: null, encrypted: false, worker: "single" })
+    expect([v30.worker, signing30.worker]).toEqual(["parallel-fiber", "parallel-fiber"])
   })
 
   it("encrypts with the cipher asked for (--cipher in lower case), and says so", async () => {
@@ -88,8 +90,8 @@ describeSamba("smb info against Samba", (servers) => {
       infoJson(["--worker", "thread", url(servers.signing)]),
       infoJson(["--worker", "thread", "--cipher", "aes-128-gcm", url(servers.encrypt)])
     ])
-    expect(signed).toMatchObject({ dialect: "3.1.1", signing: "AES-128-GMAC", signingRequired: true })
-    expect(encrypted).toMatchObject({ encryption: "AES-128-GCM", encrypted: true })
+    expect(signed).toMatchObject({ dialect: "3.1.1", signing: "AES-128-GMAC", signingRequired: true, worker: "parallel-thread" })
+    expect(encrypted).toMatchObject({ encryption: "AES-128-GCM", encrypted: true, worker: "parallel-thread" })
   })
 
   it("negotiates only when the URL has no user; takes a domain, and the password from SMB_PASSWORD", async () => {

@@ -21,6 +21,8 @@ import type { Frame } from "../../src/transport/Transport.js"
 import { Command } from "../../src/wire/Command.js"
 import { HeaderFlags } from "../../src/wire/Header.js"
 import { Status } from "../../src/wire/Status.js"
+import { TEST_SEED } from "../support/seeded.js"
+import { expectWorker, watchThreads } from "../support/workers.js"
 import type { Built } from "./subjects.js"
 import { subjects } from "./subjects.js"
 
@@ -61,6 +63,18 @@ const isStopped = (exit: Exit.Exit<unknown, unknown>) =>
 for (const subject of subjects) {
 
   describe(`Worker conformance: ${subject.name}`, () => {
+    it.scopedLive(`is the worker it claims (${subject.kind}), and serves a request`, () =>
+      Effect.gen(function*() {
+        const threads = yield* watchThreads
+        const built = yield* subject.make()
+        yield* expectWorker(built.worker, subject.kind, threads)
+        const caller = yield* Effect.fork(built.handler.sendRecv(tagged(5)))
+        const request = yield* built.peer.next
+        yield* built.peer.respond(request, { body: request.body })
+        expect(tagOf((yield* Fiber.join(caller)).body)).toBe(5)
+        expect(threads.spawned).toHaveLength(subject.kind === "parallel-thread" ? 1 : 0)
+      }))
+
     if (subject.parallel) {
       it.scopedLive("routes 1,000 concurrent requests answered out of order", () =>
         Effect.gen(function*() {
@@ -74,7 +88,7 @@ for (const subject of subjects) {
             )
           )
           const requests = yield* built.peer.take(1000)
-          const shuffled = yield* Random.shuffle(requests)
+          const shuffled = yield* Random.shuffle(requests).pipe(Effect.withRandom(Random.make(TEST_SEED)))
           for (const request of shuffled) yield* built.peer.respond(request, { body: request.body, credits: 1 })
           const results = yield* Fiber.join(callers)
           expect(results.every(([sent, got]) => sent === got)).toBe(true)
@@ -260,7 +274,8 @@ for (const subject of subjects) {
             (i) =>
               Effect.gen(function*() {
                 const fiber = yield* Effect.fork(built.handler.sendRecv(tagged(i)))
-                const spins = yield* Random.nextIntBetween(0, 6)
+                // seeded per request, so each request's fate is the same whatever the scheduling
+                const spins = yield* Random.nextIntBetween(0, 6).pipe(Effect.withRandom(Random.make(`${TEST_SEED}:${i}`)))
                 if (spins < 3) {
                   for (let s = 0; s < spins; s++) yield* Effect.yieldNow()
                   yield* Fiber.interrupt(fiber)

@@ -10,14 +10,15 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
-import { mkdirSync, renameSync, writeFileSync } from "node:fs"
+import { createHash } from "node:crypto"
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import * as FiberBackend from "../../src/connection/FiberBackend.js"
 import * as MessageHandler from "../../src/connection/MessageHandler.js"
 import * as ParallelWorker from "../../src/connection/ParallelWorker.js"
 import * as SingleWorker from "../../src/connection/SingleWorker.js"
 import * as ThreadBackend from "../../src/connection/ThreadBackend.js"
-import { Worker, type WorkerOptions, type WorkerShape } from "../../src/connection/Worker.js"
+import { Worker, type WorkerKind, type WorkerOptions, type WorkerShape } from "../../src/connection/Worker.js"
 import type { TestPeer } from "../../src/testing/TestPeer.js"
 import * as Peer from "../../src/testing/TestPeer.js"
 import { Transport, type TransportShape } from "../../src/transport/Transport.js"
@@ -39,6 +40,8 @@ export interface Options {
 
 export interface Subject {
   readonly name: string
+  /** What the worker's stats must say it is. */
+  readonly kind: WorkerKind
   readonly parallel: boolean
   readonly make: (options?: Options) => Effect.Effect<Built, unknown, Scope.Scope>
 }
@@ -65,7 +68,8 @@ let bundled: Promise<URL> | undefined
  * The worker thread's entry bundled to plain JavaScript (vitest does not transform code inside
  * worker threads), once per test process. Dependencies are bundled too: one file starts a thread
  * in ~70 ms where loading effect's modules one by one takes ~450 ms. Written to a temporary name
- * then renamed, so that test processes building it at once never load half a file.
+ * then renamed, so that test processes building it at once never load half a file, under a name
+ * that is its content's digest.
  */
 export const threadEntry: Effect.Effect<URL> = Effect.promise(() =>
   bundled ??= (async () => {
@@ -80,10 +84,15 @@ export const threadEntry: Effect.Effect<URL> = Effect.promise(() =>
     })
     const dir = new URL("../../node_modules/.cache/effect-smb/", import.meta.url)
     mkdirSync(dir, { recursive: true })
-    const out = new URL("threadEntry.mjs", dir)
-    const temporary = `${fileURLToPath(out)}.${process.pid}.tmp`
-    writeFileSync(temporary, result.outputFiles[0]!.contents)
-    renameSync(temporary, out)
+    // Named by its content: processes building other sources (another checkout sharing this
+    // node_modules, a source edited between runs) never load each other's entry.
+    const contents = result.outputFiles[0]!.contents
+    const out = new URL(`threadEntry-${createHash("sha256").update(contents).digest("hex").slice(0, 16)}.mjs`, dir)
+    if (!existsSync(out)) {
+      const temporary = `${fileURLToPath(out)}.${process.pid}.tmp`
+      writeFileSync(temporary, contents)
+      renameSync(temporary, out)
+    }
     return out
   })()
 )
@@ -130,7 +139,7 @@ const overTcpThread = (options: Options = {}) =>
   })
 
 export const subjects: ReadonlyArray<Subject> = [
-  { name: "ParallelWorker + FiberBackend", parallel: true, make: overMemory("fiber") },
-  { name: "SingleWorker", parallel: false, make: overMemory("single") },
-  { name: "ParallelWorker + ThreadBackend", parallel: true, make: overTcpThread }
+  { name: "ParallelWorker + FiberBackend", kind: "parallel-fiber", parallel: true, make: overMemory("fiber") },
+  { name: "SingleWorker", kind: "single", parallel: false, make: overMemory("single") },
+  { name: "ParallelWorker + ThreadBackend", kind: "parallel-thread", parallel: true, make: overTcpThread }
 ]

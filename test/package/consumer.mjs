@@ -22,7 +22,7 @@ const echo = Effect.gen(function*() {
     { command: Wire.Command.Command.ECHO, body: Wire.Echo.encodeEchoRequest() },
     Wire.Echo.decodeEchoResponse
   )
-  const stats = yield* handler.worker.stats
+  const stats = yield* handler.stats
   return {
     command: message.header.command,
     status: message.header.status,

@@ -6,7 +6,7 @@
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { expect, it } from "@effect/vitest"
-import { createHash, randomBytes } from "node:crypto"
+import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -18,6 +18,8 @@ import type { CipherName, ConnectionOptions, DialectName } from "../../src/conne
 import { threadEntry } from "../connection/subjects.js"
 import type { SambaInstance } from "../support/samba/index.js"
 import { describeSamba } from "../support/samba/index.js"
+import { seededBytes } from "../support/seeded.js"
+import { expectWorker, watchThreads } from "../support/workers.js"
 import { scenario } from "./scenario.js"
 
 const MiB = 1024 * 1024
@@ -27,7 +29,7 @@ const BIG = 64 * MiB
 let payload: { readonly data: Uint8Array; readonly digest: string } | undefined
 const big = () => {
   if (payload === undefined) {
-    const data = randomBytes(BIG)
+    const data = seededBytes(BIG, "samba files round trip")
     payload = { data, digest: createHash("sha256").update(data).digest("hex") }
   }
   return payload
@@ -60,7 +62,10 @@ const fresh = (label: string) => `${label}-${process.pid}-${Date.now()}-${counte
 const roundTrip = (server: SambaInstance, options: Partial<ConnectionOptions>, label: string) =>
   Effect.gen(function*() {
     const { data, digest } = big()
+    const threads = yield* watchThreads
     const { connection, session, tree } = yield* scenario(server, options)
+    const kind = options.worker === "thread" ? "parallel-thread" : options.worker === "single" ? "single" : "parallel-fiber"
+    yield* expectWorker(connection.handler, kind, threads)
     if (options.maxDialect !== undefined) expect(connection.negotiated.dialect).toBe(options.maxDialect)
     if (options.ciphers !== undefined) {
       expect(connection.negotiated.encryption).toBe(options.ciphers[0])
@@ -98,6 +103,7 @@ const roundTrip = (server: SambaInstance, options: Partial<ConnectionOptions>, l
     yield* Files.remove(tree, `${name}.up`)
     yield* Files.remove(tree, name)
     expect(existsSync(join(server.sharePath, name))).toBe(false)
+    yield* expectWorker(connection.handler, kind, threads)
     const rate = (ms: number) => (BIG / MiB / (ms / 1000)).toFixed(0)
     // SMB_TIMINGS=1 prints the put and get rates (the get includes hashing)
     if (process.env.SMB_TIMINGS !== undefined) process.stderr.write(`${label}: put ${(put - started).toFixed(0)} ms (${rate(put - started)} MiB/s), get ${(get - beforeGet).toFixed(0)} ms (${rate(get - beforeGet)} MiB/s)\n`)

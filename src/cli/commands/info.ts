@@ -16,6 +16,7 @@
  * - `maxReadSize`, `maxWriteSize`, `maxTransactSize`; `capabilities` as names (an unknown bit
  *   as its hex value); `serverGuid` (32 hex digits); `serverTime`.
  * - `authenticated`, `guest`, and `share` (null, or the share's name, type and encryption).
+ * - `worker`: the worker that ran the connection: "single", "parallel-fiber" or "parallel-thread".
  *
  * @since 0.1.0
  */
@@ -102,7 +103,8 @@ export const command = Command.make(
         const connection = yield* Connect.connection(target, options)
         const session = Url.credentials(target) === undefined ? undefined : yield* Connect.session(connection, target, options)
         const tree = session === undefined || target.share === undefined ? undefined : yield* Connect.tree(session, target, options)
-        const info = describe(target, connection, session, tree)
+        // which worker ran the connection ("single", "parallel-fiber", "parallel-thread")
+        const info = { ...describe(target, connection, session, tree), worker: (yield* connection.handler.stats).kind }
         yield* Console.log(options.json ? JSON.stringify(info) : text(info))
       })
     )

@@ -50,7 +50,8 @@ export type ToThread =
 
 /** Worker thread to main thread. */
 export type FromThread =
-  | { readonly _tag: "Connected" }
+  /** `threadId`: the thread's own `worker_threads.threadId`, read inside the thread. */
+  | { readonly _tag: "Connected"; readonly threadId: number }
   | { readonly _tag: "ConnectFailed"; readonly error: EncodedError }
   | { readonly _tag: "Incoming"; readonly incoming: EncodedIncoming }
   | { readonly _tag: "Sent"; readonly seq: number; readonly raw?: Uint8Array }

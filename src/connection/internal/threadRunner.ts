@@ -25,6 +25,7 @@ import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
+import * as WorkerThreads from "node:worker_threads"
 import { ConnectionStopped, type TransportError } from "../../errors.js"
 import * as FramePool from "../../transport/FramePool.js"
 import * as TcpTransport from "../../transport/TcpTransport.js"
@@ -188,7 +189,7 @@ const program = Effect.gen(function*() {
       Effect.match({
         onSuccess: (t) => {
           transport = t
-          emit({ _tag: "Connected" })
+          emit({ _tag: "Connected", threadId: WorkerThreads.threadId })
         },
         onFailure: (error) => emit({ _tag: "ConnectFailed", error: encodeError(error) })
       })
