@@ -146,7 +146,7 @@ export const toConnectionOptions = (url: SmbUrl, o: ConnectOptions): Effect.Effe
       signing: o.sign,
       encryption: o.encrypt,
       worker: o.worker,
-      ...(url.port === undefined ? {} : { port: url.port }),
+      port: url.port,
       ...(Option.isSome(o.minDialect) ? { minDialect: o.minDialect.value } : {}),
       ...(Option.isSome(o.maxDialect) ? { maxDialect: o.maxDialect.value } : {}),
       ...(Option.isSome(o.ciphers) ? { ciphers: o.ciphers.value } : {}),

@@ -297,7 +297,7 @@ export const layerStack = (
   if (options.worker !== "thread") return layerHandler(options).pipe(Layer.provide(TcpTransport.layer(tcpOptions(options))))
   const backend = ThreadBackend.layer({
     ...tcpOptions(options),
-    ...(options.threadEntry === undefined ? {} : { entry: options.threadEntry })
+    entry: options.threadEntry
   })
   return handlerLayer(options).pipe(
     Layer.provideMerge(ParallelWorker.layer(workerSettings(options))),

@@ -26,6 +26,7 @@ import { Transport } from "../transport/Transport.js"
 import type { OutgoingMessage, SendResult } from "./Message.js"
 import type { BackendConnection, BackendSink, MultiWorkerBackendShape } from "./MultiWorkerBackend.js"
 import { MultiWorkerBackend } from "./MultiWorkerBackend.js"
+import { receiveLoop } from "./internal/receiveLoop.js"
 import { sendResult, Transformer } from "./Transformer.js"
 
 const start = (transport: TransportShape, sink: BackendSink) =>
@@ -41,14 +42,9 @@ const start = (transport: TransportShape, sink: BackendSink) =>
       return true
     }
 
-    const receiveLoop = transport.receive.pipe(
-      // A plain function, not an Effect.sync per frame: `map` runs it synchronously all the same.
-      Effect.map((frame) => {
-        for (const incoming of transformer.incoming(frame)) sink.onIncoming(incoming)
-      }),
-      Effect.forever,
-      Effect.catchAll((cause) => shutdown(new ConnectionStopped({ reason: "TransportFailed", cause })))
-    )
+    const receiving = receiveLoop(transport, (frame) => {
+      for (const incoming of transformer.incoming(frame)) sink.onIncoming(incoming)
+    }, (error) => shutdown(error))
 
     let receiver: Fiber.RuntimeFiber<unknown, unknown> | undefined
 
@@ -67,7 +63,7 @@ const start = (transport: TransportShape, sink: BackendSink) =>
 
     const stop = Effect.uninterruptible(shutdown(new ConnectionStopped({ reason: "Stopped" })))
     yield* Effect.addFinalizer(() => stop)
-    receiver = yield* Effect.forkScoped(Effect.interruptible(receiveLoop))
+    receiver = yield* Effect.forkScoped(Effect.interruptible(receiving))
 
     // Transforms and writes `message` as far as it can at once: the result when the frame is
     // written with nothing to wait for, or the effect to await for it.

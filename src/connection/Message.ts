@@ -19,16 +19,16 @@ export interface OutgoingMessage {
   /** The body, as one buffer or as parts sent back to back (a WRITE's data is not copied). */
   readonly body: Uint8Array | ReadonlyArray<Uint8Array>
   /** Return the message bytes as sent (signed, before encryption): the preauth hash needs them. */
-  readonly returnRaw?: boolean
+  readonly returnRaw?: boolean | undefined
   /** Sign even when the session does not require it (e.g. VALIDATE_NEGOTIATE_INFO). */
-  readonly sign?: boolean
+  readonly sign?: boolean | undefined
   /** Encrypt even when neither session nor tree requires it. */
-  readonly encrypt?: boolean
+  readonly encrypt?: boolean | undefined
   /**
    * The body is a complete SMB1 message (the NEGOTIATE that starts multi-protocol negotiation):
    * no SMB2 header is written; `header` only carries the message id it is tracked under.
    */
-  readonly smb1?: boolean
+  readonly smb1?: boolean | undefined
 }
 
 /**

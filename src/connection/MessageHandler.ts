@@ -221,10 +221,10 @@ export const make = (options: Partial<HandlerOptions> = {}) =>
           treeId: request.treeId ?? 0
         }),
         body: request.body,
-        ...(request.returnRaw === undefined ? {} : { returnRaw: request.returnRaw }),
-        ...(request.sign === undefined ? {} : { sign: request.sign }),
-        ...(request.encrypt === undefined ? {} : { encrypt: request.encrypt }),
-        ...(request.smb1 === undefined ? {} : { smb1: request.smb1 })
+        returnRaw: request.returnRaw,
+        sign: request.sign,
+        encrypt: request.encrypt,
+        smb1: request.smb1
       }
     }
 

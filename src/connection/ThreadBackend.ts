@@ -80,8 +80,8 @@ export interface Faults {
  */
 export interface Options extends Omit<TcpTransport.Options, "connect"> {
   /** The worker thread's entry module; default the compiled `threadEntry.js` next to this module. */
-  readonly entry?: URL | string
-  readonly faults?: Faults
+  readonly entry?: URL | string | undefined
+  readonly faults?: Faults | undefined
 }
 
 /** How long `stop` waits for the thread to confirm that its socket is closed. */
@@ -218,7 +218,7 @@ export const make = (
         port: options.port ?? TcpTransport.defaults.port,
         connectTimeoutMillis: Duration.toMillis(Duration.decode(options.connectTimeout ?? TcpTransport.defaults.connectTimeout)),
         noDelay: options.noDelay ?? TcpTransport.defaults.noDelay,
-        ...(options.maxFrameSize === undefined ? {} : { maxFrameSize: options.maxFrameSize })
+        maxFrameSize: options.maxFrameSize
       },
       faults: {
         ...(options.faults?.failWrite === undefined

@@ -39,13 +39,13 @@ import { type Frame, frameLength, Transport, type TransportShape } from "./Trans
 export interface Options {
   readonly host: string
   /** Default 445. */
-  readonly port?: number
+  readonly port?: number | undefined
   /** Default 10 seconds. */
-  readonly connectTimeout?: Duration.DurationInput
+  readonly connectTimeout?: Duration.DurationInput | undefined
   /** The largest frame accepted from the server; default and maximum 0xFFFFFF. */
-  readonly maxFrameSize?: number
+  readonly maxFrameSize?: number | undefined
   /** TCP_NODELAY; default true (SMB2 is request/response: Nagle only adds latency). */
-  readonly noDelay?: boolean
+  readonly noDelay?: boolean | undefined
   /**
    * Creates the socket (it must not be connected yet); default `net.createConnection`. For
    * proxies, custom lookups and tests.

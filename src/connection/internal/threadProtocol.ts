@@ -28,7 +28,7 @@ export interface ConnectOptions {
   readonly host: string
   readonly port: number
   readonly connectTimeoutMillis: number
-  readonly maxFrameSize?: number
+  readonly maxFrameSize?: number | undefined
   readonly noDelay: boolean
 }
 

@@ -33,6 +33,7 @@ import type { Frame, TransportShape } from "../../transport/Transport.js"
 import { copyBytes } from "../../wire/Reader.js"
 import type { OutgoingMessage } from "../Message.js"
 import { Transformer } from "../Transformer.js"
+import { receiveLoop } from "./receiveLoop.js"
 import type { ConnectOptions, EncodedFaults, FromThread, ToThread } from "./threadProtocol.js"
 import { decodeError, encodeError, isWhole, makeBatcher, packBytes, packIncoming } from "./threadProtocol.js"
 
@@ -169,13 +170,6 @@ const program = Effect.gen(function*() {
     }
   }
 
-  const receiveLoop = (t: TransportShape) =>
-    t.receive.pipe(
-      // A plain function, not an Effect.sync per frame: `map` runs it synchronously all the same.
-      Effect.map(deliver),
-      Effect.forever,
-      Effect.catchAll((cause) => shutdown(new ConnectionStopped({ reason: "TransportFailed", cause })))
-    )
 
   const connect = (options: ConnectOptions) =>
     TcpTransport.make({
@@ -183,7 +177,7 @@ const program = Effect.gen(function*() {
       port: options.port,
       connectTimeout: Duration.millis(options.connectTimeoutMillis),
       noDelay: options.noDelay,
-      ...(options.maxFrameSize === undefined ? {} : { maxFrameSize: options.maxFrameSize })
+      maxFrameSize: options.maxFrameSize
     }).pipe(
       Scope.extend(scope),
       Effect.match({
@@ -198,7 +192,7 @@ const program = Effect.gen(function*() {
   const start = (): void => {
     if (started || transport === undefined) return
     started = true
-    loops.push(runFork(sendLoop(transport)), runFork(receiveLoop(transport)))
+    loops.push(runFork(sendLoop(transport)), runFork(receiveLoop(transport, deliver, shutdown)))
   }
 
   const handle = (item: ToThread): void => {
