@@ -1,6 +1,7 @@
-import { defineConfig } from "vitest/config"
+import { defineConfig, mergeConfig } from "vitest/config"
+import viteConfig from "./vite.config.js"
 
-export default defineConfig({
+export default mergeConfig(viteConfig, defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/support/samba/globalSetup.ts"],
@@ -8,4 +9,4 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000
   }
-})
+}))
