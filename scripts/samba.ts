@@ -12,6 +12,7 @@ import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import { ensureSambaInstalled, startSamba, stopSamba } from "../test/support/samba/Samba.js"
 
 class SambaScriptError extends Data.TaggedError("SambaScriptError")<{ readonly detail: string }> {
@@ -67,7 +68,13 @@ const program = Effect.gen(function*() {
       "Ctrl-C stops it."
     ].join("\n")
   )
-  return yield* Effect.never
+  // Runs until interrupted (Ctrl-C, SIGTERM), or until whoever started it is gone: a parent
+  // killed without passing the signal on would otherwise leave this, and smbd, running.
+  const parent = process.ppid
+  return yield* Effect.sync(() => process.ppid).pipe(
+    Effect.repeat({ until: (ppid) => ppid !== parent, schedule: Schedule.spaced("1 second") }),
+    Effect.zipRight(Console.log("\nThe parent process is gone; stopping."))
+  )
 })
 
 program.pipe(
