@@ -7,7 +7,8 @@
  *
  * Offline: the consumer gets a package-lock.json cut from this project's (the packages the
  * tarball and the peers need, at this project's versions), and `npm ci --offline` takes them from
- * npm's cache, which this project's own `npm ci` filled.
+ * npm's cache, which this project's own `npm ci` filled (only if the cache was emptied since does
+ * it fetch them).
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { execFile } from "node:child_process"
@@ -144,10 +145,16 @@ beforeAll(async () => {
   }
   await Fs.writeFile(Path.join(consumerDir, "package.json"), JSON.stringify(consumer, null, 2))
   await Fs.writeFile(Path.join(consumerDir, "package-lock.json"), JSON.stringify(consumerLock, null, 2))
-  await run("npm", ["ci", "--offline", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: consumerDir })
-    .catch((error: { stdout?: string; stderr?: string }) => {
-      throw new Error(`npm ci of the packed package failed:\n${error.stdout ?? ""}${error.stderr ?? String(error)}`)
-    })
+  const install = (mode: "--offline" | "--prefer-offline") =>
+    run("npm", ["ci", mode, "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: consumerDir })
+  await install("--offline").catch(async (error: { stderr?: string }) => {
+    // A cache emptied since this project's install (npm cache clean): fetch what is missing.
+    if (!(error.stderr ?? "").includes("ENOTCACHED")) throw error
+    process.stderr.write("package test: npm's cache lacks some locked packages; fetching them\n")
+    return install("--prefer-offline")
+  }).catch((error: { stdout?: string; stderr?: string }) => {
+    throw new Error(`npm ci of the packed package failed:\n${error.stdout ?? ""}${error.stderr ?? String(error)}`)
+  })
   installed = Path.join(consumerDir, "node_modules", packageJson.name)
   await Fs.copyFile(Path.join(root, "test", "package", "consumer.mjs"), Path.join(consumerDir, "consumer.mjs"))
 }, 180_000)
