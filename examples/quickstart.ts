@@ -3,21 +3,24 @@
  * Quick start: the client as four Layers (connection, session, tree, files), one file written and
  * read back, the share listed, and a typed error caught by its tag.
  *
- *   SMB_PASSWORD=... npx vite-node examples/quickstart.ts
+ *   SMB_URL=smb://alice@fileserver/share SMB_PASSWORD=... npx vite-node examples/quickstart.ts
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import { Connection, Files, Session, Tree } from "../src/index.js"
+import { Connection, Files, Session, Tree } from "effect-smb"
+import { SmbServer } from "./server.js"
 
 // Each Layer needs the one below it; closing the program disconnects, logs off and closes the socket.
-const SmbLive = Files.layer.pipe(
-  Layer.provide(Tree.layer("share")),
-  Layer.provide(Session.layer(Session.user("alice", Redacted.make(process.env.SMB_PASSWORD ?? "")))),
-  Layer.provide(Connection.layer({ host: "fileserver.example", encryption: "auto" }))
+const SmbLive = Layer.unwrapEffect(
+  Effect.map(SmbServer, ({ domain, host, password, port, share, user }) =>
+    Files.layer.pipe(
+      Layer.provide(Tree.layer(share)),
+      Layer.provide(Session.layer(Session.user(user, password, domain))),
+      Layer.provide(Connection.layer({ host, port, encryption: "auto" }))
+    ))
 )
 
 const program = Effect.gen(function*() {

@@ -10,8 +10,8 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import { Connection, MessageHandler, Transport, Wire } from "../src/index.js"
-import { TestPeer } from "../src/testing/index.js"
+import { Connection, MessageHandler, Transport, Wire } from "effect-smb"
+import { TestPeer } from "effect-smb/testing"
 
 const { Command } = Wire.Command
 const { Status } = Wire.Status

@@ -4,26 +4,23 @@
  * arrived or a minute has passed. Ending the stream cancels the pending CHANGE_NOTIFY and closes
  * the directory; the connection stays usable.
  *
- *   SMB_HOST=fileserver SMB_USER=alice SMB_PASSWORD=... SMB_SHARE=share npx vite-node examples/watch.ts
+ *   SMB_URL=smb://alice@fileserver/share SMB_PASSWORD=... npx vite-node examples/watch.ts
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
-import { Connection, ConnectionOptions, Files, Session, Tree } from "../src/index.js"
+import { Connection, Files, Session, Tree } from "effect-smb"
+import { SmbServer } from "./server.js"
 
 const SmbLive = Layer.unwrapEffect(
   Effect.gen(function*() {
-    const options = yield* ConnectionOptions.config
-    const user = yield* Config.string("SMB_USER")
-    const password = yield* Config.redacted("SMB_PASSWORD")
-    const share = yield* Config.string("SMB_SHARE")
+    const { domain, host, password, port, share, user } = yield* SmbServer
     return Files.layer.pipe(
       Layer.provide(Tree.layer(share)),
-      Layer.provide(Session.layer(Session.user(user, password))),
-      Layer.provide(Connection.layer(options))
+      Layer.provide(Session.layer(Session.user(user, password, domain))),
+      Layer.provide(Connection.layer({ host, port }))
     )
   })
 )

@@ -1,6 +1,7 @@
-// A consumer of the built package: plain Node, no loader, importing effect-smb only through the
-// exports map of its package.json. built.test.ts runs it from a directory where
-// node_modules/effect-smb links to the repository; it prints one JSON line for the test to check.
+// A consumer of the packed package: plain Node, no loader, importing effect-smb only through the
+// exports map of its package.json. built.test.ts runs it in an empty project where the tarball
+// of `npm pack` and the peers are installed; it prints one JSON line for the test to check.
+import { createRequire } from "node:module"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -53,7 +54,10 @@ const notExported = await import("effect-smb/src/index.ts").then(
   (error) => error.code
 )
 
+const { name, version } = createRequire(import.meta.url)("effect-smb/package.json")
+
 console.log(JSON.stringify({
+  packageJson: { name, version },
   root: Object.keys(Root).sort(),
   testing: Object.keys(Testing).sort(),
   wire: Object.keys(Wire).sort(),
