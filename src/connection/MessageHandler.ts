@@ -26,7 +26,8 @@ import { Command, commandName } from "../wire/Command.js"
 import { isResponse, makeHeader } from "../wire/Header.js"
 import { Status, statusName } from "../wire/Status.js"
 import type { IncomingMessage, OutgoingMessage, ReceiveOptions, SendResult } from "./Message.js"
-import { cancelMessage, Worker } from "./Worker.js"
+import { cancelMessage } from "./internal/receive.js"
+import { Worker } from "./Worker.js"
 import type { WorkerShape } from "./Worker.js"
 
 /**

@@ -36,18 +36,17 @@ import { MultiWorkerBackend } from "./MultiWorkerBackend.js"
 import { Notifications } from "./Notifications.js"
 import type { Incoming } from "./Transformer.js"
 import type { WorkerOptions, WorkerShape } from "./Worker.js"
-import type { AsyncTarget } from "./Worker.js"
+import { defaultWorkerOptions, Worker } from "./Worker.js"
+import type { AsyncTarget } from "./internal/receive.js"
 import {
   afterFirstResponse,
   cancelMessage,
-  defaultWorkerOptions,
   isInterim,
   logDiscarded,
   receiveFollowingPending,
   receiveTimeout,
-  unresponsive,
-  Worker
-} from "./Worker.js"
+  unresponsive
+} from "./internal/receive.js"
 
 type DeliveryError = TransformFailed | DecodeError | ConnectionStopped | InvalidState | OperationTimeout
 

@@ -22,8 +22,9 @@ import { Notifications } from "./Notifications.js"
 import type { Incoming } from "./Transformer.js"
 import { sendResult, Transformer } from "./Transformer.js"
 import type { WorkerOptions, WorkerShape } from "./Worker.js"
-import type { AsyncTarget } from "./Worker.js"
-import { cancelMessage, defaultWorkerOptions, isInterim, logDiscarded, receiveFollowingPending, receiveTimeout, unresponsive, Worker } from "./Worker.js"
+import { defaultWorkerOptions, Worker } from "./Worker.js"
+import type { AsyncTarget } from "./internal/receive.js"
+import { cancelMessage, isInterim, logDiscarded, receiveFollowingPending, receiveTimeout, unresponsive } from "./internal/receive.js"
 
 /**
  * @since 0.1.0
