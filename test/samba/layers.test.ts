@@ -7,6 +7,7 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -22,7 +23,7 @@ import * as Files from "../../src/client/Files.js"
 import * as Session from "../../src/client/Session.js"
 import * as Tree from "../../src/client/Tree.js"
 import * as Connection from "../../src/connection/Connection.js"
-import type { ConnectionOptions } from "../../src/connection/ConnectionOptions.js"
+import * as ConnectionOptions from "../../src/connection/ConnectionOptions.js"
 import { Command } from "../../src/wire/Command.js"
 import { makeProxy, smb2Messages } from "../support/proxy.js"
 import type { SambaInstance } from "../support/samba/index.js"
@@ -34,7 +35,7 @@ let counter = 0
 const fresh = (label: string) => `${label}-${process.pid}-${Date.now()}-${counter++}`
 
 /** The whole stack as layers, each service kept in the output. */
-const stack = (server: SambaInstance, options: Partial<ConnectionOptions> = {}, password = server.password, share = server.share) =>
+const stack = (server: SambaInstance, options: Partial<ConnectionOptions.ConnectionOptions> = {}, password = server.password, share = server.share) =>
   Files.layer.pipe(
     Layer.provideMerge(Tree.layer(share)),
     Layer.provideMerge(Session.layer(Session.user(server.user, password))),
@@ -169,5 +170,19 @@ describeSamba("Samba: the Layer API", (servers) => {
       expect(logon).toMatchObject({ _tag: "Failure", cause: { error: { _tag: "ServerError", reason: "STATUS_LOGON_FAILURE" } } })
       const share = yield* Effect.exit(Effect.scoped(Layer.build(stack(server, {}, server.password, "no-such-share"))))
       expect(share).toMatchObject({ _tag: "Failure", cause: { error: { _tag: "ServerError", reason: "STATUS_BAD_NETWORK_NAME" } } })
+    }))
+
+  it.scopedLive("Connection.layerConfig reads the options from a Config; a missing SMB_HOST is a ConfigError", () =>
+    Effect.gen(function*() {
+      const server = servers.default
+      const provider = ConfigProvider.fromJson({ SMB_HOST: server.host, SMB_PORT: server.port, SMB_MAX_DIALECT: "3.0.2", SMB_WORKER: "single" })
+      const context = yield* Layer.build(Connection.layerConfig(ConnectionOptions.config)).pipe(Effect.withConfigProvider(provider))
+      const connection = Context.get(context, Connection.Connection)
+      expect([connection.negotiated.dialect, connection.options.worker, connection.options.port]).toEqual(["3.0.2", "single", server.port])
+      expect((yield* connection.handler.stats).kind).toBe("single")
+      const missing = yield* Effect.exit(Effect.scoped(Layer.build(Connection.layerConfig(ConnectionOptions.config))).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromJson({}))
+      ))
+      expect(missing).toMatchObject({ _tag: "Failure", cause: { error: { _op: "MissingData" } } })
     }))
 })
