@@ -2,7 +2,7 @@
 // dist/.tsbuildinfo, which is not published and goes when dist/ goes), so a build after a small
 // change, such as the one `npm pack` does in the package test, re-emits only what changed. Output
 // whose source file is gone is removed, so dist/ never holds a module src/ no longer has. Then
-// the thread's entry is bundled (scripts/bundle-thread-entry.mjs).
+// the thread's entry is bundled (scripts/bundle-entries.mjs).
 import { spawnSync } from "node:child_process"
 import { existsSync, readdirSync, rmSync } from "node:fs"
 import { join, relative } from "node:path"
@@ -32,4 +32,4 @@ for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true }))
   if (!existsSync(join(root, "src", `${module}.ts`))) rmSync(path)
 }
 
-step(process.execPath, [join(root, "scripts", "bundle-thread-entry.mjs")])
+step(process.execPath, [join(root, "scripts", "bundle-entries.mjs")])

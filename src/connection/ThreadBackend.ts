@@ -33,7 +33,7 @@
  *
  * The thread's entry module is the compiled `threadEntry.js` next to this module. Code running
  * from the TypeScript sources (tests) must pass `entry`: a worker thread is plain Node and does
- * not load TypeScript. The build bundles that entry into one file (scripts/bundle-thread-entry.mjs),
+ * not load TypeScript. The build bundles that entry into one file (scripts/bundle-entries.mjs),
  * so a thread starts in ~100 ms rather than the ~0.5 s of loading effect's modules one by one:
  * one per connection.
  *
