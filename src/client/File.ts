@@ -416,6 +416,11 @@ const IN_FLIGHT_TARGET = 32 * 1024 * 1024
 // 64 MB of such memory). Half the bytes in flight, in smaller messages (4 MiB x 4 against
 // 8 MiB x 4 on loopback Samba): peak RSS 10-45 MB lower for downloads, uploads and the thread
 // worker, for encrypted downloads about 5% slower (510 against 539 MiB/s, medians of five).
+// A QUERY_DIRECTORY response may hold thousands of entries; Effect's sinks (runFold among them)
+// recurse per element of a chunk and overflow the stack at some thousands, so `list` emits
+// chunks of at most this many.
+const LIST_CHUNK = 1024
+
 const ENCRYPTED_MAX_CHUNK = 4 * 1024 * 1024
 const ENCRYPTED_IN_FLIGHT_TARGET = 16 * 1024 * 1024
 
@@ -643,7 +648,7 @@ const make = (tree: TreeShape, path: string, created: CreateResponse): FileHandl
             listed.push({ ...toFileStat(entry), name: entry.fileName, path: joinPath(userPath, entry.fileName), fileId: entry.fileId })
           }
           return [Chunk.unsafeFromArray(listed), Option.some(false)] as const
-        }))
+        })).pipe(Stream.rechunk(LIST_CHUNK))
     ).pipe(Stream.withSpan("smb.file.list", { attributes: { ...spanAttributes, pattern } }))
 
   /** One CHANGE_NOTIFY round; undefined when the server ended the watch (the handle was closed). */

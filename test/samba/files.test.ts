@@ -194,6 +194,22 @@ describeSamba("Samba: files", (servers) => {
       expect(new Set(names).size).toBe(count)
     }))
 
+  it.scopedLive("a folder whose entries come in one large response lists through any sink: chunks stay bounded", () =>
+    Effect.gen(function*() {
+      const server = servers.default
+      const { tree } = yield* scenario(server, {})
+      const dir = fresh("wide")
+      const onDisk = join(server.sharePath, dir)
+      mkdirSync(onDisk)
+      const count = 6000
+      for (let i = 0; i < count; i++) writeFileSync(join(onDisk, `f${i}`), "")
+      // runFold recursed per element of a chunk: an 8 MiB response's few thousand entries in one
+      // chunk overflowed the stack
+      expect(yield* Stream.runFold(Files.list(tree, dir), 0, (n) => n + 1)).toBe(count)
+      const sizes = yield* Stream.runCollect(Stream.mapChunks(Files.list(tree, dir), (chunk) => Chunk.of(chunk.length)))
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(1024)
+    }))
+
   it.scopedLive("rename, rename onto an existing file, delete", () =>
     Effect.gen(function*() {
       const server = servers.default
