@@ -150,6 +150,13 @@ const failure = (header: Header | undefined, error: TransformFailed | DecodeErro
 /** Neither encrypted nor signed by any session: negotiation and the first legs of session setup. */
 const isSessionless = (command: number): boolean => command === Command.NEGOTIATE
 
+const verified = (
+  session: SessionState,
+  message: Uint8Array,
+  ok: (verified: boolean) => Incoming,
+  reject: (reason: TransformFailed["reason"]) => Incoming
+): Incoming => Signing.verify(session.signingAlgorithm, session.signingKey, message) ? ok(true) : reject("BadSignature")
+
 const isInterimHeader = (header: Header): boolean =>
   header.status === Status.PENDING && (header.flags & HeaderFlags.ASYNC_COMMAND) !== 0
 
@@ -337,9 +344,7 @@ export class Transformer {
     const mustEncrypt = request.encrypted || session.encryptData ||
       (request.treeId !== 0 && session.encryptedTrees.has(request.treeId))
     if (mustEncrypt && request.command !== Command.SESSION_SETUP) return reject("Plaintext")
-    if ((header.flags & HeaderFlags.SIGNED) !== 0) {
-      return Signing.verify(session.signingAlgorithm, session.signingKey, message) ? ok(true) : reject("BadSignature")
-    }
+    if ((header.flags & HeaderFlags.SIGNED) !== 0) return verified(session, message, ok, reject)
     if ((session.signingRequired || request.signed) && header.status !== Status.PENDING) return reject("Unsigned")
     return ok(false)
   }
@@ -353,9 +358,7 @@ export class Transformer {
   ): Incoming {
     const session = header.sessionId === 0n ? undefined : this.sessions.get(header.sessionId)
     if (encrypted || session === undefined) return ok(false)
-    if ((header.flags & HeaderFlags.SIGNED) !== 0) {
-      return Signing.verify(session.signingAlgorithm, session.signingKey, message) ? ok(true) : reject("BadSignature")
-    }
+    if ((header.flags & HeaderFlags.SIGNED) !== 0) return verified(session, message, ok, reject)
     const protectedSession = session.signingRequired || session.encryptData || session.encryptedTrees.size > 0
     if (protectedSession && header.command === Command.SERVER_TO_CLIENT_NOTIFICATION) {
       return reject(session.encryptData ? "Plaintext" : "Unsigned")

@@ -4,11 +4,7 @@
  * that an outcome is a typed failure (never tampered data delivered).
  */
 import { afterAll, expect } from "@effect/vitest"
-import { build } from "esbuild"
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { fileURLToPath, pathToFileURL } from "node:url"
+import { appendFileSync } from "node:fs"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
@@ -19,6 +15,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Session from "../../src/client/Session.js"
+import { threadEntry } from "../connection/subjects.js"
 import * as Tree from "../../src/client/Tree.js"
 import * as Connection from "../../src/connection/Connection.js"
 import type { ConnectionOptions, DialectName } from "../../src/connection/ConnectionOptions.js"
@@ -95,33 +92,8 @@ export const proxies = () => {
     })
 }
 
-let bundled: Promise<URL> | undefined
-
-/**
- * The worker thread's entry, bundled from THIS checkout's src into a private temporary directory
- * (once per test process). Not test/connection/subjects.ts's `threadEntry`: that one is written
- * to node_modules/.cache, which every git worktree sharing node_modules overwrites, so a thread
- * case could run another checkout's Transformer.
- */
-export const threadEntry: Effect.Effect<URL> = Effect.promise(() =>
-  bundled ??= (async () => {
-    const result = await build({
-      entryPoints: [fileURLToPath(new URL("../../src/connection/threadEntry.ts", import.meta.url))],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      packages: "bundle",
-      write: false,
-      logLevel: "error"
-    })
-    const dir = mkdtempSync(join(tmpdir(), "effect-smb-tamper-"))
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }))
-    const file = join(dir, "threadEntry.mjs")
-    writeFileSync(file, result.outputFiles[0]!.contents)
-    return pathToFileURL(file)
-  })()
-)
+/** The worker thread's entry, bundled from this checkout's src (named by its content's digest). */
+export { threadEntry }
 
 /** Connection options through the proxy for a mode, dialect and worker. */
 export const optionsFor = (proxy: TamperProxy, mode: Mode, dialect: DialectName, worker: Worker) =>
