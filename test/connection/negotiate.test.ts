@@ -17,27 +17,12 @@ import type { ReceivedRequest, TestPeer } from "../../src/testing/TestPeer.js"
 import * as Peer from "../../src/testing/TestPeer.js"
 import { Transport } from "../../src/transport/Transport.js"
 import { Command } from "../../src/wire/Command.js"
-import { Capabilities, decodeNegotiateRequest, Dialect, encodeNegotiateResponse, SecurityMode } from "../../src/wire/Negotiate.js"
-import { HashAlgorithm } from "../../src/wire/NegotiateContext.js"
+import { decodeNegotiateRequest, Dialect } from "../../src/wire/Negotiate.js"
 import { decodeSmb1NegotiateRequest } from "../../src/wire/Smb1Negotiate.js"
+import { negotiateResponseBody } from "../support/negotiateResponse.js"
 import { expectWorker } from "../support/workers.js"
 
-const negotiateResponse = (dialect: number) =>
-  encodeNegotiateResponse({
-    securityMode: SecurityMode.SIGNING_ENABLED,
-    dialectRevision: dialect,
-    serverGuid: new Uint8Array(16).fill(0xab),
-    capabilities: Capabilities.LARGE_MTU,
-    maxTransactSize: 1 << 20,
-    maxReadSize: 1 << 20,
-    maxWriteSize: 1 << 20,
-    systemTime: 133_000_000_000_000_000n,
-    serverStartTime: 0n,
-    securityBuffer: new Uint8Array(0),
-    negotiateContexts: dialect === Dialect.SMB_3_1_1
-      ? [{ _tag: "PreauthIntegrity", hashAlgorithms: [HashAlgorithm.SHA_512], salt: new Uint8Array(32).fill(7) }]
-      : []
-  })
+const negotiateResponse = (dialect: number) => negotiateResponseBody({ dialect })
 
 /** Negotiates with `options` against the peer; the peer's script runs alongside. */
 const negotiateAgainst = <A>(options: Partial<ConnectionOptions>, script: (peer: TestPeer) => Effect.Effect<A, unknown>) =>

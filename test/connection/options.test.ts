@@ -21,29 +21,18 @@ import type { ReceivedRequest, TestPeer } from "../../src/testing/TestPeer.js"
 import * as Peer from "../../src/testing/TestPeer.js"
 import { Command } from "../../src/wire/Command.js"
 import type { NegotiateRequest } from "../../src/wire/Negotiate.js"
-import { Capabilities, decodeNegotiateRequest, Dialect, encodeNegotiateResponse, SecurityMode } from "../../src/wire/Negotiate.js"
-import { Cipher, HashAlgorithm, SigningAlgorithm } from "../../src/wire/NegotiateContext.js"
+import { Capabilities, decodeNegotiateRequest, Dialect, SecurityMode } from "../../src/wire/Negotiate.js"
+import { Cipher, SigningAlgorithm } from "../../src/wire/NegotiateContext.js"
 import { expectWorker, watchThreads } from "../support/workers.js"
+import { negotiateResponseBody } from "../support/negotiateResponse.js"
 import { threadEntry } from "./subjects.js"
 
 const negotiateResponse = (dialect: number, cipher?: number) =>
-  encodeNegotiateResponse({
-    securityMode: SecurityMode.SIGNING_ENABLED,
-    dialectRevision: dialect,
+  negotiateResponseBody({
+    dialect,
     serverGuid: new Uint8Array(16).fill(0xcd),
     capabilities: Capabilities.LARGE_MTU | (cipher === undefined ? 0 : Capabilities.ENCRYPTION),
-    maxTransactSize: 1 << 20,
-    maxReadSize: 1 << 20,
-    maxWriteSize: 1 << 20,
-    systemTime: 133_000_000_000_000_000n,
-    serverStartTime: 0n,
-    securityBuffer: new Uint8Array(0),
-    negotiateContexts: dialect === Dialect.SMB_3_1_1
-      ? [
-        { _tag: "PreauthIntegrity", hashAlgorithms: [HashAlgorithm.SHA_512], salt: new Uint8Array(32).fill(7) },
-        ...(cipher === undefined ? [] : [{ _tag: "Encryption" as const, ciphers: [cipher] }])
-      ]
-      : []
+    contexts: cipher === undefined ? [] : [{ _tag: "Encryption", ciphers: [cipher] }]
   })
 
 /**

@@ -28,14 +28,15 @@ import { encodeResponse } from "../../src/testing/TestPeer.js"
 import { Command } from "../../src/wire/Command.js"
 import { CtlCode, encodeIoctlResponse, encodeValidateNegotiateInfoResponse, NO_FILE_ID } from "../../src/wire/Ioctl.js"
 import type { ValidateNegotiateInfoResponse } from "../../src/wire/Ioctl.js"
-import { Capabilities, Dialect, encodeNegotiateResponse, SecurityMode } from "../../src/wire/Negotiate.js"
-import { HashAlgorithm, SigningAlgorithm } from "../../src/wire/NegotiateContext.js"
+import { Capabilities, Dialect, SecurityMode } from "../../src/wire/Negotiate.js"
+import { SigningAlgorithm } from "../../src/wire/NegotiateContext.js"
 import { decodeUtf16, viewOf } from "../../src/wire/Reader.js"
 import { decodeSessionSetupRequest, encodeSessionSetupResponse } from "../../src/wire/SessionSetup.js"
 import { Status } from "../../src/wire/Status.js"
 import { encodeTreeConnectResponse, ShareType } from "../../src/wire/TreeConnect.js"
 import { NLMP_CHALLENGE } from "../auth/nlmp.js"
 import { fromHex } from "../support/bytes.js"
+import { negotiateResponseBody } from "../support/negotiateResponse.js"
 import { signAsServer } from "./stack.js"
 
 export interface FakeServerOptions {
@@ -111,23 +112,12 @@ export const makeFakeServer = (options: FakeServerOptions): FakeServer => {
   const negotiate = (peer: TestPeer, request: ReceivedRequest) => {
     const message = encodeResponse(request, {
       credits: Math.max(1, request.header.credits),
-      body: encodeNegotiateResponse({
+      body: negotiateResponseBody({
+        dialect,
         securityMode,
-        dialectRevision: dialect,
         serverGuid: SERVER_GUID,
         capabilities,
-        maxTransactSize: 1 << 20,
-        maxReadSize: 1 << 20,
-        maxWriteSize: 1 << 20,
-        systemTime: 133_000_000_000_000_000n,
-        serverStartTime: 0n,
-        securityBuffer: new Uint8Array(0),
-        negotiateContexts: dialect === Dialect.SMB_3_1_1
-          ? [
-            { _tag: "PreauthIntegrity", hashAlgorithms: [HashAlgorithm.SHA_512], salt: new Uint8Array(32).fill(7) },
-            { _tag: "Signing", algorithms: [SigningAlgorithm.AES_GMAC] }
-          ]
-          : []
+        contexts: [{ _tag: "Signing", algorithms: [SigningAlgorithm.AES_GMAC] }]
       })
     })
     preauth = PreauthHash.initial.update(request.message).update(message)
