@@ -10,6 +10,7 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as Session from "../client/Session.js"
@@ -62,10 +63,22 @@ export const session = (
   connection: Connection.ConnectionShape,
   url: Url.SmbUrl,
   o: ConnectOptions
-): Effect.Effect<Session.SessionShape, RequestError | AuthenticationFailed, Scope.Scope> =>
+): Effect.Effect<Session.SessionShape, RequestError | AuthenticationFailed | CliError, Scope.Scope> =>
   Effect.gen(function*() {
     const credentials = Url.credentials(url) ?? Session.anonymous
-    const session = yield* Session.make(connection, credentials, { allowGuestFallback: o.allowGuest })
+    const noPassword = url.user !== undefined && (url.password === undefined || Redacted.value(url.password) === "")
+    const session = yield* Session.make(connection, credentials, { allowGuestFallback: o.allowGuest }).pipe(
+      Effect.catchIf(
+        (error) => noPassword && error._tag === "ServerError" && error.reason === "STATUS_LOGON_FAILURE",
+        (cause) =>
+          new CliError({
+            reason: "Logon",
+            detail: `${cause.message}: no password was given for ${url.user} (put it in SMB_PASSWORD or a --password-file, or ` +
+              "run on a terminal to be asked)",
+            cause
+          })
+      )
+    )
     const as = session.isAnonymous ? "anonymous" : session.isGuest ? "guest" : (url.user ?? "")
     yield* progress(o, `session set up as ${as}${session.encrypted ? ", encrypted" : session.signingRequired ? ", signed" : ""}`)
     return session

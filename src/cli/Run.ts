@@ -32,7 +32,7 @@ export const ExitCode = {
 } as const
 
 const isUsage = (error: unknown): boolean =>
-  error instanceof UrlError || (error instanceof CliError && error.reason !== "LocalFile")
+  error instanceof UrlError || (error instanceof CliError && error.reason !== "LocalFile" && error.reason !== "Logon")
 
 const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, " ").trim()
 

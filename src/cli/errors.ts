@@ -26,13 +26,14 @@ export class UrlError extends Data.TaggedError("UrlError")<{
 
 /**
  * A command that cannot be carried out as asked. "Usage" and "NotAvailable" are the user's to fix
- * on the command line; "LocalFile" is a local file that cannot be read or written.
+ * on the command line; "LocalFile" is a local file that cannot be read or written; "Logon" a
+ * refused logon the tool can say more about (no password was given).
  *
  * @since 0.1.0
  * @category errors
  */
 export class CliError extends Data.TaggedError("CliError")<{
-  readonly reason: "Usage" | "NotAvailable" | "LocalFile"
+  readonly reason: "Usage" | "NotAvailable" | "LocalFile" | "Logon"
   readonly detail: string
   readonly cause?: unknown
 }> {

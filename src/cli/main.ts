@@ -34,6 +34,7 @@ import * as put from "./commands/put.js"
 import * as rm from "./commands/rm.js"
 import * as rmdir from "./commands/rmdir.js"
 import * as watch from "./commands/watch.js"
+import * as Help from "./Help.js"
 import { ExitCode } from "./Run.js"
 import * as Stderr from "./Stderr.js"
 
@@ -56,7 +57,16 @@ const program = Effect.gen(function*() {
     Effect.catchTag("Reported", (reported) => Effect.succeed(reported.reason === "Usage" ? ExitCode.Usage : ExitCode.Failed))
   )
 }).pipe(
-  (self) => Effect.consoleWith((base) => Console.withConsole(self, Stderr.console(base))),
+  (self) =>
+    Effect.consoleWith((base) =>
+      Console.withConsole(
+        self,
+        Stderr.console(Help.console(base, {
+          help: Help.isHelpRequest(process.argv.slice(2)),
+          colour: process.stdout.isTTY === true && process.env.NO_COLOR === undefined
+        }))
+      )
+    ),
   Effect.provide([
     NodeContext.layer,
     Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true })),

@@ -40,6 +40,13 @@ const oneLineFailure = (result: { readonly code: number | null; readonly stderr:
 }
 
 describeSamba("smb info against Samba", (servers) => {
+  it("a refused logon without a password says where a password can come from", async () => {
+    const server = servers.default
+    const result = await cli.run(["info", `smb://${server.user}@${server.host}:${server.port}/${server.share}`], { SMB_PASSWORD: "" })
+    expect(result.code).toBe(1)
+    expect(result.stderr.trim()).toMatch(/^smb: SESSION_SETUP failed: STATUS_LOGON_FAILURE .*: no password was given for smbuser \(put it in SMB_PASSWORD/)
+  })
+
   it("prints one JSON object with the negotiated properties (3.1.1, defaults)", async () => {
     const server = servers.default
     const info = await infoJson([url(server)])
@@ -48,11 +55,13 @@ describeSamba("smb info against Samba", (servers) => {
       port: server.port,
       dialect: "3.1.1",
       // the default server neither requires signing nor encryption: the session does neither
+      // (the cipher is only offered: `encryption` names the cipher in force)
       signing: null,
-      encryption: "AES-128-GCM",
+      encryption: null,
       signingRequired: false,
       encrypted: false,
       negotiatedSigning: "AES-128-GMAC",
+      negotiatedCipher: "AES-128-GCM",
       authenticated: true,
       guest: false,
       share: { name: server.share, type: "disk", encrypted: false },
@@ -134,6 +143,21 @@ describeSamba("smb info against Samba", (servers) => {
     expect(result.stderr).toMatch(/^smb: negotiated SMB 3\.1\.1/m)
     expect(result.stderr).toMatch(/^\s+at /m)
     expect(result.stderr).not.toContain("wrong-Secret-2")
+  })
+})
+
+describe("smb help", () => {
+  it("reads as a command's help: usage lines start with smb, no placeholder text, no colour into a pipe", async () => {
+    for (const args of [["put", "--help"], ["--help"], ["info", "-h"]]) {
+      const result = await cli.run(args)
+      expect(result.code).toBe(0)
+      expect(result.stdout).not.toMatch(/\x1b/)
+      expect(result.stdout).not.toContain("A user-defined piece of text")
+      const usage = result.stdout.split("\n").filter((line) => line.startsWith("$ "))
+      expect(usage.length).toBeGreaterThan(0)
+      expect(usage.every((line) => line.startsWith("$ smb"))).toBe(true)
+    }
+    expect((await cli.run(["put", "--help"])).stdout).toContain("$ smb put [")
   })
 })
 

@@ -10,8 +10,9 @@
  *   `--sign required` asks for signing, or the session encrypts every message (encryption
  *   protects integrity itself, so nothing is signed). `negotiatedSigning` is the algorithm a
  *   signed message would use, whatever the session does.
- * - `encryption`: the cipher sessions on this connection can encrypt with, or null (2.x, or a
- *   server that offers none, or `--encrypt off`); `encrypted`: whether this session encrypts.
+ * - `encryption`: the cipher in force, or null when neither this session nor its share encrypts;
+ *   `encrypted`: whether this session encrypts; `negotiatedCipher`: the cipher sessions on this
+ *   connection could encrypt with, or null (2.x, a server that offers none, or `--encrypt off`).
  * - `signingRequired`: whether the server or `--sign required` demands signing.
  * - `maxReadSize`, `maxWriteSize`, `maxTransactSize`; `capabilities` as names (an unknown bit
  *   as its hex value); `serverGuid` (32 hex digits); `serverTime`.
@@ -56,10 +57,11 @@ export const describe = (url: Url.SmbUrl, connection: ConnectionShape, session: 
     dialect: negotiated.dialect,
     // A session signs only with a key (not guest or anonymous), which signingRequired implies.
     signing: session !== undefined && session.signingRequired && !session.encrypted ? negotiated.signing : null,
-    encryption: negotiated.encryption,
+    encryption: session?.encrypted === true || tree?.encrypted === true ? negotiated.encryption : null,
     signingRequired: negotiated.signingRequired,
     encrypted: session?.encrypted ?? false,
     negotiatedSigning: negotiated.signing,
+    negotiatedCipher: negotiated.encryption,
     maxReadSize: negotiated.maxReadSize,
     maxWriteSize: negotiated.maxWriteSize,
     maxTransactSize: negotiated.maxTransactSize,
