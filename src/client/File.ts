@@ -17,6 +17,7 @@
  */
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
@@ -29,6 +30,7 @@ import type { CreateResponse } from "../wire/Create.js"
 import type { FileNetworkOpenInformation } from "../wire/FileInformation.js"
 import { fileTimeToDate } from "../wire/FileTime.js"
 import * as FramePool from "../transport/FramePool.js"
+import { LockFlags } from "../wire/Lock.js"
 import * as ChunkWriter from "./internal/ChunkWriter.js"
 import { fromWirePath, joinPath, toWirePath } from "./internal/path.js"
 import * as Requests from "./internal/requests.js"
@@ -286,6 +288,18 @@ export interface FileHandle {
   ) => Effect.Effect<number, RequestError | E, R>
   /** FLUSH: cached data to stable storage. */
   readonly flush: Effect.Effect<void, RequestError>
+  /**
+   * A byte-range lock (LOCK) held for as long as the Scope: released (UNLOCK) when it closes.
+   * Exclusive by default; `shared: true` lets other shared locks in. A conflict fails at once
+   * with ServerError STATUS_LOCK_NOT_GRANTED, or with `wait: true` waits until the range is free
+   * (interrupting the wait cancels it). While held, other opens' conflicting reads and writes
+   * fail with STATUS_FILE_LOCK_CONFLICT.
+   */
+  readonly lock: (
+    offset: number,
+    length: number,
+    options?: LockOptions
+  ) => Effect.Effect<void, RequestError, Scope.Scope>
   /** QUERY_INFO (FileNetworkOpenInformation). */
   readonly stat: Effect.Effect<FileStat, RequestError>
   /** Sets the end of file (SET_INFO FileEndOfFileInformation). Needs write access. */
@@ -423,6 +437,23 @@ const LIST_CHUNK = 1024
 
 const ENCRYPTED_MAX_CHUNK = 4 * 1024 * 1024
 const ENCRYPTED_IN_FLIGHT_TARGET = 16 * 1024 * 1024
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface LockOptions {
+  /** A shared (read) lock instead of an exclusive one. Default false. */
+  readonly shared?: boolean | undefined
+  /** Wait for a conflicting lock to go instead of failing at once. Default false. */
+  readonly wait?: boolean | undefined
+}
+
+const lockElement = (offset: number, length: number, options: LockOptions = {}) => ({
+  offset: BigInt(offset),
+  length: BigInt(length),
+  flags: (options.shared === true ? LockFlags.SHARED : LockFlags.EXCLUSIVE) | (options.wait === true ? 0 : LockFlags.FAIL_IMMEDIATELY)
+})
 
 /**
  * The chunk size and depth of a transfer on `tree`, from the options and what was negotiated.
@@ -714,6 +745,21 @@ const make = (tree: TreeShape, path: string, created: CreateResponse): FileHandl
     flush: guard(Requests.flush(tree, fileId)).pipe(
       Effect.withSpan("smb.file.flush", { attributes: spanAttributes })
     ),
+    // The wait for a lock stays interruptible (a waiting LOCK is then cancelled). Interrupted, the
+    // lock may have been granted as the CANCEL went out, so it is released all the same; refused,
+    // nothing is held, and an UNLOCK could release an equal lock held before. A closed handle
+    // released its locks with it.
+    lock: (offset, length, options) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(
+          Effect.exit(restore(guard(Effect.zipRight(checkRange(offset, length), Requests.lock(tree, fileId, [lockElement(offset, length, options)]))))),
+          (exit) => {
+            if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) return exit
+            const unlock = { offset: BigInt(offset), length: BigInt(length), flags: LockFlags.UNLOCK }
+            return Effect.zipRight(Effect.addFinalizer(() => closed ? Effect.void : Effect.ignore(Requests.lock(tree, fileId, [unlock]))), exit)
+          }
+        )
+      ).pipe(Effect.withSpan("smb.file.lock", { attributes: { ...spanAttributes, offset, length } })),
     stat,
     truncate: (to) =>
       guard(Effect.zipRight(checkRange(to, 0), Effect.tap(Requests.setEndOfFile(tree, fileId, to), () => void (size = to)))).pipe(

@@ -47,6 +47,8 @@ export * as FileTime from "./FileTime.js"
 
 /** @since 0.1.0 */
 export * as Flush from "./Flush.js"
+/** @since 0.1.0 */
+export * as Lock from "./Lock.js"
 
 /** @since 0.1.0 */
 export * as Header from "./Header.js"

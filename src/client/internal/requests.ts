@@ -29,6 +29,8 @@ import {
 } from "../../wire/FileInformation.js"
 import type { FileNetworkOpenInformation } from "../../wire/FileInformation.js"
 import { encodeFlushRequest } from "../../wire/Flush.js"
+import type { LockElement } from "../../wire/Lock.js"
+import { encodeLockRequest } from "../../wire/Lock.js"
 import {
   decodeFileIdBothDirectoryInformation,
   decodeQueryDirectoryResponse,
@@ -93,6 +95,16 @@ export const close = (tree: TreeShape, fileId: Uint8Array): Effect.Effect<void, 
 /** @since 0.1.0 @internal */
 export const flush = (tree: TreeShape, fileId: Uint8Array): Effect.Effect<void, RequestError> =>
   Effect.asVoid(send(tree, { command: Command.FLUSH, body: encodeFlushRequest({ fileId }) }))
+
+/**
+ * One LOCK round trip: take (or release) byte-range locks. Without FAIL_IMMEDIATELY the server
+ * may hold the request (STATUS_PENDING) until the range is free; interrupting that wait cancels it.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const lock = (tree: TreeShape, fileId: Uint8Array, locks: ReadonlyArray<LockElement>): Effect.Effect<void, RequestError> =>
+  Effect.asVoid(send(tree, { command: Command.LOCK, body: encodeLockRequest({ fileId, lockSequence: 0, locks }) }))
 
 /**
  * One READ; `data` is a view into the received frame (empty at end of file). `release` hands
