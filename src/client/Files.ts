@@ -12,8 +12,10 @@
  */
 import { type PlatformError, SystemError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
+import { randomBytes } from "node:crypto"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
@@ -134,6 +136,27 @@ export const download = (
   })).pipe(span("download", tree, { path }))
 
 /**
+ * @since 0.1.0
+ * @category models
+ */
+export interface UploadOptions extends WriteFileOptions {
+  /**
+   * Write into the existing file rather than replace it whole. By default an upload of the whole
+   * file (no `offset`, disposition "overwriteIf" or "supersede") writes a temporary file in the
+   * same folder and renames it over `path` once complete, so a failure (a lock, a full disk, a
+   * dropped connection) leaves the old file as it was. Replaced that way, the file is a new one:
+   * it does not keep the old one's security descriptor, attributes or streams. Default false.
+   */
+  readonly inPlace?: boolean | undefined
+}
+
+/** The temporary name a whole-file upload writes before renaming it over `path`. */
+const temporaryPath = (path: string): string => {
+  const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"))
+  return `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.smb-${randomBytes(6).toString("hex")}.part`
+}
+
+/**
  * Copies the local file `source` to `path` on the share (by default created, or emptied when it
  * exists) and returns the bytes copied. The mirror of `download`: chunks are read from the local
  * file into reused buffers and written with several WRITEs in flight, so a large upload allocates
@@ -147,13 +170,23 @@ export const upload = (
   tree: TreeShape,
   source: string,
   path: string,
-  options: WriteFileOptions = {}
+  options: UploadOptions = {}
 ): Effect.Effect<number, RequestError | PlatformError, FileSystem.FileSystem> =>
   Effect.scoped(Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const local = yield* fs.open(source, { flag: "r" })
     const size = Number((yield* local.stat).size)
-    const handle = yield* File.open(tree, path, { access: "write", disposition: options.disposition ?? "overwriteIf", directory: false })
+    const disposition = options.disposition ?? "overwriteIf"
+    const whole = options.inPlace !== true && (options.offset ?? 0) === 0 && (disposition === "overwriteIf" || disposition === "supersede")
+    // Until renamed over `path`, the temporary file goes again when anything fails or the upload
+    // is interrupted: the cleanup is registered together with the open, with no interruption
+    // point between them (the open itself is not interruptible), and runs before the close.
+    const handle = whole
+      ? yield* Effect.uninterruptible(Effect.tap(
+        File.open(tree, temporaryPath(path), { access: File.accessMask("write") | AccessMask.DELETE, disposition: "create", directory: false }),
+        (temporary) => Effect.addFinalizer((exit) => Exit.isSuccess(exit) ? Effect.void : Effect.ignore(temporary.delete))
+      ))
+      : yield* File.open(tree, path, { access: "write", disposition, directory: false })
     const at = yield* positioned(local)
     const base = options.offset ?? 0
     const fill = (chunk: Uint8Array, position: number) =>
@@ -175,7 +208,9 @@ export const upload = (
           }
         })
       )
-    return yield* handle.writeEach(size, fill, options)
+    const written = yield* handle.writeEach(size, fill, options)
+    if (whole) yield* handle.rename(path, { replace: true })
+    return written
   })).pipe(span("upload", tree, { path }))
 
 /**
@@ -381,7 +416,7 @@ export interface FilesShape {
   readonly upload: (
     source: string,
     path: string,
-    options?: WriteFileOptions
+    options?: UploadOptions
   ) => Effect.Effect<number, RequestError | PlatformError, FileSystem.FileSystem>
   readonly writeFile: (path: string, data: Uint8Array, options?: WriteFileOptions) => Effect.Effect<void, RequestError>
   readonly readStream: (path: string, options?: ReadOptions) => Stream.Stream<Uint8Array, RequestError>

@@ -1,10 +1,15 @@
 /**
- * Byte-range locks against a real Samba smbd: two connections, each with its own open of the
- * same file. A lock lives as long as its Scope; a conflict is a typed ServerError at once, or,
- * asked to wait, a pending LOCK that completes when the range is freed, or is cancelled when
- * interrupted.
+ * Concurrent access against a real Samba smbd, two connections each with its own open of the
+ * same file: byte-range locks (a lock lives as long as its Scope; a conflict is a typed
+ * ServerError at once, or, asked to wait, a pending LOCK that completes when the range is freed,
+ * or is cancelled when interrupted), and an upload over an existing file that does not complete
+ * (the old content stays).
  */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { expect, it } from "@effect/vitest"
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -77,5 +82,40 @@ describeSamba("Samba: byte-range locks", (servers) => {
       yield* Effect.scoped(theirs.lock(0, 100))
       expect((yield* b.connection.handler.stats).inFlight).toBe(0)
       yield* Files.remove(a.tree, name)
+    }))
+})
+
+describeSamba("Samba: an upload over an existing file loses nothing when it does not complete", (servers) => {
+  it.scopedLive("an interrupted upload keeps the old content; a complete one replaces it whole; inPlace writes into it; no temporary file stays", () =>
+    Effect.gen(function*() {
+      const server = servers.default
+      const dir = fresh("upload-safe")
+      const a = yield* scenario(server, {})
+      const b = yield* scenario(server, {})
+      yield* Files.mkdir(a.tree, dir)
+      const target = `${dir}/data.bin`
+      const old = new Uint8Array(10_000).fill(1)
+      yield* Files.writeFile(a.tree, target, old)
+      const local = join(mkdtempSync(join(tmpdir(), "effect-smb-upload-")), "new.bin")
+      writeFileSync(local, new Uint8Array(5_000).fill(2))
+      const upload = (options?: Files.UploadOptions) => Files.upload(b.tree, local, target, options).pipe(Effect.provide(NodeFileSystem.layer))
+
+      // an upload interrupted half-way (a dropped connection, Ctrl-C) leaves the old file whole
+      writeFileSync(local, new Uint8Array(64 << 20).fill(2))
+      const interrupted = yield* Effect.fork(upload())
+      const started = () => readdirSync(join(server.sharePath, dir)).some((name) => name.endsWith(".part"))
+      for (let i = 0; i < 500 && !started(); i++) yield* Effect.sleep("10 millis")
+      expect(started()).toBe(true)
+      yield* Fiber.interrupt(interrupted)
+      expect(readFileSync(join(server.sharePath, target))).toEqual(Buffer.from(old))
+      expect(readdirSync(join(server.sharePath, dir))).toEqual(["data.bin"])
+
+      writeFileSync(local, new Uint8Array(5_000).fill(2))
+      expect(yield* upload()).toBe(5_000)
+      expect(readFileSync(join(server.sharePath, target))).toEqual(Buffer.alloc(5_000, 2))
+      writeFileSync(local, new Uint8Array(100).fill(3))
+      expect(yield* upload({ inPlace: true, disposition: "openIf" })).toBe(100)
+      expect(readFileSync(join(server.sharePath, target))).toEqual(Buffer.concat([Buffer.alloc(100, 3), Buffer.alloc(4_900, 2)]))
+      expect(readdirSync(join(server.sharePath, dir))).toEqual(["data.bin"])
     }))
 })
