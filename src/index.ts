@@ -27,6 +27,20 @@ export * as Session from "./client/Session.js"
 /** @since 0.1.0 */
 export * as Tree from "./client/Tree.js"
 
+/**
+ * The errors of the DCE/RPC layer, flat like the others; `Shares` lists a server's shares over
+ * srvsvc, and `Rpc` holds that layer's modules (PDUs, NDR, the pipe, bind and call).
+ *
+ * @since 0.1.0
+ */
+export * from "./rpc/errors.js"
+
+/** @since 0.1.0 */
+export * as Shares from "./rpc/Shares.js"
+
+/** @since 0.1.0 */
+export * as Rpc from "./rpc/index.js"
+
 /** @since 0.1.0 */
 export * from "./connection/index.js"
 

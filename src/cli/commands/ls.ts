@@ -4,16 +4,22 @@
  * (UTC) and name, a directory's with a trailing "/", its control characters escaped (Escape.ts).
  * With --json, one JSON object per line. A URL that names a file lists that file alone.
  *
+ * A URL without a share (`smb://host/`) lists the server's shares instead (src/rpc/Shares.ts,
+ * srvsvc over IPC$): name, type and comment in aligned columns, in the server's order, escaped
+ * as above; with --json one object per line.
+ *
  * @since 0.1.0
  */
 import * as Command from "@effect/cli/Command"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type { FileStat } from "../../client/File.js"
 import * as Files from "../../client/Files.js"
 import type { RequestError } from "../../errors.js"
+import * as Shares from "../../rpc/Shares.js"
 import * as Connect from "../Connect.js"
 import * as ConnectOptions from "../ConnectOptions.js"
 import * as Escape from "../Escape.js"
@@ -62,6 +68,49 @@ export const json = (entry: Listed): string =>
   })
 
 /**
+ * The shares as text lines: name, type and comment in columns (the last without padding).
+ *
+ * @since 0.1.0
+ * @category output
+ */
+export const shareLines = (shares: ReadonlyArray<Shares.Share>): Array<string> => {
+  const rows = shares.map((share) => [Escape.text(share.name), Shares.typeLabel(share), Escape.text(share.comment)] as const)
+  const nameWidth = Math.max(0, ...rows.map(([name]) => name.length))
+  const typeWidth = Math.max(0, ...rows.map(([, type]) => type.length))
+  return rows.map(([name, type, comment]) =>
+    comment === "" ? `${name.padEnd(nameWidth)}  ${type}` : `${name.padEnd(nameWidth)}  ${type.padEnd(typeWidth)}  ${comment}`
+  )
+}
+
+/**
+ * One share as a JSON line.
+ *
+ * @since 0.1.0
+ * @category output
+ */
+export const shareJson = (share: Shares.Share): string =>
+  Escape.json({
+    name: share.name,
+    type: share.type,
+    special: share.special,
+    temporary: share.temporary,
+    typeCode: share.typeCode,
+    comment: share.comment
+  })
+
+const listShares = (text: string, options: ConnectOptions.ConnectOptions) =>
+  Effect.gen(function*() {
+    const url = yield* Connect.resolve(text, options)
+    const connection = yield* Connect.connection(url, options)
+    const session = yield* Connect.session(connection, url, options)
+    const shares = yield* Shares.list(session)
+    yield* Connect.progress(options, `${shares.length} shares`)
+    for (const line of options.json ? shares.map(shareJson) : shareLines(shares)) yield* Console.log(line)
+  })
+
+const namesShare = (text: string): boolean => Either.getOrElse(Either.map(Url.parse(text), (url) => url.share !== undefined), () => true)
+
+/**
  * @since 0.1.0
  * @category commands
  */
@@ -71,6 +120,7 @@ export const command = Command.make(
   ({ options, url }) =>
     run(
       options,
+      !namesShare(url) ? listShares(url, options) :
       Connect.withShare(url, options, (tree, target) => {
         const path = Url.filePath(target)
         const single = Stream.fromEffect(
@@ -82,4 +132,9 @@ export const command = Command.make(
         )
       })
     )
-).pipe(Command.withDescription("List a directory (or describe one file)."))
+).pipe(
+  Command.withDescription(
+    "List a directory (or describe one file); with a URL that names no share (smb://host/), list the server's shares: " +
+      "name, type (Disk, Printer, IPC; special, temporary) and comment."
+  )
+)
