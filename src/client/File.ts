@@ -402,12 +402,8 @@ const changeActions: Record<number, ChangeAction> = {
 const DEFAULT_WATCH_FILTER = CompletionFilter.FILE_NAME | CompletionFilter.DIR_NAME | CompletionFilter.ATTRIBUTES |
   CompletionFilter.SIZE | CompletionFilter.LAST_WRITE
 
-/**
- * FileStat from the fields CREATE, CLOSE, QUERY_INFO and directory listings share.
- *
- * @since 0.1.0
- */
-export const toFileStat = (x: FileNetworkOpenInformation): FileStat => ({
+/** FileStat from the fields CREATE, CLOSE, QUERY_INFO and directory listings share. */
+const toFileStat = (x: FileNetworkOpenInformation): FileStat => ({
   size: Number(x.endOfFile),
   allocationSize: Number(x.allocationSize),
   creationTime: fileTimeToDate(x.creationTime),

@@ -20,7 +20,7 @@ import * as FiberSet from "effect/FiberSet"
 import type * as Scope from "effect/Scope"
 
 /** Inputs below this size are copied into a staging segment rather than sent as their own part. */
-export const SMALL_PART = 16 * 1024
+const SMALL_PART = 16 * 1024
 const SEGMENT_SIZE = 1024 * 1024
 
 /**
