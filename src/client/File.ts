@@ -5,9 +5,9 @@
  *
  * Throughput is the point of the read and write paths. A transfer is cut into chunks of the
  * negotiated maximum read or write size (bounded by the credit backlog: one credit per 64 KiB),
- * several chunks are in flight at once (the credit window may make some wait), READ data reaches
- * the caller as a view into the received frame, and WRITE data goes out as [head, data] parts,
- * never joined.
+ * several chunks are in flight at once (the credit window may make some wait; the single worker,
+ * which serves one request at a time, gets one chunk at a time), READ data reaches the caller as a
+ * view into the received frame, and WRITE data goes out as [head, data] parts, never joined.
  *
  * Every request may go async (STATUS_PENDING): Samba answers a slow READ or WRITE, or a CREATE
  * that breaks another client's oplock, with an interim response. Interrupting such a wait sends
@@ -452,7 +452,8 @@ const lockElement = (offset: number, length: number, options: LockOptions = {}) 
 })
 
 /**
- * The chunk size and depth of a transfer on `tree`, from the options and what was negotiated.
+ * The chunk size and depth of a transfer on `tree`, from the options and what was negotiated;
+ * never deeper than the worker's `maxInFlight` (one request at a time on the single worker).
  *
  * @since 0.1.0
  */
@@ -468,7 +469,9 @@ export const transferPlan = (
   const preferred = tree.encrypted ? Math.min(bound, ENCRYPTED_MAX_CHUNK) : bound
   const chunkSize = Math.max(1, Math.min(options.chunkSize ?? preferred, bound))
   const target = tree.encrypted ? ENCRYPTED_IN_FLIGHT_TARGET : IN_FLIGHT_TARGET
-  const concurrency = Math.max(1, options.concurrency ?? Math.min(64, Math.max(2, Math.ceil(target / chunkSize))))
+  const wanted = Math.max(1, options.concurrency ?? Math.min(64, Math.max(2, Math.ceil(target / chunkSize))))
+  // A worker that serves one request at a time (SingleWorker) gets one chunk at a time.
+  const concurrency = Math.max(1, Math.min(wanted, tree.session.connection.handler.maxInFlight))
   return { chunkSize, concurrency }
 }
 

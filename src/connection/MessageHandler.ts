@@ -105,6 +105,8 @@ export interface MessageHandlerShape {
   readonly updateTransformer: WorkerShape["updateTransformer"]
   readonly subscribe: WorkerShape["subscribe"]
   readonly stats: WorkerShape["stats"]
+  /** How many requests may await responses at once (1 on the single worker): transfers stay within it. */
+  readonly maxInFlight: WorkerShape["maxInFlight"]
 }
 
 /**
@@ -301,7 +303,8 @@ export const make = (options: Partial<HandlerOptions> = {}) =>
       setNegotiated: (next) => Effect.sync(() => void (negotiated = next)),
       updateTransformer: worker.updateTransformer,
       subscribe: worker.subscribe,
-      stats: worker.stats
+      stats: worker.stats,
+      maxInFlight: worker.maxInFlight
     }
     return handler
   })

@@ -394,6 +394,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
       send,
       receive: (receiveOptions) => receiveFollowingPending(receiveOptions, settings, receiveOps),
       ...(connection.sendNow === undefined ? {} : { exchange: exchange(connection.sendNow) }),
+      maxInFlight: Number.POSITIVE_INFINITY,
       abandon: (messageId) => Effect.sync(() => abandon(messageId)),
       receiveNext: (opts) => receiveNext(opts),
       notifications: notifications.stream,

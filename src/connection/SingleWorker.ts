@@ -163,6 +163,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
               })
           })
         ),
+      maxInFlight: 1,
       abandon: () => Effect.void,
       receiveNext: (opts) => {
         const timeout = Duration.decode(opts?.timeout ?? settings.timeout)

@@ -89,6 +89,12 @@ export interface WorkerShape {
     options: ReceiveOptions,
     resume: (rest: Effect.Effect<IncomingMessage, RequestError>) => void
   ) => Effect.Effect<void> | undefined
+  /**
+   * How many requests may await their responses at once: 1 for SingleWorker, which reads the next
+   * frame for whoever waits and fails on any other id; unbounded (the credit window decides) for
+   * ParallelWorker. Transfers cap their depth at it.
+   */
+  readonly maxInFlight: number
   /** Nobody will receive this message's response: drop it on arrival (after counting its credits). */
   readonly abandon: (messageId: bigint) => Effect.Effect<void>
   /** The next message nobody waits for, whatever its id (e.g. the answer to an SMB1 NEGOTIATE). */

@@ -348,7 +348,7 @@ describe("File over the scriptable peer", () => {
       expect(Chunk.toReadonlyArray(yield* Fiber.join(watching))).toEqual([])
     }))
 
-  it("the transfer plan follows the negotiated sizes, the credit backlog and encryption", () => {
+  it("the transfer plan follows the negotiated sizes, the credit backlog, encryption and the worker", () => {
     const plan = (o: Parameters<typeof makeFakeTree>[0], options?: File.TransferOptions) =>
       Effect.runSync(Effect.scoped(Effect.map(makeFakeTree(o), ({ tree }) => File.transferPlan(tree, "read", options))))
     expect(plan({ maxReadSize: 8 * 1024 * KiB })).toEqual({ chunkSize: 8 * 1024 * KiB, concurrency: 4 })
@@ -359,5 +359,8 @@ describe("File over the scriptable peer", () => {
     expect(plan({ maxReadSize: 8 * 1024 * KiB, encrypted: true })).toEqual({ chunkSize: 4 * 1024 * KiB, concurrency: 4 })
     expect(plan({ maxReadSize: 8 * 1024 * KiB, encrypted: true }, { chunkSize: 8 * 1024 * KiB })).toEqual({ chunkSize: 8 * 1024 * KiB, concurrency: 2 })
     expect(plan({ maxReadSize: 1024 * KiB, encrypted: true })).toEqual({ chunkSize: 1024 * KiB, concurrency: 16 })
+    // The single worker serves one request at a time, whatever the options ask.
+    expect(plan({ maxReadSize: 8 * 1024 * KiB, encrypted: true, worker: "single" })).toEqual({ chunkSize: 4 * 1024 * KiB, concurrency: 1 })
+    expect(plan({ maxReadSize: 1024 * KiB, worker: "single" }, { concurrency: 7 })).toEqual({ chunkSize: 1024 * KiB, concurrency: 1 })
   })
 })

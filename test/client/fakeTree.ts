@@ -1,5 +1,5 @@
 /**
- * A TreeShape over the scriptable peer: a real handler and parallel worker on an in-memory pair,
+ * A TreeShape over the scriptable peer: a real handler and worker (parallel unless asked) on an in-memory pair,
  * with the negotiated values a test chooses, and no session setup (the peer does not check).
  */
 import * as Context from "effect/Context"
@@ -12,6 +12,7 @@ import type { ConnectionShape } from "../../src/connection/Connection.js"
 import * as FiberBackend from "../../src/connection/FiberBackend.js"
 import * as MessageHandler from "../../src/connection/MessageHandler.js"
 import * as ParallelWorker from "../../src/connection/ParallelWorker.js"
+import * as SingleWorker from "../../src/connection/SingleWorker.js"
 import * as Peer from "../../src/testing/TestPeer.js"
 import type { Handler, ReceivedRequest, TestPeer } from "../../src/testing/TestPeer.js"
 import { Transport } from "../../src/transport/Transport.js"
@@ -24,6 +25,8 @@ export interface FakeOptions {
   readonly maxWriteSize?: number
   readonly creditBacklog?: number
   readonly encrypted?: boolean
+  /** Default "parallel" (over a FiberBackend). */
+  readonly worker?: "single" | "parallel"
 }
 
 export const SESSION_ID = 0x11n
@@ -33,7 +36,7 @@ export const makeFakeTree = (options: FakeOptions = {}) =>
   Effect.gen(function*() {
     const { peer, transport } = yield* Peer.makeMemory()
     const layer = MessageHandler.layer({ creditBacklog: options.creditBacklog ?? 128 }).pipe(
-      Layer.provideMerge(ParallelWorker.layer().pipe(Layer.provide(FiberBackend.layer))),
+      Layer.provideMerge(options.worker === "single" ? SingleWorker.layer() : ParallelWorker.layer().pipe(Layer.provide(FiberBackend.layer))),
       Layer.provide(Layer.succeed(Transport, transport))
     )
     const handler = Context.get(yield* Layer.build(layer), MessageHandler.MessageHandler)
