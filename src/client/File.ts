@@ -328,10 +328,13 @@ export interface FileHandle {
 // Options as wire values
 // ---------------------------------------------------------------------------------------------
 
-const READ_ACCESS = AccessMask.FILE_READ_DATA | AccessMask.FILE_READ_EA | AccessMask.FILE_READ_ATTRIBUTES |
-  AccessMask.READ_CONTROL | AccessMask.SYNCHRONIZE
+// No more than the handle's operations use: a server checks every bit against the file's ACL, and
+// an ACL that grants the data but not, say, READ_CONTROL or SYNCHRONIZE would refuse the open.
+// SYNCHRONIZE (waiting on the handle) means nothing to an SMB2 client, nor does READ_CONTROL to a
+// handle that never reads the security descriptor.
+const READ_ACCESS = AccessMask.FILE_READ_DATA | AccessMask.FILE_READ_EA | AccessMask.FILE_READ_ATTRIBUTES
 const WRITE_ACCESS = AccessMask.FILE_WRITE_DATA | AccessMask.FILE_APPEND_DATA | AccessMask.FILE_WRITE_EA |
-  AccessMask.FILE_WRITE_ATTRIBUTES | AccessMask.FILE_READ_ATTRIBUTES | AccessMask.READ_CONTROL | AccessMask.SYNCHRONIZE
+  AccessMask.FILE_WRITE_ATTRIBUTES | AccessMask.FILE_READ_ATTRIBUTES
 
 /**
  * The access mask an `Access` stands for.

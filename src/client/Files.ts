@@ -280,7 +280,7 @@ export const writeStream = <E, R>(
 export const list = (tree: TreeShape, path: string, options: ListOptions = {}): Stream.Stream<DirectoryEntry, RequestError> =>
   Stream.unwrapScoped(
     Effect.map(
-      File.open(tree, path, { access: AccessMask.FILE_LIST_DIRECTORY | AccessMask.FILE_READ_ATTRIBUTES | AccessMask.SYNCHRONIZE, directory: true }),
+      File.open(tree, path, { access: AccessMask.FILE_LIST_DIRECTORY, directory: true }),
       (handle) => handle.list(options.pattern)
     )
   )
@@ -292,7 +292,7 @@ export const list = (tree: TreeShape, path: string, options: ListOptions = {}): 
  * @category operations
  */
 export const stat = (tree: TreeShape, path: string): Effect.Effect<FileStat, RequestError> =>
-  withFile(tree, path, { access: AccessMask.FILE_READ_ATTRIBUTES | AccessMask.SYNCHRONIZE }, (handle) => Effect.succeed(handle.info)).pipe(
+  withFile(tree, path, { access: AccessMask.FILE_READ_ATTRIBUTES }, (handle) => Effect.succeed(handle.info)).pipe(
     span("stat", tree, { path })
   )
 
@@ -318,7 +318,7 @@ export const remove = (tree: TreeShape, path: string): Effect.Effect<void, Reque
   withFile(
     tree,
     path,
-    { access: AccessMask.DELETE | AccessMask.FILE_READ_ATTRIBUTES | AccessMask.SYNCHRONIZE, directory: false, deleteOnClose: true },
+    { access: AccessMask.DELETE, directory: false, deleteOnClose: true },
     () => Effect.void
   ).pipe(span("remove", tree, { path }))
 
@@ -329,7 +329,7 @@ export const remove = (tree: TreeShape, path: string): Effect.Effect<void, Reque
  * @category operations
  */
 export const mkdir = (tree: TreeShape, path: string, options: MkdirOptions = {}): Effect.Effect<void, RequestError> => {
-  const access = AccessMask.FILE_READ_ATTRIBUTES | AccessMask.SYNCHRONIZE
+  const access = AccessMask.FILE_READ_ATTRIBUTES
   if (options.recursive !== true) {
     return withFile(tree, path, { access, disposition: "create", directory: true }, () => Effect.void).pipe(span("mkdir", tree, { path }))
   }
@@ -351,7 +351,7 @@ export const rmdir = (tree: TreeShape, path: string): Effect.Effect<void, Reques
   withFile(
     tree,
     path,
-    { access: AccessMask.DELETE | AccessMask.FILE_READ_ATTRIBUTES | AccessMask.SYNCHRONIZE, directory: true },
+    { access: AccessMask.DELETE, directory: true },
     (handle) => handle.delete
   ).pipe(span("rmdir", tree, { path }))
 
@@ -365,7 +365,7 @@ export const rename = (tree: TreeShape, from: string, to: string, options: Renam
   withFile(
     tree,
     from,
-    { access: AccessMask.DELETE | AccessMask.FILE_READ_ATTRIBUTES | AccessMask.SYNCHRONIZE },
+    { access: AccessMask.DELETE },
     (handle) => handle.rename(to, options)
   ).pipe(span("rename", tree, { from, to }))
 
@@ -379,7 +379,7 @@ export const truncate = (tree: TreeShape, path: string, size: number): Effect.Ef
   withFile(
     tree,
     path,
-    { access: AccessMask.FILE_WRITE_DATA | AccessMask.FILE_READ_ATTRIBUTES | AccessMask.SYNCHRONIZE, directory: false },
+    { access: AccessMask.FILE_WRITE_DATA, directory: false },
     (handle) => handle.truncate(size)
   ).pipe(span("truncate", tree, { path, size }))
 
@@ -393,7 +393,7 @@ export const truncate = (tree: TreeShape, path: string, size: number): Effect.Ef
 export const watch = (tree: TreeShape, path: string, options?: WatchOptions): Stream.Stream<Change, RequestError> =>
   Stream.unwrapScoped(
     Effect.map(
-      File.open(tree, path, { access: AccessMask.FILE_LIST_DIRECTORY | AccessMask.FILE_READ_ATTRIBUTES | AccessMask.SYNCHRONIZE, directory: true }),
+      File.open(tree, path, { access: AccessMask.FILE_LIST_DIRECTORY, directory: true }),
       (handle) => handle.watch(options)
     )
   )

@@ -20,7 +20,7 @@ import * as Files from "../../src/client/Files.js"
 import type { ReceivedRequest } from "../../src/testing/TestPeer.js"
 import { encodeChangeNotifyResponse, decodeChangeNotifyRequest, encodeFileNotifyInformation, FileAction } from "../../src/wire/ChangeNotify.js"
 import { Command } from "../../src/wire/Command.js"
-import { CreateDisposition, CreateOptions, decodeCreateRequest } from "../../src/wire/Create.js"
+import { AccessMask, CreateDisposition, CreateOptions, decodeCreateRequest } from "../../src/wire/Create.js"
 import { HeaderFlags } from "../../src/wire/Header.js"
 import {
   decodeQueryDirectoryRequest,
@@ -346,6 +346,37 @@ describe("File over the scriptable peer", () => {
       yield* peer.respond(close, { credits: grant(close) })
       yield* Fiber.join(closing)
       expect(Chunk.toReadonlyArray(yield* Fiber.join(watching))).toEqual([])
+    }))
+
+  // A server checks every bit asked for against the file's ACL: stat must work where the ACL grants
+  // FILE_READ_ATTRIBUTES only (as smbclient's allinfo does), remove and rename where it grants
+  // DELETE. SYNCHRONIZE and READ_CONTROL are never asked for.
+  it.scopedLive("each operation asks for the access it uses and no more (CREATE DesiredAccess)", () =>
+    Effect.gen(function*() {
+      const { peer, tree } = yield* makeFakeTree()
+      const asked: Array<number> = []
+      yield* peer.serve((request, p) => {
+        if (request.header.command === Command.CREATE) asked.push(right(decodeCreateRequest(request.message)).desiredAccess)
+        const status = request.header.command === Command.QUERY_DIRECTORY ? Status.NO_MORE_FILES : Status.SUCCESS
+        return serveFile(0, (other, q) => q.respond(other, { status, credits: grant(other) }))(request, p)
+      })
+      const access = (effect: Effect.Effect<unknown, unknown>) =>
+        Effect.map(Effect.zipRight(Effect.sync(() => asked.length = 0), Effect.orDie(effect)), () => asked[0])
+      expect(yield* access(Files.stat(tree, "f"))).toBe(AccessMask.FILE_READ_ATTRIBUTES)
+      expect(yield* access(Files.exists(tree, "f"))).toBe(AccessMask.FILE_READ_ATTRIBUTES)
+      expect(yield* access(Files.remove(tree, "f"))).toBe(AccessMask.DELETE)
+      expect(yield* access(Files.rename(tree, "f", "g"))).toBe(AccessMask.DELETE)
+      expect(yield* access(Files.truncate(tree, "f", 0))).toBe(AccessMask.FILE_WRITE_DATA)
+      expect(yield* access(Files.mkdir(tree, "d"))).toBe(AccessMask.FILE_READ_ATTRIBUTES)
+      expect(yield* access(Files.rmdir(tree, "d"))).toBe(AccessMask.DELETE)
+      expect(yield* access(Stream.runDrain(Files.list(tree, "d")))).toBe(AccessMask.FILE_LIST_DIRECTORY)
+      expect(yield* access(Files.readFile(tree, "f"))).toBe(
+        AccessMask.FILE_READ_DATA | AccessMask.FILE_READ_EA | AccessMask.FILE_READ_ATTRIBUTES
+      )
+      expect(yield* access(Files.writeFile(tree, "f", new Uint8Array(0)))).toBe(
+        AccessMask.FILE_WRITE_DATA | AccessMask.FILE_APPEND_DATA | AccessMask.FILE_WRITE_EA | AccessMask.FILE_WRITE_ATTRIBUTES |
+          AccessMask.FILE_READ_ATTRIBUTES
+      )
     }))
 
   it("the transfer plan follows the negotiated sizes, the credit backlog, encryption and the worker", () => {

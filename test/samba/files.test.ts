@@ -7,7 +7,7 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { expect, it } from "@effect/vitest"
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Chunk from "effect/Chunk"
@@ -17,6 +17,7 @@ import * as Files from "../../src/client/Files.js"
 import type { CipherName, ConnectionOptions, DialectName } from "../../src/connection/ConnectionOptions.js"
 import { threadEntry } from "../connection/subjects.js"
 import type { SambaInstance } from "../support/samba/index.js"
+import { run } from "../support/samba/exec.js"
 import { describeSamba } from "../support/samba/index.js"
 import { seededBytes } from "../support/seeded.js"
 import { expectWorker, watchThreads } from "../support/workers.js"
@@ -286,6 +287,38 @@ describeSamba("Samba: files", (servers) => {
       yield* Files.writeFile(tree, `${dir}/file`, new Uint8Array([1]))
       const notDir = yield* Effect.flip(Files.rmdir(tree, `${dir}/file`))
       expect(notDir).toMatchObject({ _tag: "ServerError", reason: "STATUS_NOT_A_DIRECTORY" })
+    }))
+
+  // A root-owned file with mode 000 in a directory of the user: Samba maps it to an NT ACL that
+  // grants the user nothing (FILE_READ_ATTRIBUTES is never checked by Samba; DELETE comes from the
+  // writable parent). smbclient's allinfo, rename and del work there; so must stat, exists, rename
+  // and remove, which ask for nothing else (SYNCHRONIZE, asked for before, was refused). (rmdir of
+  // such a directory fails in Samba whatever the access: it must list the directory to see that
+  // it is empty.)
+  it.scopedLive("stat, exists, rename and remove ask only for the access they need", () =>
+    Effect.gen(function*() {
+      const server = servers.default
+      const { tree } = yield* scenario(server, {})
+      const dir = fresh("access")
+      yield* Files.mkdir(tree, dir)
+      const onDisk = join(server.sharePath, dir)
+      writeFileSync(join(onDisk, "locked"), Buffer.alloc(321, 1), { mode: 0o000 })
+      chmodSync(join(onDisk, "locked"), 0o000)
+      mkdirSync(join(onDisk, "locked-dir"), { mode: 0o000 })
+      chmodSync(join(onDisk, "locked-dir"), 0o000)
+      const allinfo = yield* Effect.promise(() =>
+        run("smbclient", [`//${server.host}/${server.share}`, "-p", String(server.port), "-U", `${server.user}%${server.password}`, "-c", `allinfo ${dir}/locked`])
+      )
+      expect(allinfo.stdout).toMatch(/attributes:/)
+      const denied = yield* Effect.flip(Files.readFile(tree, `${dir}/locked`))
+      expect(denied).toMatchObject({ _tag: "ServerError", reason: "STATUS_ACCESS_DENIED" })
+      expect((yield* Files.stat(tree, `${dir}/locked`)).size).toBe(321)
+      expect(yield* Files.exists(tree, `${dir}/locked`)).toBe(true)
+      expect((yield* Files.stat(tree, `${dir}/locked-dir`)).isDirectory).toBe(true)
+      yield* Files.rename(tree, `${dir}/locked`, `${dir}/moved`)
+      expect(existsSync(join(onDisk, "moved"))).toBe(true)
+      yield* Files.remove(tree, `${dir}/moved`)
+      expect(existsSync(join(onDisk, "moved"))).toBe(false)
     }))
 
   it.scopedLive("an encrypt-required share refuses an unencrypted session (2.1)", () =>
