@@ -11,9 +11,18 @@
  * ```
  *
  * The mechListMIC is the NTLM signature (sequence number 0, fresh RC4 state) of the DER
- * MechTypeList we sent; we send one whenever the AUTHENTICATE_MESSAGE carries a MIC (as Windows
- * and Samba do) and then require the server's. Anonymous and guest logons have no
- * key shared with the server, so they send no mechListMIC and ignore the server's.
+ * MechTypeList we sent; we send one whenever the AUTHENTICATE_MESSAGE carries a MIC and the
+ * NTLMSSP exchange negotiated NTLMSSP_NEGOTIATE_SIGN (as Windows and Samba do), and then require
+ * the server's. Anonymous and guest logons have no key shared with the server, so they send no
+ * mechListMIC and ignore the server's.
+ *
+ * Without SIGN the NTLM context cannot sign, and Samba's SPNEGO client (gensec_spnego: its
+ * mechListMIC is produced and checked only when the mechanism "has" GENSEC_FEATURE_SIGN, which
+ * NTLMSSP has only with NEGOTIATE_SIGN) then neither sends a mechListMIC nor expects one. A server
+ * whose CHALLENGE leaves SIGN out (impacket's smbserver) answers with no mechListMIC, and Samba's
+ * smbclient logs in; so do we. Dropping SIGN from the CHALLENGE in transit does not go unnoticed:
+ * the AUTHENTICATE_MESSAGE's MIC covers the NEGOTIATE and CHALLENGE messages, and the server checks
+ * it. With SIGN negotiated (Windows, Samba) the server's mechListMIC stays required.
  *
  * The password is Redacted from the moment it arrives and is read only to compute NTOWFv2. Error
  * messages name the failing step and structure, never a credential; JSON and inspect output show
@@ -195,7 +204,7 @@ class NtlmAuthenticator implements Authenticator {
     this.#exportedSessionKey = exportedSessionKey
 
     let mechListMIC: Uint8Array | undefined
-    if (mic) {
+    if (mic && (flags & NegotiateFlags.SIGN) !== 0) {
       const keys = deriveNtlmKeys(exportedSessionKey, flags)
       this.#serverKeys = keys.server
       mechListMIC = sign(keys.client, MECH_TYPE_LIST, 0)

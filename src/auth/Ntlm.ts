@@ -439,10 +439,17 @@ const MIC_OFFSET = 72
  * Builds the AUTHENTICATE_MESSAGE (MS-NLMP 2.2.1.3, 3.1.5.1.2) for a decoded challenge.
  *
  * NTLMv2: the temp blob uses the server's MsvAvTimestamp as Time when present, and then the
- * message carries a MIC, MsvAvFlags says so and the LMv2 response is Z(24). Key exchange (when
- * negotiated with SIGN or SEAL): ExportedSessionKey = `randomSessionKey`, sent as
+ * message carries a MIC, MsvAvFlags says so and the LMv2 response is Z(24). Key exchange
+ * whenever the server granted KEY_EXCH: ExportedSessionKey = `randomSessionKey`, sent as
  * RC4(SessionBaseKey, ExportedSessionKey). Anonymous: NT response empty, LM response Z(1),
  * SessionBaseKey Z(16), no MIC.
+ *
+ * MS-NLMP's client side (3.1.5.1.2) exchanges keys only when SIGN or SEAL was negotiated too, but
+ * its server side (3.2.5.1.2) decrypts EncryptedRandomSessionKey whenever KEY_EXCH is set, and so
+ * do Samba's and impacket's servers; Samba's client exchanges keys whenever KEY_EXCH is set. The
+ * two rules differ only with a server that grants KEY_EXCH without SIGN or SEAL: impacket's
+ * smbserver does, and with the MS-NLMP client rule it decrypted the absent key into an empty one
+ * and signed the final SESSION_SETUP response with it (BadSignature here).
  *
  * Fails only when a field would not fit its 16-bit length.
  *
@@ -479,8 +486,8 @@ export const authenticate = (input: AuthenticateInput): Either.Either<Authentica
     sessionBaseKey = response.sessionBaseKey
   }
 
-  const keyExchange = (flags & NegotiateFlags.KEY_EXCH) !== 0 &&
-    (flags & (NegotiateFlags.SIGN | NegotiateFlags.SEAL)) !== 0
+  // Whenever KEY_EXCH was granted, as Samba's client does (see the doc comment above).
+  const keyExchange = (flags & NegotiateFlags.KEY_EXCH) !== 0
   const exportedSessionKey = keyExchange ? input.randomSessionKey : sessionBaseKey
   const encryptedRandomSessionKey = keyExchange ? rc4(sessionBaseKey, exportedSessionKey) : zeros(0)
 

@@ -117,6 +117,28 @@ describe("Authenticator", () => {
     expect(failure(afterChallenge().verifyFinal(new Uint8Array(0)))).toBe("MicMismatch")
   })
 
+  // impacket's smbserver: its CHALLENGE grants KEY_EXCH but never SIGN or SEAL, and its final
+  // token carries no mechListMIC. As Samba's client: the key is exchanged all the same (the server
+  // decrypts it whenever KEY_EXCH is set), and without SIGN no mechListMIC is sent or required.
+  it("a CHALLENGE with KEY_EXCH but without SIGN or SEAL: keys exchanged, no mechListMIC either way", () => {
+    const serverToken = Either.getOrThrow(decodeNegTokenResp(securityBuffer(master.sessionSetupResponse1)))
+    const challenge = serverToken.responseToken!.slice()
+    const view = new DataView(challenge.buffer, challenge.byteOffset, challenge.byteLength)
+    view.setUint32(20, view.getUint32(20, true) & ~(NegotiateFlags.SIGN | NegotiateFlags.SEAL), true)
+    expect(view.getUint32(20, true) & NegotiateFlags.KEY_EXCH).toBe(NegotiateFlags.KEY_EXCH)
+    const auth = userAuthenticator(scripted(windowsClientChallenge(master), "77".repeat(16)))
+    auth.initialToken()
+    const reply = Either.getOrThrow(decodeNegTokenResp(Either.getOrThrow(auth.next(encodeNegTokenResp({ ...serverToken, responseToken: challenge }))).token!))
+    expect(reply.mechListMIC).toBeUndefined()
+    const ntlm = reply.responseToken!
+    expect(authenticateFlags(ntlm) & (NegotiateFlags.SIGN | NegotiateFlags.SEAL | NegotiateFlags.KEY_EXCH)).toBe(NegotiateFlags.KEY_EXCH)
+    expect(ntlmField(ntlm, AUTHENTICATE.encryptedRandomSessionKey).length).toBe(16)
+    expect(toUpperHex(auth.sessionKey())).toBe("77".repeat(16))
+    const final = Either.getOrThrow(decodeNegTokenResp(securityBuffer(master.sessionSetupResponse2)))
+    const { mechListMIC: _none, ...withoutMic } = final
+    expect(Either.isRight(auth.verifyFinal(encodeNegTokenResp(withoutMic)))).toBe(true)
+  })
+
   it("a rejecting server is Refused, in either round", () => {
     const reject = encodeNegTokenResp({ negState: NegState.Reject })
     expect(failure(started().next(reject))).toBe("Refused")
