@@ -22,6 +22,7 @@ import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import type { RequestError } from "../errors.js"
 import { AccessMask } from "../wire/Create.js"
+import { Status } from "../wire/Status.js"
 import type { Change, DirectoryEntry, Disposition, FileHandle, FileStat, OpenOptions, ReadOptions, TransferOptions, WatchOptions } from "./File.js"
 import * as File from "./File.js"
 import { toWirePath } from "./internal/path.js"
@@ -66,9 +67,17 @@ export interface MkdirOptions {
   readonly recursive?: boolean
 }
 
-const isNotFound = (error: RequestError): boolean =>
-  error._tag === "ServerError" &&
-  (error.reason === "STATUS_OBJECT_NAME_NOT_FOUND" || error.reason === "STATUS_OBJECT_PATH_NOT_FOUND")
+const ABSENT: ReadonlySet<number> = new Set([Status.OBJECT_NAME_NOT_FOUND, Status.OBJECT_PATH_NOT_FOUND, Status.NO_SUCH_FILE])
+
+/**
+ * Whether a request failed because the file or a directory on its path does not exist. Servers
+ * say it in more than one way: Samba and Windows with STATUS_OBJECT_NAME_NOT_FOUND (the file) or
+ * STATUS_OBJECT_PATH_NOT_FOUND (a parent), impacket's smbserver with STATUS_NO_SUCH_FILE.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const isNotFound = (error: RequestError): boolean => error._tag === "ServerError" && ABSENT.has(error.status)
 
 const span = (name: string, tree: TreeShape, attributes: Record<string, unknown>) =>
   Effect.withSpan(`smb.files.${name}`, { attributes: { share: tree.share, ...attributes } })

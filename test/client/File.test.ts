@@ -379,6 +379,15 @@ describe("File over the scriptable peer", () => {
       )
     }))
 
+  it.scopedLive("exists: each way a server says a file is absent is false (impacket: STATUS_NO_SUCH_FILE)", () =>
+    Effect.gen(function*() {
+      const { peer, tree } = yield* makeFakeTree()
+      const statuses = [Status.OBJECT_NAME_NOT_FOUND, Status.OBJECT_PATH_NOT_FOUND, Status.NO_SUCH_FILE, Status.ACCESS_DENIED]
+      yield* peer.serve((request, p) => p.respond(request, { status: statuses.shift()!, credits: grant(request) }))
+      expect([yield* Files.exists(tree, "a"), yield* Files.exists(tree, "b/a"), yield* Files.exists(tree, "c")]).toEqual([false, false, false])
+      expect(yield* Effect.flip(Files.exists(tree, "d"))).toMatchObject({ _tag: "ServerError", reason: "STATUS_ACCESS_DENIED" })
+    }))
+
   it("the transfer plan follows the negotiated sizes, the credit backlog, encryption and the worker", () => {
     const plan = (o: Parameters<typeof makeFakeTree>[0], options?: File.TransferOptions) =>
       Effect.runSync(Effect.scoped(Effect.map(makeFakeTree(o), ({ tree }) => File.transferPlan(tree, "read", options))))

@@ -15,16 +15,12 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Files from "../../client/Files.js"
 import type { TreeShape } from "../../client/Tree.js"
-import type { RequestError } from "../../errors.js"
 import * as Connect from "../Connect.js"
 import * as ConnectOptions from "../ConnectOptions.js"
 import { CliError } from "../errors.js"
 import * as Local from "../Local.js"
 import { run } from "../Run.js"
 import * as Url from "../Url.js"
-
-const isNotFound = (error: RequestError) =>
-  error._tag === "ServerError" && (error.reason === "STATUS_OBJECT_NAME_NOT_FOUND" || error.reason === "STATUS_OBJECT_PATH_NOT_FOUND")
 
 /** The remote path: the URL's, or `name` inside it when it is the share root or a directory. */
 const destination = (tree: TreeShape, url: Url.SmbUrl, name: string | undefined) =>
@@ -33,7 +29,7 @@ const destination = (tree: TreeShape, url: Url.SmbUrl, name: string | undefined)
     const isDirectory = path === "" ||
       (yield* Files.stat(tree, path).pipe(
         Effect.map((stat) => stat.isDirectory),
-        Effect.catchIf(isNotFound, () => Effect.succeed(false))
+        Effect.catchIf(Files.isNotFound, () => Effect.succeed(false))
       ))
     if (!isDirectory) return path
     if (name === undefined) {
