@@ -24,7 +24,7 @@ import type { ConnectionOptions } from "../../src/connection/ConnectionOptions.j
 import type { Cli } from "../cli/cliProcess.js"
 import { bundleCli } from "../cli/cliProcess.js"
 import type { ImpacketInstance } from "../support/impacket/Impacket.js"
-import { impacketLog, startOrSkip, stopImpacket } from "../support/impacket/Impacket.js"
+import { impacketLog, startImpacket, startOrSkip, stopImpacket } from "../support/impacket/Impacket.js"
 
 let server: ImpacketInstance | undefined
 let unavailable = "not started"
@@ -69,7 +69,27 @@ const withLog = <A, E, R>(s: ImpacketInstance, effect: Effect.Effect<A, E, R>) =
 
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex")
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
 describe("impacket smbserver", () => {
+  it("the harness: a second server on another port, stopped exactly (its process, its directory)", async (ctx) => {
+    const first = requireServer(ctx)
+    const other = await startImpacket({ user: "other", password: "otherpass1" })
+    expect(other.port).not.toBe(first.port)
+    expect(alive(other.pid)).toBe(true)
+    await stopImpacket(other)
+    expect(alive(other.pid)).toBe(false)
+    expect(existsSync(other.workdir)).toBe(false)
+    expect(alive(first.pid)).toBe(true)
+  })
+
   it.scopedLive("the library: negotiate, log in, ls, put, get, mkdir, rm, rmdir", (ctx) => {
     const s = requireServer(ctx)
     return withLog(s, Effect.gen(function*() {
