@@ -13,12 +13,12 @@
  * - incoming: every response is judged by the request it answers, never by its own header, which
  *   a man in the middle can rewrite. Each request sent is remembered (session, tree, signed,
  *   encrypted) until its final response; the response must name the request's session (a
- *   SESSION_SETUP from session 0 learns its session from the response), and the request's session
- *   and tree decide what it needs: a plaintext response where the session, the tree or the
- *   request was encrypted is rejected; a signed response is verified; an unsigned one is rejected
- *   where the session requires signing or the request was signed (servers sign the response to a
- *   signed request, 3.3.4.1.1), except interim STATUS_PENDING responses, which servers do not
- *   sign. A TRANSFORM_HEADER frame is decrypted with its session's key, and the messages inside
+ *   request of session 0 was never protected, and a SESSION_SETUP from 0 learns its session from
+ *   the response), and the request's session and tree decide what it needs: a plaintext response
+ *   where the session, the tree or the request was encrypted is rejected; a signed response is
+ *   verified; an unsigned one is rejected where the session requires signing or the request was
+ *   signed (servers sign the response to a signed request, 3.3.4.1.1), except interim
+ *   STATUS_PENDING responses, which servers do not sign. A TRANSFORM_HEADER frame is decrypted with its session's key, and the messages inside
  *   must belong to that session.
  * - unsolicited messages (oplock and lease breaks, server-to-client notifications) answer no
  *   request and are not signed by servers (3.2.5.1.3 skips them). Breaks are hints the client
@@ -336,9 +336,12 @@ export class Transformer {
     ok: (verified: boolean) => Incoming,
     reject: (reason: TransformFailed["reason"]) => Incoming
   ): Incoming {
-    const newSession = request.command === Command.SESSION_SETUP && request.sessionId === 0n
-    if (!newSession && header.sessionId !== request.sessionId) return reject("SessionMismatch")
-    const session = header.sessionId === 0n ? undefined : this.sessions.get(header.sessionId)
+    // A request of session 0 was never protected, so its response is not either, whatever
+    // session it names (impacket answers a session-less ECHO with the session's id); only a
+    // SESSION_SETUP from 0 learns its session from the response.
+    if (request.sessionId !== 0n && header.sessionId !== request.sessionId) return reject("SessionMismatch")
+    const sessionId = request.command === Command.SESSION_SETUP ? header.sessionId : request.sessionId
+    const session = sessionId === 0n ? undefined : this.sessions.get(sessionId)
     if (session === undefined || isSessionless(request.command)) return ok(false)
     if (encrypted) return ok(false)
     const mustEncrypt = request.encrypted || session.encryptData ||

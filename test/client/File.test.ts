@@ -223,7 +223,10 @@ describe("File over the scriptable peer", () => {
       const local = join(dir, "source.bin")
       writeFileSync(local, data)
       received.fill(0)
-      const upload = (options: Files.WriteFileOptions) => Files.upload(tree, local, "f", options).pipe(Effect.provide(NodeFileSystem.layer))
+      // In place: this fake answers every request but CREATE and CLOSE as a WRITE (the
+      // temporary file renamed over the target is tested against Samba, test/samba/locks.test.ts).
+      const upload = (options: Files.UploadOptions) =>
+        Files.upload(tree, local, "f", { inPlace: true, ...options }).pipe(Effect.provide(NodeFileSystem.layer))
       expect(yield* upload({})).toBe(data.length)
       expect(Buffer.from(received).equals(Buffer.from(data))).toBe(true)
       // Shrunk under the copy (on the first WRITE): the next chunk's read ends early.

@@ -67,6 +67,12 @@ describe("Transformer: responses are judged by their request", () => {
     expect(outcome(t.incoming(encryptAsServer(encrypted, response(9n, encrypted.sessionId))))).toBe("message verified=false encrypted=true")
   })
 
+  it("the response to a session-less request is unprotected whatever session it names (impacket names one)", () => {
+    const t = transformer()
+    send(t, 14n, 0n)
+    expect(outcome(t.incoming(response(14n, hmac.sessionId)))).toBe("message verified=false encrypted=false")
+  })
+
   it("inside a TRANSFORM frame the message must name the session whose key encrypted it", () => {
     const t = transformer()
     send(t, 10n, hmac.sessionId)
