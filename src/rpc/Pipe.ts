@@ -17,7 +17,7 @@ import type { RequestError } from "../errors.js"
 import { Command } from "../wire/Command.js"
 import { AccessMask, CreateDisposition, ShareAccess } from "../wire/Create.js"
 import { CtlCode, decodeIoctlResponse, encodeIoctlRequest, IoctlFlags } from "../wire/Ioctl.js"
-import { decodeReadResponse, encodeReadRequest } from "../wire/Read.js"
+import { decodeReadResponse } from "../wire/Read.js"
 import { Status } from "../wire/Status.js"
 
 /**
@@ -133,18 +133,7 @@ export const open = (tree: TreeShape, name: string): Effect.Effect<NamedPipe, Re
           send(
             tree,
             Command.READ,
-            encodeReadRequest({
-              padding: 0x50,
-              flags: 0,
-              length: size,
-              offset: 0n,
-              fileId,
-              minimumCount: 0,
-              channel: 0,
-              remainingBytes: 0,
-              readChannelInfoOffset: 0,
-              readChannelInfoLength: 0
-            }),
+            Requests.readRequestBody(fileId, 0, size),
             { responseSize: size }
           ),
           (reply) =>

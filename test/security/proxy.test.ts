@@ -14,7 +14,7 @@ import * as Files from "../../src/client/Files.js"
 import { Command } from "../../src/wire/Command.js"
 import { readHeader, HeaderFlags } from "../../src/wire/Header.js"
 import { decodeNegotiateResponse, encodeNegotiateResponse, SecurityMode } from "../../src/wire/Negotiate.js"
-import { Reader } from "../../src/wire/Reader.js"
+import { concatBytes, Reader } from "../../src/wire/Reader.js"
 import { decodeServerNotification, NotificationType } from "../../src/wire/ServerNotification.js"
 import { decodeSessionSetupResponse, encodeSessionSetupResponse } from "../../src/wire/SessionSetup.js"
 import { describeSamba } from "../support/samba/index.js"
@@ -24,15 +24,7 @@ import { scenario } from "../samba/scenario.js"
 
 const bytes = (...values: Array<number>) => new Uint8Array(values)
 const filled = (length: number, seed: number) => Uint8Array.from({ length }, (_, i) => (i * 7 + seed) & 0xff)
-const concat = (...parts: Array<Uint8Array>) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.byteLength
-  }
-  return out
-}
+const concat = (...parts: Array<Uint8Array>) => concatBytes(parts)
 const header = (message: Uint8Array) => readHeader(new Reader(message, "Header"))
 
 describe("direct-TCP framing", () => {

@@ -5,6 +5,7 @@ import * as FastCheck from "effect/FastCheck"
 import { afterEach, vi } from "vitest"
 import { encodeFrame, encodePrefix, makeDeframer, resolveMaxFrameSize } from "../../src/transport/Framing.js"
 import * as FramePool from "../../src/transport/FramePool.js"
+import { concatBytes } from "../../src/wire/Reader.js"
 
 const deframeAll = (chunks: ReadonlyArray<Uint8Array>, maxFrameSize?: number) => {
   const deframer = makeDeframer({ maxFrameSize })
@@ -24,15 +25,7 @@ const splitAt = (bytes: Uint8Array, cuts: ReadonlyArray<number>): Array<Uint8Arr
   return chunks
 }
 
-const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.byteLength
-  }
-  return out
-}
+const concat = concatBytes
 
 describe("Framing", () => {
   afterEach(() => {

@@ -107,6 +107,26 @@ export const lock = (tree: TreeShape, fileId: Uint8Array, locks: ReadonlyArray<L
   Effect.asVoid(send(tree, { command: Command.LOCK, body: encodeLockRequest({ fileId, lockSequence: 0, locks }) }))
 
 /**
+ * The body of a READ of `length` bytes at `offset` (data right after the header, no channel).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const readRequestBody = (fileId: Uint8Array, offset: number, length: number): Uint8Array =>
+  encodeReadRequest({
+    padding: 0x50,
+    flags: 0,
+    length,
+    offset: BigInt(offset),
+    fileId,
+    minimumCount: 0,
+    channel: 0,
+    remainingBytes: 0,
+    readChannelInfoOffset: 0,
+    readChannelInfoLength: 0
+  })
+
+/**
  * One READ; `data` is a view into the received frame (empty at end of file). `release` hands
  * the frame's buffer back for reuse once nothing holds `data` any more (see FramePool); callers
  * that let `data` escape simply never call it.
@@ -125,18 +145,7 @@ export const readLent = (
       tree,
       {
         command: Command.READ,
-        body: encodeReadRequest({
-          padding: 0x50,
-          flags: 0,
-          length,
-          offset: BigInt(offset),
-          fileId,
-          minimumCount: 0,
-          channel: 0,
-          remainingBytes: 0,
-          readChannelInfoOffset: 0,
-          readChannelInfoLength: 0
-        }),
+        body: readRequestBody(fileId, offset, length),
         responseSize: length
       },
       [Status.SUCCESS, Status.END_OF_FILE]
