@@ -142,12 +142,34 @@ export class ServerError extends Data.TaggedError("ServerError")<{
   readonly status: number
   readonly command: string
   readonly messageId: bigint
+  /** The share and the share-relative path the request was about, when it was about one. */
+  readonly share?: string | undefined
+  readonly path?: string | undefined
   readonly cause?: unknown
 }> {
   override get message(): string {
-    return `${this.command} failed: ${this.reason} (0x${this.status.toString(16).padStart(8, "0")})`
+    const status = `${this.reason} (0x${this.status.toString(16).padStart(8, "0")})`
+    if (this.path === undefined) return `${this.command} failed: ${status}`
+    const where = this.share === undefined ? this.path : `${this.share}/${this.path}`
+    return `cannot ${verbs[this.command] ?? this.command} '${where}': ${status}`
   }
 }
+
+// What a user was doing, by the command that failed.
+const verbs: Record<string, string> = {
+  CREATE: "open",
+  CLOSE: "close",
+  READ: "read",
+  WRITE: "write",
+  FLUSH: "flush",
+  LOCK: "lock",
+  IOCTL: "control",
+  QUERY_DIRECTORY: "list",
+  CHANGE_NOTIFY: "watch",
+  QUERY_INFO: "stat",
+  SET_INFO: "change"
+}
+
 
 /**
  * A frame could not be transformed: signing, verification, encryption, decryption, compression or

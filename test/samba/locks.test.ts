@@ -41,7 +41,12 @@ describeSamba("Samba: byte-range locks", (servers) => {
         _tag: "ServerError",
         reason: "STATUS_LOCK_NOT_GRANTED"
       })
-      expect(failureOf(yield* Effect.exit(theirs.read(0, 100)))).toMatchObject({ _tag: "ServerError", reason: "STATUS_FILE_LOCK_CONFLICT" })
+      const conflict = failureOf(yield* Effect.exit(theirs.read(0, 100)))
+      expect(conflict).toMatchObject({ _tag: "ServerError", reason: "STATUS_FILE_LOCK_CONFLICT", share: server.share, path: name })
+      // errors name what failed, in a user's words
+      expect(conflict?.message).toBe(`cannot read '${server.share}/${name}': STATUS_FILE_LOCK_CONFLICT (0xc0000054)`)
+      const missing = failureOf(yield* Effect.exit(Files.readFile(b.tree, `${name}.missing/x.txt`)))
+      expect(missing?.message).toBe(`cannot open '${server.share}/${name}.missing/x.txt': STATUS_OBJECT_PATH_NOT_FOUND (0xc000003a)`)
       // outside the range nothing is held
       expect((yield* theirs.read(2048, 100)).length).toBe(100)
       yield* Effect.scoped(theirs.lock(2048, 100))

@@ -15,7 +15,7 @@ import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import type * as Scope from "effect/Scope"
 import type { RequestError } from "../../errors.js"
-import { InvalidState } from "../../errors.js"
+import { InvalidState, ServerError } from "../../errors.js"
 import { ChangeNotifyFlags, CompletionFilter, FileAction } from "../../wire/ChangeNotify.js"
 import { AccessMask, CreateAction, CreateDisposition, CreateOptions, FileAttributes, ShareAccess } from "../../wire/Create.js"
 import type { CreateResponse } from "../../wire/Create.js"
@@ -161,6 +161,10 @@ const checkRange = (offset: number, length: number): Effect.Effect<void, Invalid
     ? Effect.void
     : Effect.fail(new InvalidState({ reason: "BadRange", detail: `offset ${offset}, length ${length}` }))
 
+/** A ServerError from a request about `path` on `share` names them (one that names a path keeps it). */
+const atPath = (share: string, path: string) => <E>(error: E): E =>
+  error instanceof ServerError && error.path === undefined ? new ServerError({ ...error, share, path }) as E : error
+
 /** @since 0.1.0 @internal */
 export const make = (tree: TreeShape, path: string, created: CreateResponse): FileHandle => {
   const fileId = created.fileId
@@ -170,14 +174,16 @@ export const make = (tree: TreeShape, path: string, created: CreateResponse): Fi
   const userPath = fromWirePath(path)
   const spanAttributes = { path: userPath, share: tree.share }
 
+  // Every operation: refused once closed, and a server's error names the file.
+  const named = atPath(tree.share, userPath)
   const guard = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | InvalidState, R> =>
     Effect.suspend((): Effect.Effect<A, E | InvalidState, R> =>
-      closed ? Effect.fail(new InvalidState({ reason: "Closed", detail: `file ${userPath} is closed` })) : effect
+      closed ? Effect.fail(new InvalidState({ reason: "Closed", detail: `file ${userPath} is closed` })) : Effect.mapError(effect, named)
     )
 
   const guardStream = <A, E, R>(stream: Stream.Stream<A, E, R>): Stream.Stream<A, E | InvalidState, R> =>
     Stream.unwrap(Effect.sync((): Stream.Stream<A, E | InvalidState, R> =>
-      closed ? Stream.fail(new InvalidState({ reason: "Closed", detail: `file ${userPath} is closed` })) : stream
+      closed ? Stream.fail(new InvalidState({ reason: "Closed", detail: `file ${userPath} is closed` })) : Stream.mapError(stream, named)
     ))
 
   const grow = (end: number): void => {
@@ -488,7 +494,8 @@ export const open = (
   }
   // Acquisition is uninterruptible: a CREATE the server completed must be closed, not leaked.
   return Effect.acquireRelease(
-    Effect.map(Requests.create(tree, parameters), (created) => make(tree, path, created)),
+    Effect.map(Effect.mapError(Requests.create(tree, parameters), atPath(tree.share, fromWirePath(parameters.name))), (created) =>
+      make(tree, path, created)),
     (handle) => Effect.ignore(handle.close)
   ).pipe(Effect.withSpan("smb.file.open", { attributes: { path: fromWirePath(path), share: tree.share } }))
 }
