@@ -16,6 +16,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import * as PreauthHashModule from "../crypto/PreauthHash.js"
 import type { ConnectionStopped, RequestError, TransportError } from "../errors.js"
 import { NegotiationFailed } from "../errors.js"
@@ -255,6 +256,30 @@ export const make = (input: ConnectionOptions) =>
   })
 
 /**
+ * Keeps `connection` alive for as long as the Scope: while no request is in flight, an ECHO every
+ * `options.keepAlive` (see ConnectionOptions.keepAlive). Ends when the connection has stopped.
+ * Not on the single worker, which cannot tell whether a user's request is in flight.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const keepAlive = (connection: ConnectionShape): Effect.Effect<void, never, Scope.Scope> => {
+  const interval = connection.options.keepAlive
+  // The single worker serves one request at a time: an ECHO of its own could take a user's turn.
+  if (interval === undefined || connection.handler.maxInFlight === 1) return Effect.void
+  const beat = Effect.flatMap(connection.handler.stats, (stats) => stats.inFlight === 0 ? connection.echo : Effect.void)
+  return Effect.sleep(interval).pipe(
+    Effect.zipRight(beat),
+    // A timed-out ECHO is the connection's own affair (disconnectOnTimeout); a stopped one ends this.
+    Effect.catchIf((error) => error._tag !== "ConnectionStopped", () => Effect.void),
+    Effect.forever,
+    Effect.ignore,
+    Effect.forkScoped,
+    Effect.asVoid
+  )
+}
+
+/**
  * The worker and handler stack for the options, over the Transport in context (single and fiber
  * workers).
  *
@@ -314,7 +339,7 @@ export const layerStack = (
 export const layer = (
   options: ConnectionOptions
 ): Layer.Layer<Connection, NegotiationFailed | RequestError | TransportError | ConnectionStopped> =>
-  Layer.effect(Connection, make(options)).pipe(Layer.provide(layerStack(options)))
+  Layer.scoped(Connection, Effect.tap(make(options), keepAlive)).pipe(Layer.provide(layerStack(options)))
 
 /**
  * The same, with the options read from a `Config` (such as `ConnectionOptions.config`, the

@@ -78,6 +78,14 @@ export interface ConnectionOptions {
   readonly connectTimeout?: Duration.DurationInput | undefined
   /** Credits to keep in hand. Default 128. */
   readonly creditBacklog?: number | undefined
+  /**
+   * While no request is in flight, send an ECHO this often, so that a dead server or path is
+   * found (the ECHO times out, and with `disconnectOnTimeout` the connection stops) before a
+   * user's next request waits for it. `false` turns it off. Default 60 seconds. Only the
+   * connection built by `Connection.layer` keeps alive (`Connection.keepAlive` for others), and
+   * not with the single worker.
+   */
+  readonly keepAlive?: Duration.DurationInput | false | undefined
 }
 
 /**
@@ -103,6 +111,8 @@ export interface ResolvedConnectionOptions {
   readonly disconnectOnTimeout: boolean
   readonly connectTimeout: Duration.Duration
   readonly creditBacklog: number
+  /** Undefined: off. */
+  readonly keepAlive: Duration.Duration | undefined
 }
 
 /**
@@ -126,7 +136,8 @@ export const resolve = (options: ConnectionOptions): ResolvedConnectionOptions =
   timeout: Duration.decode(options.timeout ?? defaultHandlerOptions.timeout),
   disconnectOnTimeout: options.disconnectOnTimeout ?? true,
   connectTimeout: Duration.decode(options.connectTimeout ?? tcpDefaults.connectTimeout),
-  creditBacklog: options.creditBacklog ?? defaultHandlerOptions.creditBacklog
+  creditBacklog: options.creditBacklog ?? defaultHandlerOptions.creditBacklog,
+  keepAlive: options.keepAlive === false ? undefined : Duration.decode(options.keepAlive ?? Duration.seconds(60))
 })
 
 /**
