@@ -30,7 +30,7 @@ import type { ConnectionStopped } from "../errors.js"
 import { InvalidState, OperationTimeout, TransformFailed, UnexpectedMessageId } from "../errors.js"
 import { Command } from "../wire/Command.js"
 import { isResponse, UNSOLICITED_MESSAGE_ID } from "../wire/Header.js"
-import { CreditWindow } from "./CreditWindow.js"
+import { askOf, CreditWindow } from "./CreditWindow.js"
 import type { IncomingMessage, OutgoingMessage, ReceiveOptions, SendResult } from "./Message.js"
 import { MultiWorkerBackend } from "./MultiWorkerBackend.js"
 import { Notifications } from "./Notifications.js"
@@ -256,7 +256,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         if (message.header.command === Command.CANCEL) return stopped !== undefined ? Effect.fail(stopped) : connection.send(message)
         const tracked = track(message.header.messageId)
         if (!isEntry(tracked)) return Effect.fail(tracked)
-        credits.ask(message.header.credits)
+        credits.ask(askOf(message))
         return settleSend(message.header.messageId, connection.send(message))
       })
 
@@ -351,7 +351,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         resume(Effect.fail(tracked))
         return undefined
       }
-      credits.ask(message.header.credits)
+      credits.ask(askOf(message))
       const sent = sendNow(message)
       if (Effect.isEffect(sent)) {
         resume(Effect.zipRight(settleSend(messageId, sent), receiveFollowingPending(options, settings, receiveOps)))

@@ -16,7 +16,7 @@ import type { DecodeError, TransformFailed } from "../errors.js"
 import { ConnectionStopped, OperationTimeout, UnexpectedMessageId } from "../errors.js"
 import { Transport } from "../transport/Transport.js"
 import { isResponse, UNSOLICITED_MESSAGE_ID } from "../wire/Header.js"
-import { CreditWindow } from "./CreditWindow.js"
+import { askOf, CreditWindow } from "./CreditWindow.js"
 import type { IncomingMessage, OutgoingMessage, SendResult } from "./Message.js"
 import { Notifications } from "./Notifications.js"
 import type { Incoming } from "./Transformer.js"
@@ -69,7 +69,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         if (stopped !== undefined) return Effect.fail(stopped)
         const out = transformer.outgoing(message)
         if (Either.isLeft(out)) return Effect.fail(out.left)
-        credits.ask(message.header.credits)
+        credits.ask(askOf(message))
         const result = sendResult(message, out.right)
         return transport.send(out.right.frame).pipe(Effect.catchAll(fail), Effect.as(result))
       }).pipe(sendLock.withPermits(1))
