@@ -26,6 +26,7 @@ import { Status } from "../wire/Status.js"
 import type { Change, DirectoryEntry, Disposition, FileHandle, FileStat, OpenOptions, ReadOptions, TransferOptions, WatchOptions } from "./File.js"
 import * as File from "./File.js"
 import { toWirePath } from "./internal/path.js"
+import * as Requests from "./internal/requests.js"
 import { Tree } from "./Tree.js"
 import type { TreeShape } from "./Tree.js"
 
@@ -306,6 +307,41 @@ export const stat = (tree: TreeShape, path: string): Effect.Effect<FileStat, Req
   )
 
 /**
+ * The size and free space of the volume behind the share, as the server reports them for `path`
+ * (default the share's root): FileFsFullSizeInformation, in bytes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FsSize {
+  readonly totalBytes: number
+  /** Free bytes this user may use (quotas applied). */
+  readonly availableBytes: number
+  /** Free bytes on the volume. */
+  readonly freeBytes: number
+  /** The allocation unit (cluster) size. */
+  readonly unitBytes: number
+}
+
+/**
+ * QUERY_INFO FileFsFullSizeInformation on `path` (default the share root), like `df`.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const statfs = (tree: TreeShape, path = ""): Effect.Effect<FsSize, RequestError> =>
+  withFile(tree, path, { access: AccessMask.FILE_READ_ATTRIBUTES }, (handle) =>
+    Effect.map(Requests.queryFsFullSizeInformation(tree, handle.fileId), (fs) => {
+      const unit = fs.sectorsPerAllocationUnit * fs.bytesPerSector
+      return {
+        totalBytes: Number(fs.totalAllocationUnits) * unit,
+        availableBytes: Number(fs.callerAvailableAllocationUnits) * unit,
+        freeBytes: Number(fs.actualAvailableAllocationUnits) * unit,
+        unitBytes: unit
+      }
+    })).pipe(span("statfs", tree, { path }))
+
+/**
  * Whether `path` exists (a missing file or parent directory is `false`; other errors fail).
  *
  * @since 0.1.0
@@ -437,6 +473,7 @@ export interface FilesShape {
   ) => Effect.Effect<number, RequestError | E, R>
   readonly list: (path: string, options?: ListOptions) => Stream.Stream<DirectoryEntry, RequestError>
   readonly stat: (path: string) => Effect.Effect<FileStat, RequestError>
+  readonly statfs: (path?: string) => Effect.Effect<FsSize, RequestError>
   readonly exists: (path: string) => Effect.Effect<boolean, RequestError>
   readonly remove: (path: string) => Effect.Effect<void, RequestError>
   readonly mkdir: (path: string, options?: MkdirOptions) => Effect.Effect<void, RequestError>
@@ -470,6 +507,7 @@ export const make = (tree: TreeShape): FilesShape => ({
   writeStream: (path, stream, options) => writeStream(tree, path, stream, options),
   list: (path, options) => list(tree, path, options),
   stat: (path) => stat(tree, path),
+  statfs: (path) => statfs(tree, path),
   exists: (path) => exists(tree, path),
   remove: (path) => remove(tree, path),
   mkdir: (path, options) => mkdir(tree, path, options),

@@ -3,6 +3,7 @@
  * prints and how it fails, and against a silent TCP server for Ctrl-C.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { statfsSync } from "node:fs"
 import { createServer } from "node:net"
 import type { Server, Socket } from "node:net"
 import type { SambaInstance } from "../support/samba/index.js"
@@ -40,6 +41,18 @@ const oneLineFailure = (result: { readonly code: number | null; readonly stderr:
 }
 
 describeSamba("smb info against Samba", (servers) => {
+  it("smb df prints the volume's size (text and --json)", async () => {
+    const server = servers.default
+    const json = await cli.run(["df", "--json", url(server)])
+    expect(json.code).toBe(0)
+    const size = JSON.parse(json.stdout) as { share: string; totalBytes: number; availableBytes: number; freeBytes: number }
+    expect(size.share).toBe(server.share)
+    expect(size.totalBytes).toBe(statfsSync(server.sharePath).blocks * statfsSync(server.sharePath).bsize)
+    expect(size.availableBytes).toBeLessThanOrEqual(size.freeBytes)
+    const text = await cli.run(["df", url(server)])
+    expect(text.stdout).toMatch(new RegExp(`^total +${size.totalBytes} \\(.+\\)\navailable +\\d+ .*\nfree +\\d+ `))
+  })
+
   it("a refused logon without a password says where a password can come from", async () => {
     const server = servers.default
     const result = await cli.run(["info", `smb://${server.user}@${server.host}:${server.port}/${server.share}`], { SMB_PASSWORD: "" })

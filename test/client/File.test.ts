@@ -224,7 +224,7 @@ describe("File over the scriptable peer", () => {
       writeFileSync(local, data)
       received.fill(0)
       // In place: this fake answers every request but CREATE and CLOSE as a WRITE (the
-      // temporary file renamed over the target is tested against Samba, test/samba/locks.test.ts).
+      // temporary file renamed over the target is tested against Samba, test/samba/operations.test.ts).
       const upload = (options: Files.UploadOptions) =>
         Files.upload(tree, local, "f", { inPlace: true, ...options }).pipe(Effect.provide(NodeFileSystem.layer))
       expect(yield* upload({})).toBe(data.length)

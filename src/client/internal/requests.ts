@@ -20,14 +20,16 @@ import { Command } from "../../wire/Command.js"
 import { decodeCreateResponse, encodeCreateRequest, ImpersonationLevel, OplockLevel } from "../../wire/Create.js"
 import type { CreateResponse } from "../../wire/Create.js"
 import {
+  decodeFileFsFullSizeInformation,
   decodeFileNetworkOpenInformation,
   encodeFileDispositionInformation,
   encodeFileEndOfFileInformation,
   encodeFileRenameInformation,
   FileInformationClass,
+  FsInformationClass,
   InfoType
 } from "../../wire/FileInformation.js"
-import type { FileNetworkOpenInformation } from "../../wire/FileInformation.js"
+import type { FileFsFullSizeInformation, FileNetworkOpenInformation } from "../../wire/FileInformation.js"
 import { encodeFlushRequest } from "../../wire/Flush.js"
 import type { LockElement } from "../../wire/Lock.js"
 import { encodeLockRequest } from "../../wire/Lock.js"
@@ -190,6 +192,25 @@ export const write = (
     (reply) => Effect.map(fromEither(decodeWriteResponse(reply.message)), (response) => response.count)
   )
 }
+
+/** QUERY_INFO FileFsFullSizeInformation: the volume's size and free space. @since 0.1.0 @internal */
+export const queryFsFullSizeInformation = (tree: TreeShape, fileId: Uint8Array): Effect.Effect<FileFsFullSizeInformation, RequestError> =>
+  Effect.gen(function*() {
+    const reply = yield* send(tree, {
+      command: Command.QUERY_INFO,
+      body: encodeQueryInfoRequest({
+        infoType: InfoType.FILESYSTEM,
+        fileInfoClass: FsInformationClass.FileFsFullSizeInformation,
+        outputBufferLength: 32,
+        additionalInformation: 0,
+        flags: 0,
+        fileId,
+        input: NO_INPUT
+      })
+    })
+    const { output } = yield* fromEither(decodeQueryInfoResponse(reply.message))
+    return yield* fromEither(decodeFileFsFullSizeInformation(output))
+  })
 
 /** QUERY_INFO FileNetworkOpenInformation: times, sizes, attributes. @since 0.1.0 @internal */
 export const queryNetworkOpenInformation = (tree: TreeShape, fileId: Uint8Array): Effect.Effect<FileNetworkOpenInformation, RequestError> =>

@@ -1,13 +1,15 @@
 /**
- * Concurrent access against a real Samba smbd, two connections each with its own open of the
- * same file: byte-range locks (a lock lives as long as its Scope; a conflict is a typed
- * ServerError at once, or, asked to wait, a pending LOCK that completes when the range is freed,
- * or is cancelled when interrupted), and an upload over an existing file that does not complete
- * (the old content stays).
+ * File operations beyond reading and writing, against a real Samba smbd:
+ * - byte-range locks, between two connections each with its own open of the file (a lock lives as
+ *   long as its Scope; a conflict is a typed ServerError at once, or, asked to wait, a pending
+ *   LOCK that completes when the range is freed, or is cancelled when interrupted), and errors
+ *   that name the file;
+ * - an upload over an existing file that does not complete (the old content stays);
+ * - the volume's size (Files.statfs) against the local file system's.
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { expect, it } from "@effect/vitest"
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, statfsSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
@@ -122,5 +124,20 @@ describeSamba("Samba: an upload over an existing file loses nothing when it does
       expect(yield* upload({ inPlace: true, disposition: "openIf" })).toBe(100)
       expect(readFileSync(join(server.sharePath, target))).toEqual(Buffer.concat([Buffer.alloc(100, 3), Buffer.alloc(4_900, 2)]))
       expect(readdirSync(join(server.sharePath, dir))).toEqual(["data.bin"])
+    }))
+})
+
+describeSamba("Samba: the volume's size", (servers) => {
+  it.scopedLive("Files.statfs reports the size and free space of the file system behind the share", () =>
+    Effect.gen(function*() {
+      const server = servers.default
+      const { tree } = yield* scenario(server, {})
+      const size = yield* Files.statfs(tree)
+      const local = statfsSync(server.sharePath)
+      expect(size.totalBytes).toBe(local.blocks * local.bsize)
+      expect(size.availableBytes).toBeGreaterThan(0)
+      expect(size.availableBytes).toBeLessThanOrEqual(size.freeBytes)
+      // Samba reports the space an unprivileged user may still use (statfs's bavail) as free
+      expect(Math.abs(size.freeBytes - local.bavail * local.bsize)).toBeLessThan(64 * 1024 * 1024)
     }))
 })
