@@ -73,7 +73,7 @@ export class CreditWindow {
     return this.waiters.length
   }
 
-  /** Records the CreditRequest of a request about to be sent. */
+  /** Records what a request about to be sent asks for (see `askOf`). */
   ask(credits: number): void {
     this.asked += credits
   }

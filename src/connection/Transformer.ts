@@ -18,8 +18,8 @@
  *   where the session, the tree or the request was encrypted is rejected; a signed response is
  *   verified; an unsigned one is rejected where the session requires signing or the request was
  *   signed (servers sign the response to a signed request, 3.3.4.1.1), except interim
- *   STATUS_PENDING responses, which servers do not sign. A TRANSFORM_HEADER frame is decrypted with its session's key, and the messages inside
- *   must belong to that session.
+ *   STATUS_PENDING responses, which servers do not sign. A TRANSFORM_HEADER frame is decrypted
+ *   with its session's key, and the messages inside must belong to that session.
  * - unsolicited messages (oplock and lease breaks, server-to-client notifications) answer no
  *   request and are not signed by servers (3.2.5.1.3 skips them). Breaks are hints the client
  *   answers with requests of its own, signed or encrypted as usual, so they pass unverified. A
@@ -150,12 +150,19 @@ const failure = (header: Header | undefined, error: TransformFailed | DecodeErro
 /** Neither encrypted nor signed by any session: negotiation and the first legs of session setup. */
 const isSessionless = (command: number): boolean => command === Command.NEGOTIATE
 
-const verified = (
-  session: SessionState,
-  message: Uint8Array,
-  ok: (verified: boolean) => Incoming,
-  reject: (reason: TransformFailed["reason"]) => Incoming
-): Incoming => Signing.verify(session.signingAlgorithm, session.signingKey, message) ? ok(true) : reject("BadSignature")
+/** Accepted (verified or not), or why not. */
+type Verdict = boolean | TransformFailed["reason"]
+
+const verify = (session: SessionState, message: Uint8Array): Verdict =>
+  Signing.verify(session.signingAlgorithm, session.signingKey, message) || "BadSignature"
+
+const requestOf = (header: Header): SentRequest => ({
+  command: header.command,
+  sessionId: header.sessionId,
+  treeId: header.treeId,
+  signed: false,
+  encrypted: false
+})
 
 const isInterimHeader = (header: Header): boolean =>
   header.status === Status.PENDING && (header.flags & HeaderFlags.ASYNC_COMMAND) !== 0
@@ -207,7 +214,7 @@ export class Transformer {
   outgoing(message: OutgoingMessage, ownsBody = false): Either.Either<Outgoing, TransformFailed> {
     const { header } = message
     if (message.smb1 === true) {
-      this.remember(header.messageId, { command: Command.NEGOTIATE, sessionId: 0n, treeId: 0, signed: false, encrypted: false })
+      this.sent.set(header.messageId, { command: Command.NEGOTIATE, sessionId: 0n, treeId: 0, signed: false, encrypted: false })
       const parts = toParts(message.body)
       return Either.right(message.returnRaw === true ? { frame: parts, raw: concatBytes(parts) } : { frame: parts })
     }
@@ -240,17 +247,13 @@ export class Transformer {
       ? undefined
       : { command: header.command, sessionId: header.sessionId, treeId: header.treeId, signed: sign, encrypted: encrypt }
     if (!encrypt) {
-      if (sent !== undefined) this.remember(header.messageId, sent)
+      if (sent !== undefined) this.sent.set(header.messageId, sent)
       return Either.right(raw === undefined ? { frame: parts } : { frame: parts, raw })
     }
     const { cipher, encryptionKey } = session.encryption!
     const encrypted = Encryption.encrypt(cipher, encryptionKey, header.sessionId, session.nonces!.next(), parts, ownsBody)
-    if (Either.isRight(encrypted) && sent !== undefined) this.remember(header.messageId, sent)
+    if (Either.isRight(encrypted) && sent !== undefined) this.sent.set(header.messageId, sent)
     return Either.map(encrypted, (frame) => (raw === undefined ? { frame } : { frame, raw }))
-  }
-
-  private remember(messageId: bigint, request: SentRequest): void {
-    this.sent.set(messageId, request)
   }
 
   /** Requests sent and not answered yet (for tests: nothing may linger). */
@@ -307,65 +310,49 @@ export class Transformer {
 
   private check(header: Header, message: Uint8Array, encryptedBy: bigint | undefined): Incoming {
     const encrypted = encryptedBy !== undefined
-    const ok = (verified: boolean): Incoming => ({
-      _tag: "Message",
-      message: { header, message, body: message.subarray(HEADER_SIZE), verified, encrypted }
-    })
-    const reject = (reason: TransformFailed["reason"]): Incoming =>
-      failure(header, new TransformFailed({ reason, messageId: header.messageId }))
     const unsolicited = header.messageId === UNSOLICITED_MESSAGE_ID
+    let verdict: Verdict
     // A lease break names no session (0), whichever session's key carried it.
     if (encrypted && header.sessionId !== encryptedBy && !(unsolicited && header.sessionId === 0n)) {
-      return reject("SessionMismatch")
+      verdict = "SessionMismatch"
+    } else if (unsolicited) {
+      verdict = this.judgeUnsolicited(header, message, encrypted)
+    } else {
+      const sent = this.sent.get(header.messageId)
+      // No request of ours has this id: the worker drops it as unknown; until then it is judged
+      // by its own header, as strictly as a response of that session would be.
+      verdict = this.judgeResponse(header, message, sent ?? requestOf(header), encrypted)
+      if (sent !== undefined && !(typeof verdict === "boolean" && isInterimHeader(header))) this.sent.delete(header.messageId)
     }
-    if (unsolicited) return this.checkUnsolicited(header, message, encrypted, ok, reject)
-    const sent = this.sent.get(header.messageId)
-    // No request of ours has this id: the worker drops it as unknown; until then it is judged by
-    // its own header, as strictly as a response of that session would be.
-    const request = sent ?? { command: header.command, sessionId: header.sessionId, treeId: header.treeId, signed: false, encrypted: false }
-    const result = this.checkResponse(header, message, request, encrypted, ok, reject)
-    if (sent !== undefined && !(result._tag === "Message" && isInterimHeader(header))) this.sent.delete(header.messageId)
-    return result
+    return typeof verdict === "string"
+      ? failure(header, new TransformFailed({ reason: verdict, messageId: header.messageId }))
+      : { _tag: "Message", message: { header, message, body: message.subarray(HEADER_SIZE), verified: verdict, encrypted } }
   }
 
-  private checkResponse(
-    header: Header,
-    message: Uint8Array,
-    request: SentRequest,
-    encrypted: boolean,
-    ok: (verified: boolean) => Incoming,
-    reject: (reason: TransformFailed["reason"]) => Incoming
-  ): Incoming {
+  private judgeResponse(header: Header, message: Uint8Array, request: SentRequest, encrypted: boolean): Verdict {
     // A request of session 0 was never protected, so its response is not either, whatever
     // session it names (impacket answers a session-less ECHO with the session's id); only a
     // SESSION_SETUP from 0 learns its session from the response.
-    if (request.sessionId !== 0n && header.sessionId !== request.sessionId) return reject("SessionMismatch")
+    if (request.sessionId !== 0n && header.sessionId !== request.sessionId) return "SessionMismatch"
     const sessionId = request.command === Command.SESSION_SETUP ? header.sessionId : request.sessionId
     const session = sessionId === 0n ? undefined : this.sessions.get(sessionId)
-    if (session === undefined || isSessionless(request.command)) return ok(false)
-    if (encrypted) return ok(false)
+    if (session === undefined || isSessionless(request.command) || encrypted) return false
     const mustEncrypt = request.encrypted || session.encryptData ||
       (request.treeId !== 0 && session.encryptedTrees.has(request.treeId))
-    if (mustEncrypt && request.command !== Command.SESSION_SETUP) return reject("Plaintext")
-    if ((header.flags & HeaderFlags.SIGNED) !== 0) return verified(session, message, ok, reject)
-    if ((session.signingRequired || request.signed) && header.status !== Status.PENDING) return reject("Unsigned")
-    return ok(false)
+    if (mustEncrypt && request.command !== Command.SESSION_SETUP) return "Plaintext"
+    if ((header.flags & HeaderFlags.SIGNED) !== 0) return verify(session, message)
+    if ((session.signingRequired || request.signed) && header.status !== Status.PENDING) return "Unsigned"
+    return false
   }
 
-  private checkUnsolicited(
-    header: Header,
-    message: Uint8Array,
-    encrypted: boolean,
-    ok: (verified: boolean) => Incoming,
-    reject: (reason: TransformFailed["reason"]) => Incoming
-  ): Incoming {
+  private judgeUnsolicited(header: Header, message: Uint8Array, encrypted: boolean): Verdict {
     const session = header.sessionId === 0n ? undefined : this.sessions.get(header.sessionId)
-    if (encrypted || session === undefined) return ok(false)
-    if ((header.flags & HeaderFlags.SIGNED) !== 0) return verified(session, message, ok, reject)
+    if (encrypted || session === undefined) return false
+    if ((header.flags & HeaderFlags.SIGNED) !== 0) return verify(session, message)
     const protectedSession = session.signingRequired || session.encryptData || session.encryptedTrees.size > 0
     if (protectedSession && header.command === Command.SERVER_TO_CLIENT_NOTIFICATION) {
-      return reject(session.encryptData ? "Plaintext" : "Unsigned")
+      return session.encryptData ? "Plaintext" : "Unsigned"
     }
-    return ok(false)
+    return false
   }
 }
