@@ -10,6 +10,8 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Random from "effect/Random"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -318,7 +320,8 @@ for (const subject of subjects) {
     }
 
     if (subject.parallel) {
-      it.scopedLive("a bad frame does not stop the receive loop (invariant 4)", () =>
+      const logged: Array<string> = []
+      it.scopedLive("a bad frame does not stop the receive loop, and is counted and logged (invariant 4)", () =>
         Effect.gen(function*() {
           const built = yield* subject.make()
           const caller = yield* Effect.fork(built.handler.sendRecv(tagged(1)))
@@ -333,7 +336,15 @@ for (const subject of subjects) {
           yield* built.peer.respond(request, { body: request.body })
           expect(tagOf((yield* Fiber.join(caller)).body)).toBe(1)
           expect((yield* built.worker.stats).undeliverable).toBe(2)
-        }))
+          // counted and logged (debug level, what failed, no payload)
+          yield* Effect.sleep("10 millis")
+          expect(logged.filter((line) => line.includes("discarded a received message"))).toHaveLength(2)
+        }).pipe(
+          Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ annotations, message }) => {
+            logged.push(`${String(message)} ${JSON.stringify(Object.fromEntries(annotations))}`)
+          }))),
+          Logger.withMinimumLogLevel(LogLevel.Debug)
+        ))
     }
 
     it.scopedLive("a response that does not decode fails only its own caller", () =>
