@@ -1,19 +1,29 @@
 /**
- * NTSTATUS values an SMB2 client meets (MS-ERREF 2.3), with their names. An unknown status keeps
- * its number: `statusName` renders it in hex.
+ * NTSTATUS values an SMB2 client meets, with their names and numbers as MS-ERREF 2.3 gives them:
+ * every status MS-SMB2 names in what a server sends a client (sections 2.2, 3.2 and 3.3), and
+ * those Windows and Samba answer file, pipe, lock, security and logon requests with. An unknown
+ * status keeps its number: `statusName` renders it in hex.
  *
  * @since 0.1.0
  */
 
-/** @since 0.1.0 @category constants */
+/**
+ * Name (without the `STATUS_` prefix) to number, in the order of the numbers.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const Status = {
+  // success and informational
   SUCCESS: 0x00000000,
   PENDING: 0x00000103,
   NOTIFY_CLEANUP: 0x0000010b,
   NOTIFY_ENUM_DIR: 0x0000010c,
+  // warnings
   BUFFER_OVERFLOW: 0x80000005,
   NO_MORE_FILES: 0x80000006,
   STOPPED_ON_SYMLINK: 0x8000002d,
+  // errors
   UNSUCCESSFUL: 0xc0000001,
   NOT_IMPLEMENTED: 0xc0000002,
   INVALID_INFO_CLASS: 0xc0000003,
@@ -26,9 +36,11 @@ export const Status = {
   END_OF_FILE: 0xc0000011,
   MORE_PROCESSING_REQUIRED: 0xc0000016,
   NO_MEMORY: 0xc0000017,
+  INVALID_VIEW_SIZE: 0xc000001f,
   ACCESS_DENIED: 0xc0000022,
   BUFFER_TOO_SMALL: 0xc0000023,
   OBJECT_TYPE_MISMATCH: 0xc0000024,
+  NOT_LOCKED: 0xc000002a,
   OBJECT_NAME_INVALID: 0xc0000033,
   OBJECT_NAME_NOT_FOUND: 0xc0000034,
   OBJECT_NAME_COLLISION: 0xc0000035,
@@ -36,49 +48,115 @@ export const Status = {
   OBJECT_PATH_NOT_FOUND: 0xc000003a,
   OBJECT_PATH_SYNTAX_BAD: 0xc000003b,
   SHARING_VIOLATION: 0xc0000043,
+  QUOTA_EXCEEDED: 0xc0000044,
+  EAS_NOT_SUPPORTED: 0xc000004f,
+  EA_TOO_LARGE: 0xc0000050,
+  NONEXISTENT_EA_ENTRY: 0xc0000051,
+  NO_EAS_ON_FILE: 0xc0000052,
+  EA_CORRUPT_ERROR: 0xc0000053,
   FILE_LOCK_CONFLICT: 0xc0000054,
   LOCK_NOT_GRANTED: 0xc0000055,
   DELETE_PENDING: 0xc0000056,
+  INVALID_OWNER: 0xc000005a,
+  NO_LOGON_SERVERS: 0xc000005e,
+  NO_SUCH_LOGON_SESSION: 0xc000005f,
   PRIVILEGE_NOT_HELD: 0xc0000061,
+  NO_SUCH_USER: 0xc0000064,
   WRONG_PASSWORD: 0xc000006a,
   LOGON_FAILURE: 0xc000006d,
   ACCOUNT_RESTRICTION: 0xc000006e,
   INVALID_LOGON_HOURS: 0xc000006f,
+  INVALID_WORKSTATION: 0xc0000070,
   PASSWORD_EXPIRED: 0xc0000071,
   ACCOUNT_DISABLED: 0xc0000072,
   NONE_MAPPED: 0xc0000073,
+  INVALID_ACL: 0xc0000077,
+  INVALID_SID: 0xc0000078,
+  INVALID_SECURITY_DESCR: 0xc0000079,
   RANGE_NOT_LOCKED: 0xc000007e,
   DISK_FULL: 0xc000007f,
   INSUFFICIENT_RESOURCES: 0xc000009a,
+  MEDIA_WRITE_PROTECTED: 0xc00000a2,
+  BAD_IMPERSONATION_LEVEL: 0xc00000a5,
+  INSTANCE_NOT_AVAILABLE: 0xc00000ab,
+  PIPE_NOT_AVAILABLE: 0xc00000ac,
+  INVALID_PIPE_STATE: 0xc00000ad,
+  PIPE_BUSY: 0xc00000ae,
+  PIPE_DISCONNECTED: 0xc00000b0,
+  PIPE_CLOSING: 0xc00000b1,
+  IO_TIMEOUT: 0xc00000b5,
   FILE_IS_A_DIRECTORY: 0xc00000ba,
   NOT_SUPPORTED: 0xc00000bb,
+  BAD_NETWORK_PATH: 0xc00000be,
+  NETWORK_BUSY: 0xc00000bf,
+  INVALID_NETWORK_RESPONSE: 0xc00000c3,
+  UNEXPECTED_NETWORK_ERROR: 0xc00000c4,
   NETWORK_NAME_DELETED: 0xc00000c9,
   NETWORK_ACCESS_DENIED: 0xc00000ca,
+  BAD_DEVICE_TYPE: 0xc00000cb,
   BAD_NETWORK_NAME: 0xc00000cc,
+  TOO_MANY_SESSIONS: 0xc00000ce,
+  SHARING_PAUSED: 0xc00000cf,
   REQUEST_NOT_ACCEPTED: 0xc00000d0,
+  NOT_SAME_DEVICE: 0xc00000d4,
+  FILE_RENAMED: 0xc00000d5,
+  CANT_WAIT: 0xc00000d8,
+  PIPE_EMPTY: 0xc00000d9,
+  OPLOCK_NOT_GRANTED: 0xc00000e2,
+  INVALID_OPLOCK_PROTOCOL: 0xc00000e3,
   INTERNAL_ERROR: 0xc00000e5,
-  IO_TIMEOUT: 0xc00000b5,
+  INVALID_USER_BUFFER: 0xc00000e8,
   DIRECTORY_NOT_EMPTY: 0xc0000101,
   NOT_A_DIRECTORY: 0xc0000103,
+  TOO_MANY_OPENED_FILES: 0xc000011f,
   CANCELLED: 0xc0000120,
+  CANNOT_DELETE: 0xc0000121,
+  FILE_DELETED: 0xc0000123,
   FILE_CLOSED: 0xc0000128,
+  TIME_DIFFERENCE_AT_DC: 0xc0000133,
+  PIPE_BROKEN: 0xc000014b,
   LOGON_TYPE_NOT_GRANTED: 0xc000015b,
   INVALID_DEVICE_STATE: 0xc0000184,
-  NETWORK_SESSION_EXPIRED: 0xc000035c,
+  TRUSTED_RELATIONSHIP_FAILURE: 0xc000018d,
+  ACCOUNT_EXPIRED: 0xc0000193,
+  FS_DRIVER_REQUIRED: 0xc000019c,
+  INVALID_LOCK_RANGE: 0xc00001a1,
   USER_SESSION_DELETED: 0xc0000203,
+  INSUFF_SERVER_RESOURCES: 0xc0000205,
   CONNECTION_DISCONNECTED: 0xc000020c,
   CONNECTION_RESET: 0xc000020d,
-  CONNECTION_REFUSED: 0xc0000236,
+  PASSWORD_MUST_CHANGE: 0xc0000224,
   NOT_FOUND: 0xc0000225,
+  RETRY: 0xc000022d,
+  ACCOUNT_LOCKED_OUT: 0xc0000234,
+  CONNECTION_REFUSED: 0xc0000236,
+  NETWORK_UNREACHABLE: 0xc000023c,
+  HOST_UNREACHABLE: 0xc000023d,
   PATH_NOT_COVERED: 0xc0000257,
-  FILE_NOT_AVAILABLE: 0xc0000467,
-  SMB_BAD_CLUSTER_DIALECT: 0xc05d0001,
+  TOO_MANY_LINKS: 0xc0000265,
+  DFS_UNAVAILABLE: 0xc000026d,
+  VOLUME_DISMOUNTED: 0xc000026e,
+  NOT_A_REPARSE_POINT: 0xc0000275,
+  IO_REPARSE_TAG_NOT_HANDLED: 0xc0000279,
   ENCRYPTION_FAILED: 0xc000028a,
   DECRYPTION_FAILED: 0xc000028b,
-  INVALID_SIGNATURE: 0xc000a000
+  OBJECTID_NOT_FOUND: 0xc00002f0,
+  NETWORK_SESSION_EXPIRED: 0xc000035c,
+  DOWNGRADE_DETECTED: 0xc0000388,
+  SERVER_UNAVAILABLE: 0xc0000466,
+  FILE_NOT_AVAILABLE: 0xc0000467,
+  SHARE_UNAVAILABLE: 0xc0000480,
+  FILE_TOO_LARGE: 0xc0000904,
+  INVALID_SIGNATURE: 0xc000a000,
+  HASH_NOT_SUPPORTED: 0xc000a100,
+  HASH_NOT_PRESENT: 0xc000a101,
+  SMB_NO_PREAUTH_INTEGRITY_HASH_OVERLAP: 0xc05d0000,
+  SMB_BAD_CLUSTER_DIALECT: 0xc05d0001,
+  SMB_GUEST_LOGON_BLOCKED: 0xc05d0002
 } as const
 
 const names = new Map<number, string>(Object.entries(Status).map(([name, code]) => [code, `STATUS_${name}`]))
+const codes = new Map<string, number>(Object.entries(Status).map(([name, code]) => [`STATUS_${name}`, code]))
 
 /**
  * The NTSTATUS name (`STATUS_LOGON_FAILURE`), or `0xC0001234` when the value is unknown.
@@ -87,6 +165,18 @@ const names = new Map<number, string>(Object.entries(Status).map(([name, code]) 
  */
 export const statusName = (status: number): string =>
   names.get(status >>> 0) ?? `0x${(status >>> 0).toString(16).toUpperCase().padStart(8, "0")}`
+
+/**
+ * The number of a named status (`STATUS_LOGON_FAILURE`, or the `0x...` form `statusName` gives an
+ * unknown one); undefined for a name not in the table.
+ *
+ * @since 0.1.0
+ */
+export const statusCode = (name: string): number | undefined => {
+  const known = codes.get(name)
+  if (known !== undefined) return known
+  return /^0x[0-9a-f]{8}$/i.test(name) ? Number.parseInt(name.slice(2), 16) : undefined
+}
 
 /**
  * Severity: success (0x0...), informational (0x4...), warning (0x8...), error (0xC...).
