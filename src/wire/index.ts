@@ -28,6 +28,9 @@ export * as Compound from "./Compound.js"
 export * as CompressionTransformHeader from "./CompressionTransformHeader.js"
 
 /** @since 0.1.0 */
+export * as CopyChunk from "./CopyChunk.js"
+
+/** @since 0.1.0 */
 export * as Create from "./Create.js"
 
 /** @since 0.1.0 */
