@@ -145,13 +145,15 @@ export class ServerError extends Data.TaggedError("ServerError")<{
   /** The share and the share-relative path the request was about, when it was about one. */
   readonly share?: string | undefined
   readonly path?: string | undefined
+  /** What was being done to the path, where the command does not say it (an IOCTL that copies: "copy to"). */
+  readonly verb?: string | undefined
   readonly cause?: unknown
 }> {
   override get message(): string {
     const status = `${this.reason} (0x${this.status.toString(16).padStart(8, "0")})`
     if (this.path === undefined) return `${this.command} failed: ${status}`
     const where = this.share === undefined ? this.path : `${this.share}/${this.path}`
-    return `cannot ${verbs[this.command] ?? this.command} '${where}': ${status}`
+    return `cannot ${this.verb ?? verbs[this.command] ?? this.command} '${where}': ${status}`
   }
 }
 

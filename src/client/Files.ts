@@ -12,7 +12,6 @@
  */
 import { type PlatformError, SystemError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
-import { randomBytes } from "node:crypto"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -23,9 +22,10 @@ import * as Stream from "effect/Stream"
 import type { RequestError } from "../errors.js"
 import { AccessMask } from "../wire/Create.js"
 import { Status } from "../wire/Status.js"
+import * as Copy from "./Copy.js"
 import type { Change, DirectoryEntry, Disposition, FileHandle, FileStat, OpenOptions, ReadOptions, TransferOptions, WatchOptions } from "./File.js"
 import * as File from "./File.js"
-import { toWirePath } from "./internal/path.js"
+import { temporaryPath, toWirePath } from "./internal/path.js"
 import * as Requests from "./internal/requests.js"
 import { Tree } from "./Tree.js"
 import type { TreeShape } from "./Tree.js"
@@ -158,12 +158,6 @@ export interface UploadOptions extends WriteFileOptions {
    * it does not keep the old one's security descriptor, attributes or streams. Default false.
    */
   readonly inPlace?: boolean | undefined
-}
-
-/** The temporary name a whole-file upload writes before renaming it over `path`. */
-const temporaryPath = (path: string): string => {
-  const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"))
-  return `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.smb-${randomBytes(6).toString("hex")}.part`
 }
 
 /**
@@ -444,6 +438,33 @@ export const watch = (tree: TreeShape, path: string, options?: WatchOptions): St
   )
 
 /**
+ * Copies a file on one tree, on the server when it can (see Copy.copy).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const copy = Copy.copy
+
+/**
+ * Copies a file from one tree to another, streamed (see Copy.copyBetween).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const copyBetween = Copy.copyBetween
+
+/**
+ * Moves a file: a rename on one tree, a copy and a removal between two (see Copy.moveBetween).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const moveBetween = Copy.moveBetween
+
+/** @since 0.1.0 @category models */
+export type { CopyChunkLimits, CopyOptions, CopyResult, MoveOptions } from "./Copy.js"
+
+/**
  * The operations of this module bound to one tree.
  *
  * @since 0.1.0
@@ -481,6 +502,7 @@ export interface FilesShape {
   readonly rename: (from: string, to: string, options?: RenameOptions) => Effect.Effect<void, RequestError>
   readonly truncate: (path: string, size: number) => Effect.Effect<void, RequestError>
   readonly watch: (path: string, options?: WatchOptions) => Stream.Stream<Change, RequestError>
+  readonly copy: (from: string, to: string, options?: Copy.CopyOptions) => Effect.Effect<Copy.CopyResult, RequestError>
 }
 
 /**
@@ -514,7 +536,8 @@ export const make = (tree: TreeShape): FilesShape => ({
   rmdir: (path) => rmdir(tree, path),
   rename: (from, to, options) => rename(tree, from, to, options),
   truncate: (path, size) => truncate(tree, path, size),
-  watch: (path, options) => watch(tree, path, options)
+  watch: (path, options) => watch(tree, path, options),
+  copy: (from, to, options) => copy(tree, from, to, options)
 })
 
 /**

@@ -5,6 +5,7 @@
  * @since 0.1.0
  * @internal
  */
+import { randomBytes } from "node:crypto"
 
 /**
  * The wire form of `path`: "/" and "\\" both separate, empty and "." segments are dropped, so
@@ -34,4 +35,15 @@ export const joinPath = (directory: string, name: string): string => {
   const parent = fromWirePath(directory)
   const child = fromWirePath(name)
   return parent === "" ? child : child === "" ? parent : `${parent}/${child}`
+}
+
+/**
+ * The temporary name a whole-file write uses before it is renamed over `path`: a hidden name in
+ * the same folder (`.NAME.smb-<random>.part`), so that the rename stays inside the directory.
+ *
+ * @since 0.1.0
+ */
+export const temporaryPath = (path: string): string => {
+  const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"))
+  return `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.smb-${randomBytes(6).toString("hex")}.part`
 }
