@@ -121,6 +121,25 @@ describe("impacket smbserver", () => {
     }))
   }, 60_000)
 
+  it.scopedLive("copy: no server-side copy there, so the data is streamed (and onto an existing file)", (ctx) => {
+    const s = requireServer(ctx)
+    return withLog(s, Effect.gen(function*() {
+      const { tree } = yield* connect(s)
+      const data = randomBytes(200 * 1024 + 9)
+      yield* Files.writeFile(tree, "copy-src.bin", data)
+      // impacket answers FSCTL_SRV_REQUEST_RESUME_KEY with STATUS_INVALID_DEVICE_REQUEST
+      expect(yield* Files.copy(tree, "copy-src.bin", "copy-dst.bin")).toEqual({ bytes: data.length, serverSide: false, requests: 0 })
+      expect(sha256(readFileSync(join(s.sharePath, "copy-dst.bin")))).toBe(sha256(data))
+      writeFileSync(join(s.sharePath, "copy-dst.bin"), "older and shorter")
+      expect((yield* Files.copy(tree, "copy-src.bin", "copy-dst.bin")).bytes).toBe(data.length)
+      expect(sha256(readFileSync(join(s.sharePath, "copy-dst.bin")))).toBe(sha256(data))
+      expect(yield* Files.moveBetween(tree, "copy-dst.bin", tree, "copy-moved.bin")).toEqual({ renamed: true })
+      expect(sha256(readFileSync(join(s.sharePath, "copy-moved.bin")))).toBe(sha256(data))
+      yield* Files.remove(tree, "copy-src.bin")
+      yield* Files.remove(tree, "copy-moved.bin")
+    }))
+  }, 60_000)
+
   it("the CLI: info, ls, put of a new file, get, mkdir, rm, rmdir", async (ctx) => {
     const s = requireServer(ctx)
     const c = cli!
