@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `smb`: the command-line tool over effect-smb, the package's bin. Subcommands: info, ls, get,
- * put, rm, mkdir, rmdir, watch, df (see `smb --help`, and `smb <command> --help`); every one takes an
+ * put, rm, mkdir, rmdir, watch, df, cp, mv, stat (see `smb --help`, and `smb <command> --help`); every one takes an
  * `smb://` URL (src/cli/Url.ts) and the connection options of src/cli/ConnectOptions.ts.
  *
  * Exit codes: 0 done; 1 the operation failed (one line on stderr: "smb: <message>"); 2 the
@@ -26,14 +26,17 @@ import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import { fileURLToPath } from "node:url"
+import * as cp from "./commands/cp.js"
 import * as df from "./commands/df.js"
 import * as get from "./commands/get.js"
 import * as info from "./commands/info.js"
 import * as ls from "./commands/ls.js"
 import * as mkdir from "./commands/mkdir.js"
+import * as mv from "./commands/mv.js"
 import * as put from "./commands/put.js"
 import * as rm from "./commands/rm.js"
 import * as rmdir from "./commands/rmdir.js"
+import * as stat from "./commands/stat.js"
 import * as watch from "./commands/watch.js"
 import * as Help from "./Help.js"
 import { ExitCode } from "./Run.js"
@@ -41,7 +44,7 @@ import * as Stderr from "./Stderr.js"
 
 const smb = Command.make("smb").pipe(
   Command.withDescription("Talk to an SMB2/3 server: smb <command> [options] smb://[[DOMAIN;]user[:password]@]host[:port]/share[/path]"),
-  Command.withSubcommands([info.command, ls.command, get.command, put.command, rm.command, mkdir.command, rmdir.command, watch.command, df.command])
+  Command.withSubcommands([info.command, ls.command, get.command, put.command, rm.command, mkdir.command, rmdir.command, watch.command, df.command, cp.command, mv.command, stat.command])
 )
 
 const version = Effect.gen(function*() {

@@ -23,6 +23,7 @@ import type { RequestError } from "../errors.js"
 import { AccessMask } from "../wire/Create.js"
 import { Status } from "../wire/Status.js"
 import * as Copy from "./Copy.js"
+import * as Details from "./Details.js"
 import type { Change, DirectoryEntry, Disposition, FileHandle, FileStat, OpenOptions, ReadOptions, TransferOptions, WatchOptions } from "./File.js"
 import * as File from "./File.js"
 import { temporaryPath, toWirePath } from "./internal/path.js"
@@ -465,6 +466,18 @@ export const moveBetween = Copy.moveBetween
 export type { CopyChunkLimits, CopyOptions, CopyResult, MoveOptions } from "./Copy.js"
 
 /**
+ * Everything the server says about `path` in one query (FileAllInformation): Files.stat's fields
+ * and the file id, links, pending delete, EA size and the server's name for it (see Details.ts).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const details = Details.details
+
+/** @since 0.1.0 @category models */
+export type { FileDetails } from "./Details.js"
+
+/**
  * The operations of this module bound to one tree.
  *
  * @since 0.1.0
@@ -503,6 +516,7 @@ export interface FilesShape {
   readonly truncate: (path: string, size: number) => Effect.Effect<void, RequestError>
   readonly watch: (path: string, options?: WatchOptions) => Stream.Stream<Change, RequestError>
   readonly copy: (from: string, to: string, options?: Copy.CopyOptions) => Effect.Effect<Copy.CopyResult, RequestError>
+  readonly details: (path: string) => Effect.Effect<Details.FileDetails, RequestError>
 }
 
 /**
@@ -537,7 +551,8 @@ export const make = (tree: TreeShape): FilesShape => ({
   rename: (from, to, options) => rename(tree, from, to, options),
   truncate: (path, size) => truncate(tree, path, size),
   watch: (path, options) => watch(tree, path, options),
-  copy: (from, to, options) => copy(tree, from, to, options)
+  copy: (from, to, options) => copy(tree, from, to, options),
+  details: (path) => details(tree, path)
 })
 
 /**

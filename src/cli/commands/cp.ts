@@ -1,0 +1,48 @@
+/**
+ * `smb cp URL URL`: copies a file. Inside one share the server copies it (no data crosses the
+ * network; a server without server-side copy gets it streamed); between shares or servers it is
+ * streamed through this process. An existing target is replaced once the copy is complete, so a
+ * failed copy leaves it as it was. When the target URL names the share root or a directory, the
+ * file keeps its name there. With --json, prints one object (`from`, `to`, `bytes`, `serverSide`);
+ * otherwise nothing.
+ *
+ * @since 0.1.0
+ */
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Files from "../../client/Files.js"
+import * as Connect from "../Connect.js"
+import * as ConnectOptions from "../ConnectOptions.js"
+import { run } from "../Run.js"
+import { withSharePair } from "../SharePair.js"
+import * as Url from "../Url.js"
+
+/**
+ * @since 0.1.0
+ * @category commands
+ */
+export const command = Command.make(
+  "cp",
+  {
+    from: ConnectOptions.url.pipe(Args.withDescription("The file to copy: smb://[[DOMAIN;]user@]host[:port]/share/path.")),
+    to: Args.text({ name: "target" }).pipe(
+      Args.withDescription("Where to copy it: a file, or a directory (or share root) that gets the file's name; another share or server too.")
+    ),
+    options: ConnectOptions.options
+  },
+  ({ from, options, to }) =>
+    run(
+      options,
+      withSharePair(from, to, options, (source, target) =>
+        Effect.gen(function*() {
+          yield* Connect.progress(options, `copying /${source.path} to ${Url.format({ ...target.url, path: target.path.split("/") })}`)
+          const result = yield* Files.copyBetween(source.tree, source.path, target.tree, target.path)
+          yield* Connect.progress(options, `${result.bytes} bytes ${result.serverSide ? "copied by the server" : "streamed"}`)
+          if (options.json) {
+            yield* Console.log(JSON.stringify({ from: source.path, to: target.path, bytes: result.bytes, serverSide: result.serverSide }))
+          }
+        }))
+    )
+).pipe(Command.withDescription("Copy a file on the server (inside a share), or to another share or server."))
