@@ -26,9 +26,17 @@ import * as Url from "../Url.js"
 export const command = Command.make(
   "cp",
   {
-    from: ConnectOptions.url.pipe(Args.withDescription("The file to copy: smb://[[DOMAIN;]user@]host[:port]/share/path.")),
+    from: Args.text({ name: "source" }).pipe(
+      Args.withDescription(
+        `The file to copy: smb://[[DOMAIN;]user[:password]@]host[:port]/share/path, percent-encoded (the password as for every command: ` +
+          "prefer --password-file, SMB_PASSWORD or the prompt)."
+      )
+    ),
     to: Args.text({ name: "target" }).pipe(
-      Args.withDescription("Where to copy it: a file, or a directory (or share root) that gets the file's name; another share or server too.")
+      Args.withDescription(
+        "Where to copy it: a file, or a directory (or share root) that gets the file's name; another share or server too. " +
+          "The same account on the same server shares the source's connection and password."
+      )
     ),
     options: ConnectOptions.options
   },

@@ -24,9 +24,17 @@ import { withSharePair } from "../SharePair.js"
 export const command = Command.make(
   "mv",
   {
-    from: ConnectOptions.url.pipe(Args.withDescription("What to move: smb://[[DOMAIN;]user@]host[:port]/share/path.")),
+    from: Args.text({ name: "source" }).pipe(
+      Args.withDescription(
+        `What to move: smb://[[DOMAIN;]user[:password]@]host[:port]/share/path, percent-encoded (the password as for every command: ` +
+          "prefer --password-file, SMB_PASSWORD or the prompt)."
+      )
+    ),
     to: Args.text({ name: "target" }).pipe(
-      Args.withDescription("Where to move it: a new name, or a directory (or share root) that gets its name; another share or server too.")
+      Args.withDescription(
+        "Where to move it: a new name, or a directory (or share root) that gets its name; another share or server too. " +
+          "The same account on the same server shares the source's connection and password."
+      )
     ),
     options: ConnectOptions.options
   },
