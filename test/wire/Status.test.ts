@@ -1,4 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { checkResponse } from "../../src/connection/MessageHandler.js"
+import { ServerError } from "../../src/errors.js"
+import { Command } from "../../src/wire/Command.js"
+import { HeaderFlags, makeHeader } from "../../src/wire/Header.js"
 import { isError, Status, statusCode, statusName } from "../../src/wire/Status.js"
 
 const entries = Object.entries(Status)
@@ -59,5 +64,32 @@ describe("Status table", () => {
     ["STATUS_SMB_GUEST_LOGON_BLOCKED", 0xc05d0002]
   ])("%s", (name, code) => {
     expect(statusName(code)).toBe(name)
+  })
+})
+
+describe("a status in an error message", () => {
+  const response = (status: number) => ({
+    header: makeHeader({ command: Command.READ, messageId: 6n, status, flags: HeaderFlags.SERVER_TO_REDIR }),
+    message: new Uint8Array(0),
+    body: new Uint8Array(0),
+    verified: false,
+    encrypted: false
+  })
+
+  it.effect("shows the name the issue found missing, and the number", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(checkResponse(response(0xc0000054), { messageId: 6n, command: Command.READ }))
+      expect(error).toBeInstanceOf(ServerError)
+      expect(error.message).toBe("READ failed: STATUS_FILE_LOCK_CONFLICT (0xc0000054)")
+      const refused = yield* Effect.flip(checkResponse(response(0xc0000236), { messageId: 6n }))
+      expect(refused).toMatchObject({ reason: "STATUS_CONNECTION_REFUSED", status: 0xc0000236 })
+      // an unknown one keeps its number as its reason
+      expect((yield* Effect.flip(checkResponse(response(0xc0001234), { messageId: 6n }))).message).toBe("READ failed: 0xC0001234 (0xc0001234)")
+    }))
+
+  it("says what was being done to a path, by command or by the verb given", () => {
+    const base = { reason: "STATUS_DISK_FULL", status: Status.DISK_FULL, command: "IOCTL", messageId: 1n, share: "s", path: "a/b" }
+    expect(new ServerError(base).message).toBe("cannot control 's/a/b': STATUS_DISK_FULL (0xc000007f)")
+    expect(new ServerError({ ...base, verb: "copy to" }).message).toBe("cannot copy to 's/a/b': STATUS_DISK_FULL (0xc000007f)")
   })
 })
