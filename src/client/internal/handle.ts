@@ -15,7 +15,7 @@ import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import type * as Scope from "effect/Scope"
 import type { RequestError } from "../../errors.js"
-import { InvalidState, ServerError } from "../../errors.js"
+import { DfsFailed, InvalidState, ServerError } from "../../errors.js"
 import { ChangeNotifyFlags, CompletionFilter, FileAction } from "../../wire/ChangeNotify.js"
 import { AccessMask, CreateAction, CreateDisposition, CreateOptions, FileAttributes, ShareAccess } from "../../wire/Create.js"
 import type { CreateResponse } from "../../wire/Create.js"
@@ -23,9 +23,11 @@ import type { FileNetworkOpenInformation } from "../../wire/FileInformation.js"
 import { fileTimeToDate } from "../../wire/FileTime.js"
 import * as FramePool from "../../transport/FramePool.js"
 import { LockFlags } from "../../wire/Lock.js"
+import { Status } from "../../wire/Status.js"
 import * as ChunkWriter from "./ChunkWriter.js"
 import { fromWirePath, joinPath, toWirePath } from "./path.js"
 import * as Requests from "./requests.js"
+import { createName } from "../Tree.js"
 import type { TreeShape } from "../Tree.js"
 import type {
   Access,
@@ -474,6 +476,9 @@ const dropBytes = (parts: ReadonlyArray<Uint8Array>, count: number): ReadonlyArr
   return out
 }
 
+/** Referrals one open follows at most (a namespace whose links point at each other must not loop). */
+const MAX_DFS_HOPS = 8
+
 /** See File.open. @since 0.1.0 @internal */
 export const open = (
   tree: TreeShape,
@@ -481,8 +486,7 @@ export const open = (
   options: OpenOptions = {}
 ): Effect.Effect<FileHandle, RequestError, Scope.Scope> => {
   const deleteOnClose = options.deleteOnClose === true
-  const parameters: Requests.CreateParameters = {
-    name: toWirePath(path),
+  const parameters: Omit<Requests.CreateParameters, "name"> = {
     desiredAccess: accessMask(options.access ?? "read") | (deleteOnClose ? AccessMask.DELETE : 0),
     shareAccess: shareAccess(options.share ?? "all"),
     createDisposition: dispositions[options.disposition ?? "open"],
@@ -492,10 +496,30 @@ export const open = (
       (options.createOptions ?? 0),
     fileAttributes: options.attributes ?? 0
   }
+  const create = (at: TreeShape, atPathName: string) =>
+    Effect.mapError(
+      Requests.create(at, { ...parameters, name: createName(at, toWirePath(atPathName)) }),
+      atPath(at.share, fromWirePath(atPathName))
+    )
+  // On a tree that follows DFS links, STATUS_PATH_NOT_COVERED sends the open where the referral
+  // says; the handle keeps the caller's path (listings name entries as the caller sees them).
+  const follow = (at: TreeShape, atPathName: string, hops: number): Effect.Effect<FileHandle, RequestError> =>
+    Effect.catchIf(
+      Effect.map(create(at, atPathName), (created) => make(at, path, created)),
+      (error) => at.referrals !== undefined && error._tag === "ServerError" && error.status === Status.PATH_NOT_COVERED,
+      (error) =>
+        hops >= MAX_DFS_HOPS
+          ? Effect.fail(new DfsFailed({ reason: "TooManyHops", path: fromWirePath(path), detail: `more than ${MAX_DFS_HOPS} referrals`, cause: error }))
+          : Effect.flatMap(Effect.interruptible(at.referrals!.refer(at, atPathName)), (next) => follow(next.tree, next.path, hops + 1))
+    )
+  const start = tree.referrals === undefined
+    ? Effect.succeed({ tree, path })
+    : Effect.interruptible(tree.referrals.lookup(tree, path))
   // Acquisition is uninterruptible: a CREATE the server completed must be closed, not leaked.
+  // Following a referral is not: it may connect to another server, whose fibers and timeouts
+  // must be interruptible (a fiber forked in an uninterruptible region is uninterruptible too).
   return Effect.acquireRelease(
-    Effect.map(Effect.mapError(Requests.create(tree, parameters), atPath(tree.share, fromWirePath(parameters.name))), (created) =>
-      make(tree, path, created)),
+    Effect.flatMap(start, (at) => follow(at.tree, at.path, 0)),
     (handle) => Effect.ignore(handle.close)
   ).pipe(Effect.withSpan("smb.file.open", { attributes: { path: fromWirePath(path), share: tree.share } }))
 }
