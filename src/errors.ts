@@ -290,14 +290,14 @@ export class NegotiationFailed extends Data.TaggedError("NegotiationFailed")<{
 /**
  * A DFS path could not be followed (MS-DFSC): no referral target could be reached
  * ("Unreachable", with the last target's failure as `cause`), the referrals went round more
- * than the hop limit ("TooManyHops"), or the server's referral names nothing usable
- * ("BadReferral").
+ * than the hop limit ("TooManyHops"), the server's referral names nothing usable
+ * ("BadReferral"), or a rename would move a file across a link ("CrossLink").
  *
  * @since 0.1.0
  * @category errors
  */
 export class DfsFailed extends Data.TaggedError("DfsFailed")<{
-  readonly reason: "Unreachable" | "TooManyHops" | "BadReferral"
+  readonly reason: "Unreachable" | "TooManyHops" | "BadReferral" | "CrossLink"
   /** The DFS path, \\server\share\path. */
   readonly path: string
   readonly detail: string

@@ -61,6 +61,8 @@ export interface DfsShape {
   readonly resolve: (path: string) => Effect.Effect<DfsLocation, OpenError | DfsFailed>
   /** Live referral cache entries (for tests and diagnostics). */
   readonly cached: Effect.Effect<number>
+  /** Referral requests sent so far (for tests and diagnostics). */
+  readonly requested: Effect.Effect<number>
 }
 
 /**
@@ -145,6 +147,7 @@ const toCached = (requested: ReadonlyArray<string>, response: DfsReferralRespons
  */
 export const make = (pool: SessionPoolShape, credentials: Credentials, options: DfsOptions = {}): DfsShape => {
   const cache = new ReferralCache()
+  let sent = 0
   const enabled = options.dfs !== false
   const poolTree = (server: string, share: string) => pool.tree(server, share, credentials, options.session)
 
@@ -164,7 +167,7 @@ export const make = (pool: SessionPoolShape, credentials: Credentials, options: 
           continue
         }
         cache.prefer(entry, target)
-        return { tree: follow(reached.right), path: [...below, ...rest].join("/") }
+        return { tree: follow(reached.right), path: [...below, ...rest].join("/"), kept: rest.length }
       }
       return yield* new DfsFailed(
         last === undefined
@@ -179,6 +182,7 @@ export const make = (pool: SessionPoolShape, credentials: Credentials, options: 
   const fetch = (server: string, requested: ReadonlyArray<string>): Effect.Effect<CachedReferral, OpenError | DfsFailed> =>
     Effect.gen(function*() {
       const ipc = yield* poolTree(server, "IPC$")
+      sent++
       const response = yield* getReferrals(ipc, `\\${requested.join("\\")}`)
       const now = yield* Clock.currentTimeMillis
       const entry = toCached(requested, response, now)
@@ -194,7 +198,7 @@ export const make = (pool: SessionPoolShape, credentials: Credentials, options: 
       const now = yield* Clock.currentTimeMillis
       const full = fullPath(tree, path)
       const hit = cache.lookup(full, now)
-      if (hit === undefined) return { tree, path }
+      if (hit === undefined) return { tree, path, kept: full.length - 2 }
       return yield* Effect.mapError(goTo(hit.entry, hit.rest, unc(full)), unreachable(unc(full)))
     })
 
@@ -229,7 +233,7 @@ export const make = (pool: SessionPoolShape, credentials: Credentials, options: 
       return yield* lookup(root, rest.join("/"))
     })
 
-  return { tree, resolve, cached: Effect.sync(() => cache.size) }
+  return { tree, resolve, cached: Effect.sync(() => cache.size), requested: Effect.sync(() => sent) }
 }
 
 /** Failures to reach another server are not RequestErrors: they become DfsFailed("Unreachable"). */

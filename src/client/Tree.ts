@@ -70,6 +70,8 @@ export interface TreeShape {
 export interface DfsLocation {
   readonly tree: TreeShape
   readonly path: string
+  /** How many trailing components of the path asked for are the trailing components of `path`. */
+  readonly kept: number
 }
 
 /**

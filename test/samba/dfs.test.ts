@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, it } from "@effect/vitest"
 import { chown, mkdir, stat, symlink, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Dfs from "../../src/client/Dfs.js"
@@ -128,6 +129,46 @@ describeSamba("DFS: a standalone namespace on Samba, links to the same and to a 
       const located = yield* dfs.resolve(`\\\\${root!.host}\\dfsroot\\remote\\sub\\b.txt`)
       expect(located.tree.session.connection.host).toBe(second!.host)
       expect(located.path).toBe("sub/b.txt")
+    }))
+
+  it.scopedLive("rename: in the root, and below a link (the target share's names); across a link is refused", () =>
+    Effect.gen(function*() {
+      const { tree } = yield* setup()
+      yield* Files.writeFile(tree, "before.txt", new TextEncoder().encode("root"))
+      yield* Files.rename(tree, "before.txt", "after.txt")
+      expect(text(yield* Files.readFile(tree, "after.txt"))).toBe("root")
+      yield* Files.remove(tree, "after.txt")
+      yield* Files.writeFile(tree, "remote/sub/before.txt", new TextEncoder().encode("remote"))
+      yield* Files.rename(tree, "remote/sub/before.txt", "remote/after.txt")
+      expect(text(yield* Files.readFile(tree, "remote/after.txt"))).toBe("remote")
+      const across = yield* Effect.flip(Files.rename(tree, "remote/after.txt", "local/after.txt"))
+      expect(across).toMatchObject({ _tag: "DfsFailed", reason: "CrossLink" })
+      yield* Files.remove(tree, "remote/after.txt")
+    }))
+
+  it.scopedLive("the referral is cached for the server's TimeToLive (600 s on Samba), then asked for again", () =>
+    Effect.gen(function*() {
+      const { dfs, tree } = yield* setup()
+      // A clock that runs ahead by `ahead` ms; sleeps and timeouts keep real time.
+      let ahead = 0
+      const clock = yield* Effect.clock
+      const later: Clock.Clock = {
+        [Clock.ClockTypeId]: Clock.ClockTypeId,
+        unsafeCurrentTimeMillis: () => clock.unsafeCurrentTimeMillis() + ahead,
+        unsafeCurrentTimeNanos: () => clock.unsafeCurrentTimeNanos() + BigInt(ahead) * 1_000_000n,
+        currentTimeMillis: Effect.sync(() => clock.unsafeCurrentTimeMillis() + ahead),
+        currentTimeNanos: Effect.sync(() => clock.unsafeCurrentTimeNanos() + BigInt(ahead) * 1_000_000n),
+        sleep: (duration) => clock.sleep(duration)
+      }
+      const read = Effect.withClock(Files.readFile(tree, "remote/sub/b.txt"), later)
+      yield* read
+      yield* read
+      ahead = 599_000
+      yield* read
+      expect(yield* dfs.requested).toBe(1)
+      ahead = 601_000
+      yield* read
+      expect(yield* dfs.requested).toBe(2)
     }))
 
   it.scopedLive("a target that cannot be reached is skipped for the next one", () =>
