@@ -290,6 +290,28 @@ export class NegotiationFailed extends Data.TaggedError("NegotiationFailed")<{
 }
 
 /**
+ * A DFS path could not be followed (MS-DFSC): no referral target could be reached
+ * ("Unreachable", with the last target's failure as `cause`), the referrals went round more
+ * than the hop limit ("TooManyHops"), the server's referral names nothing usable
+ * ("BadReferral"), or a rename would move a file across a link ("CrossLink").
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class DfsFailed extends Data.TaggedError("DfsFailed")<{
+  readonly reason: "Unreachable" | "TooManyHops" | "BadReferral" | "CrossLink"
+  /** The DFS path, \\server\share\path. */
+  readonly path: string
+  readonly detail: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    const cause = this.cause instanceof Error && this.cause.message !== "" ? `: ${this.cause.message}` : ""
+    return `DFS: ${this.path}: ${this.detail}${cause}`
+  }
+}
+
+/**
  * Every error a request on the connection core can fail with.
  *
  * @since 0.1.0
@@ -305,3 +327,4 @@ export type RequestError =
   | DecodeError
   | Cancelled
   | InvalidState
+  | DfsFailed

@@ -27,6 +27,12 @@ export * as Session from "./client/Session.js"
 /** @since 0.1.0 */
 export * as Tree from "./client/Tree.js"
 
+/** @since 0.1.0 */
+export * as Dfs from "./client/Dfs.js"
+
+/** @since 0.1.0 */
+export * as SessionPool from "./client/SessionPool.js"
+
 /**
  * The errors of the DCE/RPC layer, flat like the others; `Shares` lists a server's shares over
  * srvsvc, and `Rpc` holds that layer's modules (PDUs, NDR, the pipe, bind and call).

@@ -13,10 +13,13 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import * as Dfs from "../client/Dfs.js"
 import * as Session from "../client/Session.js"
+import * as SessionPool from "../client/SessionPool.js"
 import * as Tree from "../client/Tree.js"
 import * as Connection from "../connection/Connection.js"
 import type { NegotiationFailed, RequestError, TransportError, AuthenticationFailed } from "../errors.js"
+import { ServerError } from "../errors.js"
 import type { ConnectOptions } from "./ConnectOptions.js"
 import { toConnectionOptions } from "./ConnectOptions.js"
 import { CliError } from "./errors.js"
@@ -66,10 +69,16 @@ export const session = (
 ): Effect.Effect<Session.SessionShape, RequestError | AuthenticationFailed | CliError, Scope.Scope> =>
   Effect.gen(function*() {
     const credentials = Url.credentials(url) ?? Session.anonymous
+    return yield* logOn(url, o, Session.make(connection, credentials, { allowGuestFallback: o.allowGuest }))
+  })
+
+/** Says how a session was set up; a refused logon with no password given says where one comes from. */
+const logOn = <E, R>(url: Url.SmbUrl, o: ConnectOptions, make: Effect.Effect<Session.SessionShape, E, R>) =>
+  Effect.gen(function*() {
     const noPassword = url.user !== undefined && (url.password === undefined || Redacted.value(url.password) === "")
-    const session = yield* Session.make(connection, credentials, { allowGuestFallback: o.allowGuest }).pipe(
+    const session = yield* make.pipe(
       Effect.catchIf(
-        (error) => noPassword && error._tag === "ServerError" && error.reason === "STATUS_LOGON_FAILURE",
+        (error): error is E & ServerError => noPassword && error instanceof ServerError && error.reason === "STATUS_LOGON_FAILURE",
         (cause) =>
           new CliError({
             reason: "Logon",
@@ -116,9 +125,31 @@ export const tree = (
 export const share = (url: Url.SmbUrl, o: ConnectOptions) =>
   Effect.gen(function*() {
     yield* requireShare(url)
+    if (!o.noDfs) return yield* dfsShare(url, o)
     const c = yield* connection(url, o)
     const s = yield* session(c, url, o)
     return yield* tree(s, url, o)
+  })
+
+/**
+ * The URL's tree, following DFS links: the connection and session come from a SessionPool, where
+ * referrals to other servers (reached on port 445, as the same user) open theirs and referrals
+ * back to the same server reuse it.
+ */
+const dfsShare = (url: Url.SmbUrl, o: ConnectOptions) =>
+  Effect.gen(function*() {
+    const name = yield* requireShare(url)
+    const options = yield* toConnectionOptions(url, o)
+    yield* progress(o, `connecting to ${Url.format({ ...url, user: undefined, share: undefined, path: [] })} (${o.worker} worker)`)
+    const pool = yield* SessionPool.make(options)
+    const credentials = Url.credentials(url) ?? Session.anonymous
+    const sessionOptions = { allowGuestFallback: o.allowGuest }
+    const first = yield* logOn(url, o, pool.session(url.host, credentials, sessionOptions))
+    const { negotiated } = first.connection
+    yield* progress(o, `negotiated SMB ${negotiated.dialect}, signing ${negotiated.signing}, cipher ${negotiated.encryption ?? "none"}`)
+    const tree = yield* Dfs.make(pool, credentials, { session: sessionOptions }).tree(url.host, name)
+    yield* progress(o, `connected to share ${name}${tree.encrypted ? " (encrypted)" : ""}${tree.isDfs === true ? " (DFS)" : ""}`)
+    return tree
   })
 
 /**

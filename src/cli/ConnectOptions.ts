@@ -33,6 +33,8 @@ export interface ConnectOptions {
   readonly timeout: Option.Option<Duration.Duration>
   readonly passwordFile: Option.Option<string>
   readonly allowGuest: boolean
+  /** --no-dfs: do not follow DFS links. */
+  readonly noDfs: boolean
   readonly json: boolean
   readonly verbose: boolean
 }
@@ -121,6 +123,9 @@ export const options: Options.Options<ConnectOptions> = Options.all({
       "Accept a server that turns the URL's user into a guest: such a session is neither signed nor encrypted, and a " +
         "man in the middle can force it. Refused anyway with --sign required or --encrypt required."
     )
+  ),
+  noDfs: Options.boolean("no-dfs").pipe(
+    Options.withDescription("Do not follow DFS links (a path below one then fails with STATUS_PATH_NOT_COVERED).")
   ),
   json: Options.boolean("json").pipe(Options.withDescription("Print JSON (one object, or one object per line).")),
   verbose: Options.boolean("verbose").pipe(Options.withDescription("Print progress, and stack traces on failure."))

@@ -7,6 +7,11 @@
  * a mismatch fails with NegotiationFailed("Tampered"). 3.1.1 relies on the preauth hash instead,
  * and 2.x has neither.
  *
+ * A share in a DFS namespace (ShareFlags DFS or DFS_ROOT, or the DFS capability) is marked
+ * `isDfs`: its CREATE requests carry SMB2_FLAGS_DFS_OPERATIONS and the full "server\share\path"
+ * name (MS-SMB2 3.2.4.3). Links are followed only by a tree that has a `referrals` follower (see
+ * Dfs.ts); without one, opening a path below a link fails with STATUS_PATH_NOT_COVERED.
+ *
  * Closing the Scope disconnects.
  *
  * @since 0.1.0
@@ -26,7 +31,7 @@ import {
   makeValidateNegotiateInfoIoctl
 } from "../wire/Ioctl.js"
 import { Dialect } from "../wire/Negotiate.js"
-import { decodeTreeConnectResponse, encodeTreeConnectRequest, ShareFlags } from "../wire/TreeConnect.js"
+import { decodeTreeConnectResponse, encodeTreeConnectRequest, ShareCapabilities, ShareFlags } from "../wire/TreeConnect.js"
 import { encodeTreeDisconnectRequest } from "../wire/TreeDisconnect.js"
 import type { ConnectionShape } from "../connection/Connection.js"
 import type { SessionShape } from "./Session.js"
@@ -48,7 +53,54 @@ export interface TreeShape {
   readonly encrypted: boolean
   /** Disconnects; idempotent. Also done when the Scope closes. */
   readonly disconnect: Effect.Effect<void, RequestError>
+  /** The share is in a DFS namespace: CREATE names are "server\share\path" with DFS_OPERATIONS. */
+  readonly isDfs?: boolean | undefined
+  /** The server name the tree was connected with (as in its "\\server\share" path). */
+  readonly server?: string | undefined
+  /** Follows DFS referrals for paths on this tree; set by a Dfs resolver. */
+  readonly referrals?: DfsFollower | undefined
 }
+
+/**
+ * Where a path on a DFS tree really is: a tree (maybe on another server) and the path on it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DfsLocation {
+  readonly tree: TreeShape
+  readonly path: string
+  /** How many trailing components of the path asked for are the trailing components of `path`. */
+  readonly kept: number
+}
+
+/**
+ * What File.open asks of a DFS resolver.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DfsFollower {
+  /** Where `path` is by the referral cache alone; `tree` and `path` themselves when nothing cached covers it. */
+  readonly lookup: (tree: TreeShape, path: string) => Effect.Effect<DfsLocation, RequestError>
+  /** After STATUS_PATH_NOT_COVERED: asks the server for a referral, caches it, and goes there. */
+  readonly refer: (tree: TreeShape, path: string) => Effect.Effect<DfsLocation, RequestError>
+}
+
+/**
+ * The CREATE name of `wirePath` (share-relative, wire form) on `tree`: on a DFS share the full
+ * "server\share\path" form without a leading separator (MS-SMB2 2.2.13, 3.2.4.3).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const createName = (tree: TreeShape, wirePath: string): string =>
+  tree.isDfs === true
+    ? [tree.server ?? tree.session.connection.host, shareName(tree.share), wirePath].filter((part) => part !== "").join("\\")
+    : wirePath
+
+/** The share's name from a share name or a "\\server\share" path. */
+const shareName = (share: string): string => share.startsWith("\\\\") ? share.split("\\")[3] ?? "" : share
 
 /**
  * @since 0.1.0
@@ -109,6 +161,7 @@ export const make = (
     const { connection } = session
     const { handler } = connection
     const path = share.startsWith("\\\\") ? share : `\\\\${connection.host}\\${share}`
+    const server = path.split("\\")[2] ?? connection.host
     const hasKey = !session.isGuest && !session.isAnonymous
     const { message, value } = yield* handler.sendRecvDecode(
       {
@@ -152,7 +205,9 @@ export const make = (
       capabilities: value.capabilities,
       maximalAccess: value.maximalAccess,
       encrypted: session.encrypted || shareEncrypts,
-      disconnect
+      disconnect,
+      isDfs: (value.shareFlags & (ShareFlags.DFS | ShareFlags.DFS_ROOT)) !== 0 || (value.capabilities & ShareCapabilities.DFS) !== 0,
+      server
     }
     return tree
   }).pipe(Effect.withSpan("smb.tree_connect", { attributes: { share } }))

@@ -37,6 +37,9 @@ export * as Create from "./Create.js"
 export * as CreateContext from "./CreateContext.js"
 
 /** @since 0.1.0 */
+export * as DfsReferral from "./DfsReferral.js"
+
+/** @since 0.1.0 */
 export * as Echo from "./Echo.js"
 
 /** @since 0.1.0 */

@@ -15,7 +15,7 @@ import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import type * as Scope from "effect/Scope"
 import type { RequestError } from "../../errors.js"
-import { InvalidState, ServerError } from "../../errors.js"
+import { DfsFailed, InvalidState, ServerError } from "../../errors.js"
 import { ChangeNotifyFlags, CompletionFilter, FileAction } from "../../wire/ChangeNotify.js"
 import { AccessMask, CreateAction, CreateDisposition, CreateOptions, FileAttributes, ShareAccess } from "../../wire/Create.js"
 import type { CreateResponse } from "../../wire/Create.js"
@@ -23,9 +23,11 @@ import type { FileNetworkOpenInformation } from "../../wire/FileInformation.js"
 import { fileTimeToDate } from "../../wire/FileTime.js"
 import * as FramePool from "../../transport/FramePool.js"
 import { LockFlags } from "../../wire/Lock.js"
+import { Status } from "../../wire/Status.js"
 import * as ChunkWriter from "./ChunkWriter.js"
 import { fromWirePath, joinPath, toWirePath } from "./path.js"
 import * as Requests from "./requests.js"
+import { createName } from "../Tree.js"
 import type { TreeShape } from "../Tree.js"
 import type {
   Access,
@@ -166,7 +168,12 @@ const atPath = (share: string, path: string) => <E>(error: E): E =>
   error instanceof ServerError && error.path === undefined ? new ServerError({ ...error, share, path }) as E : error
 
 /** @since 0.1.0 @internal */
-export const make = (tree: TreeShape, path: string, created: CreateResponse): FileHandle => {
+export const make = (
+  tree: TreeShape,
+  path: string,
+  created: CreateResponse,
+  onTree: (path: string) => string | undefined = toWirePath
+): FileHandle => {
   const fileId = created.fileId
   const info = toFileStat(created)
   let size = info.size
@@ -446,10 +453,14 @@ export const make = (tree: TreeShape, path: string, created: CreateResponse): Fi
       guard(Effect.zipRight(checkRange(to, 0), Effect.tap(Requests.setEndOfFile(tree, fileId, to), () => void (size = to)))).pipe(
         Effect.withSpan("smb.file.truncate", { attributes: { ...spanAttributes, size: to } })
       ),
-    rename: (to, options) =>
-      guard(Requests.setName(tree, fileId, toWirePath(to), options?.replace === true)).pipe(
-        Effect.withSpan("smb.file.rename", { attributes: { ...spanAttributes, to } })
-      ),
+    rename: (to, options) => {
+      const name = onTree(to)
+      return (name === undefined
+        ? Effect.fail(new DfsFailed({ reason: "CrossLink", path: fromWirePath(to), detail: `cannot move ${userPath} across a DFS link` }))
+        : guard(Requests.setName(tree, fileId, name, options?.replace === true))).pipe(
+          Effect.withSpan("smb.file.rename", { attributes: { ...spanAttributes, to } })
+        )
+    },
     delete: guard(Requests.setDeletePending(tree, fileId)).pipe(Effect.withSpan("smb.file.delete", { attributes: spanAttributes })),
     list,
     watch,
@@ -474,6 +485,31 @@ const dropBytes = (parts: ReadonlyArray<Uint8Array>, count: number): ReadonlyArr
   return out
 }
 
+const segments = (path: string): Array<string> => {
+  const wire = toWirePath(path)
+  return wire === "" ? [] : wire.split("\\")
+}
+
+/**
+ * Where a path given like `asked` is on the tree `asked` was followed to (as `reached`, whose last
+ * `kept` components are the last ones of `asked`): the part before them maps to the link's
+ * target, anything outside that part has no name there.
+ */
+const onTarget = (asked: string, reached: string, kept: number) => {
+  const from = segments(asked)
+  const to = segments(reached)
+  const prefix = from.slice(0, from.length - kept).map((part) => part.toLowerCase())
+  const base = to.slice(0, to.length - kept)
+  return (path: string): string | undefined => {
+    const parts = segments(path)
+    if (!prefix.every((part, i) => parts[i]?.toLowerCase() === part)) return undefined
+    return [...base, ...parts.slice(prefix.length)].join("\\")
+  }
+}
+
+/** Referrals one open follows at most (a namespace whose links point at each other must not loop). */
+const MAX_DFS_HOPS = 8
+
 /** See File.open. @since 0.1.0 @internal */
 export const open = (
   tree: TreeShape,
@@ -481,8 +517,7 @@ export const open = (
   options: OpenOptions = {}
 ): Effect.Effect<FileHandle, RequestError, Scope.Scope> => {
   const deleteOnClose = options.deleteOnClose === true
-  const parameters: Requests.CreateParameters = {
-    name: toWirePath(path),
+  const parameters: Omit<Requests.CreateParameters, "name"> = {
     desiredAccess: accessMask(options.access ?? "read") | (deleteOnClose ? AccessMask.DELETE : 0),
     shareAccess: shareAccess(options.share ?? "all"),
     createDisposition: dispositions[options.disposition ?? "open"],
@@ -492,10 +527,35 @@ export const open = (
       (options.createOptions ?? 0),
     fileAttributes: options.attributes ?? 0
   }
+  const create = (at: TreeShape, atPathName: string) =>
+    Effect.mapError(
+      Requests.create(at, { ...parameters, name: createName(at, toWirePath(atPathName)) }),
+      atPath(at.share, fromWirePath(atPathName))
+    )
+  // On a tree that follows DFS links, STATUS_PATH_NOT_COVERED sends the open where the referral
+  // says; the handle keeps the caller's path (listings name entries as the caller sees them).
+  // `kept`: how many trailing components of `path` end the path on `at` too; a rename's target
+  // below the same link goes the same way, one elsewhere cannot be reached from this handle.
+  const follow = (at: TreeShape, atPathName: string, kept: number, hops: number): Effect.Effect<FileHandle, RequestError> =>
+    Effect.catchIf(
+      Effect.map(create(at, atPathName), (created) => make(at, path, created, onTarget(path, atPathName, kept))),
+      (error) => at.referrals !== undefined && error._tag === "ServerError" && error.status === Status.PATH_NOT_COVERED,
+      (error) =>
+        hops >= MAX_DFS_HOPS
+          ? Effect.fail(new DfsFailed({ reason: "TooManyHops", path: fromWirePath(path), detail: `more than ${MAX_DFS_HOPS} referrals`, cause: error }))
+          : Effect.flatMap(
+            Effect.interruptible(at.referrals!.refer(at, atPathName)),
+            (next) => follow(next.tree, next.path, Math.min(kept, next.kept), hops + 1)
+          )
+    )
+  const start = tree.referrals === undefined
+    ? Effect.succeed({ tree, path, kept: segments(path).length })
+    : Effect.interruptible(tree.referrals.lookup(tree, path))
   // Acquisition is uninterruptible: a CREATE the server completed must be closed, not leaked.
+  // Following a referral is not: it may connect to another server, whose fibers and timeouts
+  // must be interruptible (a fiber forked in an uninterruptible region is uninterruptible too).
   return Effect.acquireRelease(
-    Effect.map(Effect.mapError(Requests.create(tree, parameters), atPath(tree.share, fromWirePath(parameters.name))), (created) =>
-      make(tree, path, created)),
+    Effect.flatMap(start, (at) => follow(at.tree, at.path, at.kept, 0)),
     (handle) => Effect.ignore(handle.close)
   ).pipe(Effect.withSpan("smb.file.open", { attributes: { path: fromWirePath(path), share: tree.share } }))
 }

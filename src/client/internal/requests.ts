@@ -31,6 +31,7 @@ import {
 } from "../../wire/FileInformation.js"
 import type { FileFsFullSizeInformation, FileNetworkOpenInformation } from "../../wire/FileInformation.js"
 import { encodeFlushRequest } from "../../wire/Flush.js"
+import { HeaderFlags } from "../../wire/Header.js"
 import type { LockElement } from "../../wire/Lock.js"
 import { encodeLockRequest } from "../../wire/Lock.js"
 import {
@@ -87,7 +88,9 @@ export const create = (tree: TreeShape, parameters: CreateParameters): Effect.Ef
     impersonationLevel: ImpersonationLevel.IMPERSONATION,
     contexts: []
   })
-  return Effect.flatMap(send(tree, { command: Command.CREATE, body }), (reply) => fromEither(decodeCreateResponse(reply.message)))
+  // On a DFS share the name is "server\\share\\path" and the header says so (MS-SMB2 3.2.4.3).
+  const flags = tree.isDfs === true ? HeaderFlags.DFS_OPERATIONS : 0
+  return Effect.flatMap(send(tree, { command: Command.CREATE, body, flags }), (reply) => fromEither(decodeCreateResponse(reply.message)))
 }
 
 /** @since 0.1.0 @internal */

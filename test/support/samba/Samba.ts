@@ -52,6 +52,13 @@ export interface StartOptions {
   readonly parentDir?: string
   /** How long to wait for the port; default 30 000. */
   readonly startTimeoutMs?: number
+  /**
+   * The loopback address smbd binds; default 127.0.0.1. Any other must already be on an
+   * interface (see loopback.ts), and must lie in 127.0.0.0/8.
+   */
+  readonly address?: string
+  /** More shares beside `share`: a directory each, owned by the user, with extra share lines. */
+  readonly extraShares?: ReadonlyArray<{ readonly name: string; readonly lines?: ReadonlyArray<string> }>
 }
 
 /**
@@ -76,6 +83,8 @@ export interface SambaInstance {
   /** The directory behind `share` on this machine (owned by `user`). */
   readonly sharePath: string
   readonly encSharePath: string | null
+  /** The directory behind each of `extraShares`, by name. */
+  readonly extraSharePaths: { readonly [name: string]: string }
   readonly logPath: string
   /** The smbd parent process. */
   readonly pid: number
@@ -85,7 +94,7 @@ export interface SambaInstance {
   readonly startMs: number
 }
 
-const HOST = "127.0.0.1"
+const DEFAULT_HOST = "127.0.0.1"
 const WORKDIR_PREFIX = "effect-smb-"
 const MAX_WORKDIR_LENGTH = 80
 const POLL_MS = 50
@@ -97,6 +106,7 @@ const OWNER_FILE = "harness-owner.json"
 // Processes this module started, so that they can be stopped even if the run is interrupted.
 
 interface Tracked {
+  readonly address: string
   readonly workdir: string
   readonly conf: string
   pid: number | undefined
@@ -271,28 +281,28 @@ const ensureUser = (user: string): Promise<{ readonly uid: number; readonly gid:
   return pending
 }
 
-const pickFreePort = (): Promise<number> =>
+const pickFreePort = (host: string): Promise<number> =>
   new Promise((resolve, reject) => {
     const server = createServer()
     server.unref()
     server.on("error", reject)
-    server.listen(0, HOST, () => {
+    server.listen(0, host, () => {
       const address = server.address()
       const port = typeof address === "object" && address !== null ? address.port : 0
       server.close(() => resolve(port))
     })
   })
 
-const pickPort = async (): Promise<number> => {
+const pickPort = async (host: string): Promise<number> => {
   for (;;) {
-    const port = await pickFreePort()
+    const port = await pickFreePort(host)
     if (![...tracked.values()].some((t) => t.port === port)) return port
   }
 }
 
-const portAccepts = (port: number): Promise<boolean> =>
+const portAccepts = (host: string, port: number): Promise<boolean> =>
   new Promise((resolve) => {
-    const socket = connect({ host: HOST, port })
+    const socket = connect({ host, port })
     const done = (accepted: boolean) => {
       clearTimeout(timer)
       socket.destroy()
@@ -341,8 +351,8 @@ const launch = async (t: Tracked, port: number, logPath: string, timeoutMs: numb
     if (!isAlive(pid)) {
       throw new SambaError({ reason: "StartFailed", detail: `smbd (pid ${pid}) exited during startup; ${logPath}:\n${logTail(logPath)}` })
     }
-    if (await portAccepts(port)) {
-      if (ownsLoopbackListener(pid, port)) {
+    if (await portAccepts(t.address, port)) {
+      if (ownsLoopbackListener(pid, port, t.address)) {
         return { _tag: "Ready", pid, readyMs: Date.now() - started }
       }
       // Another program took the port first. smbd does not exit when it cannot bind; it waits.
@@ -352,7 +362,7 @@ const launch = async (t: Tracked, port: number, logPath: string, timeoutMs: numb
     if (Date.now() - started > timeoutMs) {
       throw new SambaError({
         reason: "StartTimeout",
-        detail: `smbd (pid ${pid}) did not accept on ${HOST}:${port} within ${timeoutMs} ms; ${logPath}:\n${logTail(logPath)}`
+        detail: `smbd (pid ${pid}) did not accept on ${t.address}:${port} within ${timeoutMs} ms; ${logPath}:\n${logTail(logPath)}`
       })
     }
     await sleep(POLL_MS)
@@ -371,6 +381,11 @@ const validate = (o: StartOptions): void => {
   }
   if (o.user !== undefined && !/^[a-z_][a-z0-9_-]{0,30}$/.test(o.user)) throw bad(`bad user name ${o.user}`)
   if (o.password !== undefined && /[\r\n]/.test(o.password)) throw bad("the password must not contain a line break")
+  if (o.address !== undefined && !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(o.address)) throw bad(`not a loopback address: ${o.address}`)
+  for (const extra of o.extraShares ?? []) {
+    if (!/^[a-z][a-z0-9_-]{0,30}$/.test(extra.name) || [SHARE, ENC_SHARE].includes(extra.name)) throw bad(`bad share name ${extra.name}`)
+    for (const line of extra.lines ?? []) if (/[\r\n[]/.test(line)) throw bad(`extra share line must be one parameter: ${line}`)
+  }
 }
 
 /**
@@ -394,7 +409,8 @@ export const startSamba = async (options: StartOptions = {}): Promise<SambaInsta
 
   const workdir = await mkdtemp(join(options.parentDir ?? "/tmp", WORKDIR_PREFIX))
   const conf = join(workdir, "smb.conf")
-  const t: Tracked = { workdir, conf, pid: undefined, port: undefined }
+  const address = options.address ?? DEFAULT_HOST
+  const t: Tracked = { address, workdir, conf, pid: undefined, port: undefined }
   track(t)
   try {
     if (workdir.length > MAX_WORKDIR_LENGTH) {
@@ -412,23 +428,42 @@ export const startSamba = async (options: StartOptions = {}): Promise<SambaInsta
       await mkdir(dir)
       await chown(dir, account.uid, account.gid)
     }
+    const extraShares = options.extraShares ?? []
+    const extraSharePaths: { [name: string]: string } = {}
+    for (const extra of extraShares) {
+      const dir = join(workdir, extra.name)
+      await mkdir(dir)
+      await chown(dir, account.uid, account.gid)
+      extraSharePaths[extra.name] = dir
+    }
     const logPath = join(workdir, "log", "smbd.stdout.log")
 
-    let port = options.port ?? (await pickPort())
+    let port = options.port ?? (await pickPort(address))
     const writeConf = () =>
       writeFile(
         conf,
-        renderSmbConf({ workdir, port, variant, user, minProtocol, maxProtocol, logLevel: options.logLevel ?? 1, extraGlobal })
+        renderSmbConf({
+          workdir,
+          port,
+          variant,
+          user,
+          minProtocol,
+          maxProtocol,
+          logLevel: options.logLevel ?? 1,
+          extraGlobal,
+          address,
+          extraShares
+        })
       )
     await writeConf()
     await Promise.all([checkConf(conf), setPassword(conf, user, password, workdir), checkShareWritable(user, sharePath)])
 
     for (let attempt = 1; ; attempt++) {
-      const taken = (await portAccepts(port)) ? ({ _tag: "PortTaken" } as const) : await launch(t, port, logPath, options.startTimeoutMs ?? 30_000)
+      const taken = (await portAccepts(address, port)) ? ({ _tag: "PortTaken" } as const) : await launch(t, port, logPath, options.startTimeoutMs ?? 30_000)
       if (taken._tag === "Ready") {
         return {
           variant,
-          host: HOST,
+          host: address,
           port,
           share: SHARE,
           encShare: encSharePath === null ? null : ENC_SHARE,
@@ -441,6 +476,7 @@ export const startSamba = async (options: StartOptions = {}): Promise<SambaInsta
           conf,
           sharePath,
           encSharePath,
+          extraSharePaths,
           logPath,
           pid: taken.pid,
           readyMs: taken.readyMs,
@@ -448,14 +484,14 @@ export const startSamba = async (options: StartOptions = {}): Promise<SambaInsta
         }
       }
       if (options.port !== undefined) {
-        throw new SambaError({ reason: "PortInUse", detail: `${HOST}:${port} is already in use by another program` })
+        throw new SambaError({ reason: "PortInUse", detail: `${address}:${port} is already in use by another program` })
       }
       if (attempt >= PORT_ATTEMPTS) {
         throw new SambaError({ reason: "PortInUse", detail: `no free port after ${attempt} attempts (last ${port})` })
       }
       t.pid = undefined
       t.port = undefined
-      port = await pickPort()
+      port = await pickPort(address)
       await writeConf()
     }
   } catch (error) {

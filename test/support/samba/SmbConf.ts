@@ -30,6 +30,10 @@ export interface SmbConfOptions {
   readonly logLevel: number
   /** Appended to [global] after the variant's lines, so they win. */
   readonly extraGlobal: ReadonlyArray<string>
+  /** The address to bind; default 127.0.0.1. */
+  readonly address?: string
+  /** More shares, each a directory named after it in the working directory. */
+  readonly extraShares?: ReadonlyArray<{ readonly name: string; readonly lines?: ReadonlyArray<string> }>
 }
 
 const variantGlobal = (variant: SambaVariant): ReadonlyArray<string> => {
@@ -56,6 +60,7 @@ export const renderSmbConf = (o: SmbConfOptions): string => {
   if (o.variant === "share-encrypt") {
     shares.push(shareSection(ENC_SHARE, `${w}/${ENC_SHARE}`, o.user, ["smb encrypt = required"]))
   }
+  for (const extra of o.extraShares ?? []) shares.push(shareSection(extra.name, `${w}/${extra.name}`, o.user, extra.lines ?? []))
   return `# Private smb.conf for a throw-away test smbd (effect-smb test harness).
 # Never install this as /etc/samba/smb.conf.
 [global]
@@ -66,7 +71,7 @@ export const renderSmbConf = (o: SmbConfOptions): string => {
 
 	# --- network: loopback only, one TCP port, no NetBIOS ---
 	smb ports = ${o.port}
-	interfaces = 127.0.0.1
+	interfaces = ${o.address ?? "127.0.0.1"}
 	bind interfaces only = yes
 	disable netbios = yes
 

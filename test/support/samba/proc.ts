@@ -67,17 +67,19 @@ export const pidsUsingConf = (conf: string): Array<number> =>
   allPids().filter((p) => p !== process.pid && usesConf(p, conf))
 
 /**
- * Whether `pid` holds the socket listening on 127.0.0.1:port. A TCP connect alone would also
+ * Whether `pid` holds the socket listening on address:port (default 127.0.0.1). A TCP connect alone would also
  * succeed if some other program had taken the port between our choosing it and smbd binding it.
  */
-export const ownsLoopbackListener = (pid: number, port: number): boolean => {
+export const ownsLoopbackListener = (pid: number, port: number, address = "127.0.0.1"): boolean => {
   let table: string
   try {
     table = readFileSync("/proc/net/tcp", "utf8")
   } catch {
     return false
   }
-  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`
+  // /proc/net/tcp writes the address as the hex of its little-endian 32-bit value.
+  const hex = address.split(".").reverse().map((octet) => Number(octet).toString(16).toUpperCase().padStart(2, "0")).join("")
+  const local = `${hex}:${port.toString(16).toUpperCase().padStart(4, "0")}`
   const inodes = new Set<string>()
   for (const row of table.split("\n").slice(1)) {
     const cols = row.trim().split(/\s+/)
