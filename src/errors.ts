@@ -303,3 +303,35 @@ export type RequestError =
   | DecodeError
   | Cancelled
   | InvalidState
+
+/**
+ * Kerberos could not produce a ticket for the server: the KDC refused (its error code is kept),
+ * could not be reached, or answered something that does not check out. `skewMillis` is the KDC's
+ * clock minus ours, measured from its KRB-ERROR, when the reason is ClockSkew.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class KerberosFailed extends Data.TaggedError("KerberosFailed")<{
+  readonly reason:
+    | "WrongPassword"
+    | "UnknownPrincipal"
+    | "UnknownService"
+    | "ClockSkew"
+    | "NoKdc"
+    | "KdcError"
+    | "BadResponse"
+    | "NoCredentials"
+    | "Unsupported"
+  readonly detail?: string
+  /** The KRB-ERROR error-code, when the KDC sent one. */
+  readonly code?: number
+  readonly skewMillis?: number
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    const code = this.code === undefined ? "" : ` (KDC error ${this.code})`
+    const skew = this.skewMillis === undefined ? "" : ` (the KDC's clock minus ours: ${Math.round(this.skewMillis / 1000)} s)`
+    return `kerberos: ${this.reason}${code}${skew}${this.detail === undefined ? "" : `: ${this.detail}`}`
+  }
+}

@@ -89,8 +89,9 @@ const PASSWORD = "Kuser-Pass-123"
 /** Bump when the provisioning recipe changes: the cache key includes it. */
 const RECIPE = 1
 const CACHE_ROOT = "/var/tmp/effect-smb-addc"
-const WORKDIR_PREFIX = "effect-smb-addc-"
-const OWNER_FILE = "harness-owner.json"
+// Not "effect-smb-...": the standalone harness sweeps /tmp/effect-smb-* directories it thinks stale.
+const WORKDIR_PREFIX = "esmb-addc-"
+const OWNER_FILE = "addc-owner.json"
 const POLL_MS = 50
 const PACKAGES = ["samba-ad-dc", "krb5-user", "smbclient"]
 
