@@ -261,7 +261,8 @@ export class InvalidState extends Data.TaggedError("InvalidState")<{
  * @category errors
  */
 export class AuthenticationFailed extends Data.TaggedError("AuthenticationFailed")<{
-  readonly reason: "BadToken" | "NoMechanism" | "MicMismatch" | "Unsupported" | "Refused"
+  /** "Kerberos": no service ticket; the cause is the KerberosFailed that says why. */
+  readonly reason: "BadToken" | "NoMechanism" | "MicMismatch" | "Unsupported" | "Refused" | "Kerberos"
   readonly detail?: string
   readonly cause?: unknown
 }> {

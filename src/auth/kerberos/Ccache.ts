@@ -64,7 +64,10 @@ export const decodeCcache = (bytes: Uint8Array): Either.Either<Ccache, DecodeErr
     }
     const version = u16("version")
     if (version !== 0x0504 && version !== 0x0503) r.fail("version", "Invalid", `unsupported version 0x${version.toString(16)}`, 0)
-    if (version === 0x0504) at += u16("header length")
+    if (version === 0x0504) {
+      const headerLength = u16("header length")
+      at += headerLength
+    }
     const principal = (field: string): CcachePrincipal => {
       const type = u32(field)
       const count = u32(field)

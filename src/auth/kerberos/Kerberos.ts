@@ -101,7 +101,9 @@ export const splitPrincipal = (user: string): { readonly name: string; readonly 
 }
 
 const AS_OPTIONS = 0x40810010 // forwardable, renewable, canonicalize, renewable-ok
-const TGS_OPTIONS = 0x40810000 // forwardable, renewable, canonicalize
+// Canonicalize only: asking for forwardable or renewable with a TGT that is neither (kinit's
+// default) is KDC_ERR_BADOPTION.
+const TGS_OPTIONS = 0x00010000
 const FAR_FUTURE = new Date(Date.UTC(2037, 8, 13, 2, 48, 5))
 
 const nonce = (): number => randomBytes(4).readUInt32BE(0) & 0x7fffffff
