@@ -10,6 +10,7 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
@@ -67,7 +68,11 @@ export const session = (
   Effect.gen(function*() {
     const credentials = Url.credentials(url) ?? Session.anonymous
     const noPassword = url.user !== undefined && (url.password === undefined || Redacted.value(url.password) === "")
-    const session = yield* Session.make(connection, credentials, { allowGuestFallback: o.allowGuest }).pipe(
+    const session = yield* Session.make(connection, credentials, {
+      allowGuestFallback: o.allowGuest,
+      auth: o.auth,
+      ...(Option.isSome(o.kdc) ? { kerberos: { kdc: o.kdc.value } } : {})
+    }).pipe(
       Effect.catchIf(
         (error) => noPassword && error._tag === "ServerError" && error.reason === "STATUS_LOGON_FAILURE",
         (cause) =>
@@ -80,7 +85,7 @@ export const session = (
       )
     )
     const as = session.isAnonymous ? "anonymous" : session.isGuest ? "guest" : (url.user ?? "")
-    yield* progress(o, `session set up as ${as}${session.encrypted ? ", encrypted" : session.signingRequired ? ", signed" : ""}`)
+    yield* progress(o, `session set up as ${as} (${session.auth})${session.encrypted ? ", encrypted" : session.signingRequired ? ", signed" : ""}`)
     return session
   })
 
