@@ -88,8 +88,13 @@ const gssChecksum = (): Uint8Array => {
   return out
 }
 
-/** An RFC 4121 4.2.6.1 MIC token over `message`. */
-const micToken = (key: Key, usage: number, flags: number, sequence: number, message: Uint8Array): Uint8Array => {
+/**
+ * An RFC 4121 4.2.6.1 MIC token over `message` (exported for tests).
+ *
+ * @since 0.1.0
+ * @category internals
+ */
+export const micToken = (key: Key, usage: number, flags: number, sequence: number, message: Uint8Array): Uint8Array => {
   const header = new Uint8Array(16)
   header.set([0x04, 0x04, flags, 0xff, 0xff, 0xff, 0xff, 0xff])
   new DataView(header.buffer).setUint32(12, sequence >>> 0)
