@@ -1,7 +1,8 @@
 /**
  * Kerberos against the Samba AD DC (test/support/addc): a logon from a password (AS with
  * encrypted-timestamp pre-authentication, TGS for cifs/dc1.example.test, AP-REQ with mutual
- * authentication) on a DC that requires signing, and from a ticket cache written by MIT kinit;
+ * authentication) on a DC that requires signing, from a ticket cache written by MIT kinit and
+ * from a keytab written by MIT ktutil;
  * the KDC's refusals as typed errors (wrong password, unknown principal, clock skew, no KDC);
  * and a Kerberos-only DC (`ntlm auth = disabled`) that refuses NTLM while Kerberos works. The
  * DC's auth_audit log shows which mechanism authenticated each logon.
@@ -83,6 +84,17 @@ describeAddc("Kerberos against the AD DC", (dc) => {
       expect(session.auth).toBe("kerberos")
       const tree = yield* Tree.make(session, dc.share)
       expect(tree.id).not.toBe(0)
+    }))
+
+  it.scopedLive("from a keytab written by MIT ktutil, with no password", () =>
+    Effect.gen(function*() {
+      const keytab = join(dc.workdir, `ktutil-${process.pid}.keytab`)
+      const script = `addent -password -p ${dc.user}@${dc.realm} -k 1 -e aes256-cts-hmac-sha1-96\n${dc.password}\nwkt ${keytab}\nquit\n`
+      const ktutil = yield* Effect.promise(() => run("ktutil", [], { input: script, env: { ...process.env, KRB5_CONFIG: dc.krb5Conf } }))
+      expect(ktutil.code, ktutil.stderr).toBe(0)
+      yield* Effect.addFinalizer(() => Effect.promise(() => rm(keytab, { force: true })))
+      const { session } = yield* logon(dc, { password: "", kerberos: { keytab, kdc: [dc.address] } })
+      expect(session.auth).toBe("kerberos")
     }))
 
   it.scopedLive("auto: Kerberos when a realm is named and the server offers it; NTLM otherwise", () =>

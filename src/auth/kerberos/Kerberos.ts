@@ -1,7 +1,7 @@
 /**
- * Getting a service ticket for `cifs/<host>` (RFC 4120 3.1, 3.3): from a password (AS exchange
- * with encrypted-timestamp pre-authentication, then a TGS exchange) or from the MIT ticket cache
- * (a service ticket already there, else its TGT and a TGS exchange). The realm and KDCs come from
+ * Getting a service ticket for `cifs/<host>` (RFC 4120 3.1, 3.3): from a password or a keytab's
+ * long-term key (AS exchange with encrypted-timestamp pre-authentication, then a TGS exchange)
+ * or from the MIT ticket cache (a service ticket already there, else its TGT and a TGS exchange). The realm and KDCs come from
  * the options, else from krb5.conf (KRB5_CONFIG, else /etc/krb5.conf).
  *
  * Pre-authentication: the first AS-REQ carries no timestamp; the KDC answers
@@ -25,6 +25,7 @@ import { checksum, checksumType, decrypt, encrypt, encTypeName, isSupported, str
 import * as Der from "./Der.js"
 import type { KdcAddress } from "./KdcTransport.js"
 import { exchange, parseKdc } from "./KdcTransport.js"
+import * as Keytab from "./Keytab.js"
 import * as Krb5Conf from "./Krb5Conf.js"
 import type { EtypeInfo2Entry, KdcRep, KrbError, PaData, PrincipalName } from "./Messages.js"
 import {
@@ -59,6 +60,8 @@ export interface KerberosOptions {
   readonly kdc?: ReadonlyArray<string> | undefined
   /** A krb5.conf to read instead of KRB5_CONFIG / /etc/krb5.conf. */
   readonly krb5Conf?: string | undefined
+  /** A keytab holding the user's long-term keys: used instead of a password when there is none. */
+  readonly keytab?: string | undefined
   /** A ticket cache file instead of KRB5CCNAME's (false: never read one). */
   readonly ccache?: string | false | undefined
   /** Added to our clock in every timestamp we send (a client whose clock is known to be off). */
@@ -76,7 +79,7 @@ export interface ServiceTicket {
   readonly crealm: string
   readonly cname: PrincipalName
   /** Where the credentials came from. */
-  readonly source: "password" | "ccache"
+  readonly source: "password" | "keytab" | "ccache"
 }
 
 /** @since 0.1.0 @category models */
@@ -155,8 +158,21 @@ interface Tgt {
 
 const clock = (options: KerberosOptions) => () => new Date(Date.now() + (options.clockOffsetMillis ?? 0))
 
+/** The user's long-term key for an ETYPE-INFO2 entry: from the password, or from a keytab. */
+type KeySource = (entry: EtypeInfo2Entry) => Key | undefined
+
+const passwordKeys = (password: Redacted.Redacted<string>, realm: string, name: string): KeySource => (entry) =>
+  isSupported(entry.etype) ? deriveUserKey(entry, password, realm, name) : undefined
+
+const keytabKeys = (entries: ReadonlyArray<Keytab.KeytabEntry>, realm: string, name: string): KeySource => (entry) => {
+  const matching = entries
+    .filter((e) => e.keytype === entry.etype && e.realm.toUpperCase() === realm && e.components.join("/") === name)
+    .sort((a, b) => b.kvno - a.kvno)[0]
+  return matching === undefined ? undefined : toKey(matching.keytype, matching.key)
+}
+
 /** The AS exchange with pre-authentication: a TGT for user@realm. */
-const asExchange = (name: string, password: Redacted.Redacted<string>, target: Realm, options: KerberosOptions, hosts: TicketRequest["hosts"]) =>
+const asExchange = (name: string, keys: KeySource, target: Realm, options: KerberosOptions, hosts: TicketRequest["hosts"]) =>
   Effect.gen(function*() {
     const now = clock(options)
     const cname: PrincipalName = { type: NameType.PRINCIPAL, components: [name] }
@@ -185,11 +201,10 @@ const asExchange = (name: string, password: Redacted.Redacted<string>, target: R
       const entries = Either.flatMap(methods, decodeEtypeInfo2)
       if (Either.isLeft(entries)) return yield* fail("BadResponse", "undecodable ETYPE-INFO2", { cause: entries.left })
       info = entries.right
-      const chosen = info.find((entry) => isSupported(entry.etype))
-      if (chosen === undefined) {
-        return yield* fail("Unsupported", `the KDC offers no enctype we support (${info.map((e) => encTypeName(e.etype)).join(", ") || "none"})`)
+      key = info.map(keys).find((k) => k !== undefined)
+      if (key === undefined) {
+        return yield* fail("Unsupported", `no key of ours for the enctypes the KDC offers (${info.map((e) => encTypeName(e.etype)).join(", ") || "none"})`)
       }
-      key = deriveUserKey(chosen, password, target.realm, name)
       const timestamp = encrypt(key, KeyUsage.PA_ENC_TIMESTAMP, encodePaEncTsEnc(now()))
       const encTs: PaData = { type: PaType.ENC_TIMESTAMP, value: encodeEncryptedDataBytes(key.etype, timestamp) }
       reply = yield* send([encTs, pac])
@@ -199,8 +214,8 @@ const asExchange = (name: string, password: Redacted.Redacted<string>, target: R
     // The reply's enc-part is in the client key of the enctype the KDC chose.
     const replyInfo = Either.getOrElse(decodeEtypeInfo2(rep.padata), () => [])
     const entry = [...replyInfo, ...info].find((e) => e.etype === rep.encPart.etype) ?? { etype: rep.encPart.etype, salt: undefined, iterations: undefined }
-    if (!isSupported(entry.etype)) return yield* fail("Unsupported", `AS-REP in ${encTypeName(entry.etype)}`)
-    const replyKey = key !== undefined && key.etype === entry.etype ? key : deriveUserKey(entry, password, target.realm, name)
+    const replyKey = key !== undefined && key.etype === entry.etype ? key : keys(entry)
+    if (replyKey === undefined) return yield* fail("Unsupported", `AS-REP in ${encTypeName(entry.etype)}, for which we have no key`)
     const plain = decrypt(replyKey, KeyUsage.AS_REP_ENC_PART, rep.encPart.cipher)
     if (Either.isLeft(plain)) return yield* fail("WrongPassword", "the AS-REP does not decrypt with the password's key")
     const part = decodeEncKdcRepPart(plain.right)
@@ -264,6 +279,19 @@ const tgsExchange = (tgt: Tgt, service: PrincipalName, target: Realm, options: K
     return { ticket: reply.ticket, key, crealm: reply.crealm, cname: reply.cname }
   })
 
+const readKeytab = (path: string): Effect.Effect<ReadonlyArray<Keytab.KeytabEntry>, KerberosFailed> =>
+  Effect.try({
+    try: () => new Uint8Array(readFileSync(path)),
+    catch: (cause) => fail("NoCredentials", `cannot read the keytab ${path}`, { cause })
+  }).pipe(
+    Effect.flatMap((bytes) =>
+      Either.match(Keytab.decodeKeytab(bytes), {
+        onLeft: (cause) => Effect.fail(fail("NoCredentials", `${path} is not a keytab`, { cause })),
+        onRight: Effect.succeed
+      })
+    )
+  )
+
 const readCcache = (options: KerberosOptions): Ccache.Ccache | undefined => {
   if (options.ccache === false) return undefined
   const path = options.ccache ?? Ccache.defaultPath()
@@ -279,7 +307,7 @@ const readCcache = (options: KerberosOptions): Ccache.Ccache | undefined => {
 
 /** Whether Kerberos has something to start from: a realm named, a KDC named, or a ticket cache. @since 0.1.0 */
 export const configured = (user: string | undefined, options: KerberosOptions): boolean =>
-  options.realm !== undefined || options.kdc !== undefined || (user !== undefined && splitPrincipal(user).realm !== undefined) ||
+  options.realm !== undefined || options.kdc !== undefined || options.keytab !== undefined || (user !== undefined && splitPrincipal(user).realm !== undefined) ||
   readCcache(options) !== undefined
 
 /**
@@ -299,9 +327,19 @@ export const serviceTicket = (request: TicketRequest, options: KerberosOptions =
       const realmName = options.realm?.toUpperCase() ?? principal.realm ?? conf.defaultRealm?.toUpperCase()
       if (realmName === undefined) return yield* fail("NoCredentials", "no realm: name one (user@REALM, --realm) or set default_realm in krb5.conf")
       const realm = realmFor(realmName, options, conf)
-      const tgt = yield* asExchange(principal.name, request.password!, realm, options, request.hosts)
+      const tgt = yield* asExchange(principal.name, passwordKeys(request.password!, realm.realm, principal.name), realm, options, request.hosts)
       const service = yield* tgsExchange(tgt, { type: NameType.SRV_INST, components: ["cifs", host] }, realm, options, request.hosts)
       return { ...service, source: "password" as const }
+    }
+
+    if (options.keytab !== undefined && principal !== undefined) {
+      const realmName = options.realm?.toUpperCase() ?? principal.realm ?? conf.defaultRealm?.toUpperCase()
+      if (realmName === undefined) return yield* fail("NoCredentials", "no realm: name one (user@REALM) or set default_realm in krb5.conf")
+      const entries = yield* readKeytab(options.keytab)
+      const realm = realmFor(realmName, options, conf)
+      const tgt = yield* asExchange(principal.name, keytabKeys(entries, realmName, principal.name), realm, options, request.hosts)
+      const service = yield* tgsExchange(tgt, { type: NameType.SRV_INST, components: ["cifs", host] }, realm, options, request.hosts)
+      return { ...service, source: "keytab" as const }
     }
 
     const cache = readCcache(options)

@@ -1,10 +1,12 @@
 /**
  * The small readers under Kerberos: krb5.conf, KDC addresses, principals, DER integers and
- * times, the MIT ccache (rejecting what is not one), and the KDC reply decoder on garbage.
+ * times, the MIT keytab and ccache (rejecting what is not one), and the KDC reply decoder on
+ * garbage.
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Either from "effect/Either"
 import { decodeCcache } from "../../../src/auth/kerberos/Ccache.js"
+import { decodeKeytab } from "../../../src/auth/kerberos/Keytab.js"
 import * as Der from "../../../src/auth/kerberos/Der.js"
 import { splitPrincipal } from "../../../src/auth/kerberos/Kerberos.js"
 import { parseKdc } from "../../../src/auth/kerberos/KdcTransport.js"
@@ -71,6 +73,24 @@ describe("DER", () => {
     expect(Either.isLeft(decodeKdcResponse(new Uint8Array([0x7e, 0x80, 0, 0])))).toBe(true)
     expect(Either.isLeft(decodeKdcResponse(new Uint8Array([0x7e, 0x84, 0x7f, 0xff, 0xff, 0xff])))).toBe(true)
     expect(Either.isLeft(decodeKdcResponse(new Uint8Array([0x30, 0x00])))).toBe(true)
+  })
+})
+
+describe("MIT keytab", () => {
+  it("reads an entry as MIT ktutil writes it (kuser@EXAMPLE.TEST, kvno 1, aes256)", () => {
+    const bytes = Buffer.from(
+      "0502" + "00000048" + "0001" + "000c" + "4558414d504c452e54455354" + "0005" + "6b75736572" + "00000001" + "6b12cc03" +
+        "01" + "0012" + "0020" + "cf7b1128767a8609c3435978fe2d139f7a770469f60862baba85bd75ca1aa0f5" + "00000001",
+      "hex"
+    )
+    const entries = Either.getOrThrow(decodeKeytab(new Uint8Array(bytes)))
+    expect(entries).toHaveLength(1)
+    expect(entries[0]).toMatchObject({ realm: "EXAMPLE.TEST", components: ["kuser"], nameType: 1, kvno: 1, keytype: 18 })
+    expect(toHex(entries[0]!.key)).toBe("cf7b1128767a8609c3435978fe2d139f7a770469f60862baba85bd75ca1aa0f5")
+  })
+  it("refuses what is not a keytab, and entries running past their size", () => {
+    expect(Either.isLeft(decodeKeytab(new Uint8Array([0x05, 0x04])))).toBe(true)
+    expect(Either.isLeft(decodeKeytab(new Uint8Array([0x05, 0x02, 0, 0, 0, 4, 0, 1, 0, 9])))).toBe(true)
   })
 })
 
