@@ -58,6 +58,7 @@ describeSamba("DFS: a standalone namespace on Samba, links to the same and to a 
     await symlink(`msdfs:${a.address}\\data`, join(dfsroot, "local"))
     await symlink(`msdfs:${b.address}\\share`, join(dfsroot, "remote"))
     await symlink(`msdfs:${unreachable}\\share,${a.address}\\data`, join(dfsroot, "failover"))
+    await symlink(`msdfs:${unreachable}\\share`, join(dfsroot, "dead"))
     await writeFile(join(dfsroot, "plain.txt"), "in the root")
     // Made as root, owned by the share user as smbd would make them.
     const owned = async (dir: string, file: string, content: string) => {
@@ -171,10 +172,13 @@ describeSamba("DFS: a standalone namespace on Samba, links to the same and to a 
       expect(yield* dfs.requested).toBe(2)
     }))
 
-  it.scopedLive("a target that cannot be reached is skipped for the next one", () =>
+  it.scopedLive("a target that cannot be reached is skipped for the next one; with none left, DfsFailed", () =>
     Effect.gen(function*() {
       const { tree } = yield* setup()
       expect(text(yield* Files.readFile(tree, "failover/sub/a.txt"))).toBe("on the same server")
+      const error = yield* Effect.flip(Files.readFile(tree, "dead/x.txt"))
+      expect(error).toMatchObject({ _tag: "DfsFailed", reason: "Unreachable", cause: { _tag: "TransportError" } })
+      expect(error.message).toContain(`\\\\${root!.host}\\dfsroot\\dead`)
     }))
 
   it.scopedLive("dfs: false follows nothing: STATUS_PATH_NOT_COVERED", () =>
@@ -190,6 +194,9 @@ describeSamba("DFS: a standalone namespace on Samba, links to the same and to a 
     expect(ls.stderr).toBe("")
     expect(ls.code).toBe(0)
     expect(ls.stdout).toContain("b.txt")
+    const link = await cli!.run(["ls", `${base}/remote/`])
+    expect(link.stderr).toBe("")
+    expect(link.stdout).toContain("sub")
     const get = await cli!.run(["get", `${base}/local/sub/a.txt`, "-"])
     expect(get.code).toBe(0)
     expect(get.stdout).toBe("on the same server")
