@@ -5,7 +5,7 @@ import viteConfig from "./vite.config.js"
 export default mergeConfig(viteConfig, defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    globalSetup: ["test/support/samba/globalSetup.ts"],
+    globalSetup: ["test/support/globalSetup.ts"],
     setupFiles: ["test/support/setup.ts"],
     reporters: ["default", "./test/support/summaryReporter.ts"],
     testTimeout: 30_000,

@@ -263,7 +263,8 @@ export class InvalidState extends Data.TaggedError("InvalidState")<{
  * @category errors
  */
 export class AuthenticationFailed extends Data.TaggedError("AuthenticationFailed")<{
-  readonly reason: "BadToken" | "NoMechanism" | "MicMismatch" | "Unsupported" | "Refused"
+  /** "Kerberos": no service ticket; the cause is the KerberosFailed that says why. */
+  readonly reason: "BadToken" | "NoMechanism" | "MicMismatch" | "Unsupported" | "Refused" | "Kerberos"
   readonly detail?: string
   readonly cause?: unknown
 }> {
@@ -328,3 +329,35 @@ export type RequestError =
   | Cancelled
   | InvalidState
   | DfsFailed
+
+/**
+ * Kerberos could not produce a ticket for the server: the KDC refused (its error code is kept),
+ * could not be reached, or answered something that does not check out. `skewMillis` is the KDC's
+ * clock minus ours, measured from its KRB-ERROR, when the reason is ClockSkew.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class KerberosFailed extends Data.TaggedError("KerberosFailed")<{
+  readonly reason:
+    | "WrongPassword"
+    | "UnknownPrincipal"
+    | "UnknownService"
+    | "ClockSkew"
+    | "NoKdc"
+    | "KdcError"
+    | "BadResponse"
+    | "NoCredentials"
+    | "Unsupported"
+  readonly detail?: string
+  /** The KRB-ERROR error-code, when the KDC sent one. */
+  readonly code?: number
+  readonly skewMillis?: number
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    const code = this.code === undefined ? "" : ` (KDC error ${this.code})`
+    const skew = this.skewMillis === undefined ? "" : ` (the KDC's clock minus ours: ${Math.round(this.skewMillis / 1000)} s)`
+    return `kerberos: ${this.reason}${code}${skew}${this.detail === undefined ? "" : `: ${this.detail}`}`
+  }
+}

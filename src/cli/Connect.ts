@@ -10,6 +10,7 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
@@ -69,8 +70,14 @@ export const session = (
 ): Effect.Effect<Session.SessionShape, RequestError | AuthenticationFailed | CliError, Scope.Scope> =>
   Effect.gen(function*() {
     const credentials = Url.credentials(url) ?? Session.anonymous
-    return yield* logOn(url, o, Session.make(connection, credentials, { allowGuestFallback: o.allowGuest }))
+    return yield* logOn(url, o, Session.make(connection, credentials, sessionOptions(o)))
   })
+
+const sessionOptions = (o: ConnectOptions): Session.SessionOptions => ({
+  allowGuestFallback: o.allowGuest,
+  auth: o.auth,
+  ...(Option.isSome(o.kdc) ? { kerberos: { kdc: o.kdc.value } } : {})
+})
 
 /** Says how a session was set up; a refused logon with no password given says where one comes from. */
 const logOn = <E, R>(url: Url.SmbUrl, o: ConnectOptions, make: Effect.Effect<Session.SessionShape, E, R>) =>
@@ -89,7 +96,7 @@ const logOn = <E, R>(url: Url.SmbUrl, o: ConnectOptions, make: Effect.Effect<Ses
       )
     )
     const as = session.isAnonymous ? "anonymous" : session.isGuest ? "guest" : (url.user ?? "")
-    yield* progress(o, `session set up as ${as}${session.encrypted ? ", encrypted" : session.signingRequired ? ", signed" : ""}`)
+    yield* progress(o, `session set up as ${as} (${session.auth})${session.encrypted ? ", encrypted" : session.signingRequired ? ", signed" : ""}`)
     return session
   })
 
@@ -143,11 +150,10 @@ const dfsShare = (url: Url.SmbUrl, o: ConnectOptions) =>
     yield* progress(o, `connecting to ${Url.format({ ...url, user: undefined, share: undefined, path: [] })} (${o.worker} worker)`)
     const pool = yield* SessionPool.make(options)
     const credentials = Url.credentials(url) ?? Session.anonymous
-    const sessionOptions = { allowGuestFallback: o.allowGuest }
-    const first = yield* logOn(url, o, pool.session(url.host, credentials, sessionOptions))
+    const first = yield* logOn(url, o, pool.session(url.host, credentials, sessionOptions(o)))
     const { negotiated } = first.connection
     yield* progress(o, `negotiated SMB ${negotiated.dialect}, signing ${negotiated.signing}, cipher ${negotiated.encryption ?? "none"}`)
-    const tree = yield* Dfs.make(pool, credentials, { session: sessionOptions }).tree(url.host, name)
+    const tree = yield* Dfs.make(pool, credentials, { session: sessionOptions(o) }).tree(url.host, name)
     yield* progress(o, `connected to share ${name}${tree.encrypted ? " (encrypted)" : ""}${tree.isDfs === true ? " (DFS)" : ""}`)
     return tree
   })

@@ -35,6 +35,9 @@ export interface ConnectOptions {
   readonly allowGuest: boolean
   /** --no-dfs: do not follow DFS links. */
   readonly noDfs: boolean
+  readonly auth: "kerberos" | "ntlm" | "auto"
+  readonly kdc: Option.Option<ReadonlyArray<string>>
+  readonly resolve: Option.Option<Readonly<Record<string, string>>>
   readonly json: boolean
   readonly verbose: boolean
 }
@@ -50,6 +53,19 @@ export const parseCiphers = (text: string): Option.Option<ReadonlyArray<CipherNa
   const names = text.split(",").map((name) => name.trim().toUpperCase())
   const known = names.map((name) => cipherNames.find((cipher) => cipher === name))
   return known.length > 0 && known.every((name) => name !== undefined) ? Option.some(known as Array<CipherName>) : Option.none()
+}
+
+/**
+ * `name=address[,name=address...]` (--resolve) as a map; None when an entry has no "=".
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseResolve = (text: string): Option.Option<Readonly<Record<string, string>>> => {
+  const entries = text.split(",").map((entry) => entry.trim().split("="))
+  return entries.every((e) => e.length === 2 && e[0] !== "" && e[1] !== "")
+    ? Option.some(Object.fromEntries(entries.map(([name, address]) => [name!.toLowerCase(), address!])))
+    : Option.none()
 }
 
 /**
@@ -127,6 +143,26 @@ export const options: Options.Options<ConnectOptions> = Options.all({
   noDfs: Options.boolean("no-dfs").pipe(
     Options.withDescription("Do not follow DFS links (a path below one then fails with STATUS_PATH_NOT_COVERED).")
   ),
+  auth: Options.choice("auth", ["kerberos", "ntlm", "auto"]).pipe(
+    Options.withDefault("auto" as const),
+    Options.withDescription(
+      "kerberos: a ticket for cifs/<host> (from the password, or from the KRB5CCNAME ticket cache without one); ntlm: " +
+        "NTLMv2; auto: Kerberos when the user is user@REALM or REALM.NAME;user, --kdc is given or a ticket cache exists, " +
+        "and the server offers it."
+    )
+  ),
+  kdc: Options.text("kdc").pipe(
+    Options.withPseudoName("host[:port][,host...]"),
+    Options.map((text) => text.split(",").map((k) => k.trim()).filter((k) => k !== "")),
+    Options.withDescription("The realm's KDC(s); default the kdc lines of krb5.conf (KRB5_CONFIG, else /etc/krb5.conf)."),
+    Options.optional
+  ),
+  resolve: Options.text("resolve").pipe(
+    Options.withPseudoName("name=address[,...]"),
+    Options.filterMap(parseResolve, "--resolve expects name=address[,name=address...]"),
+    Options.withDescription("Reach these host names (the server's, the KDC's) at these addresses, before DNS."),
+    Options.optional
+  ),
   json: Options.boolean("json").pipe(Options.withDescription("Print JSON (one object, or one object per line).")),
   verbose: Options.boolean("verbose").pipe(Options.withDescription("Print progress, and stack traces on failure."))
 })
@@ -155,6 +191,7 @@ export const toConnectionOptions = (url: SmbUrl, o: ConnectOptions): Effect.Effe
       ...(Option.isSome(o.minDialect) ? { minDialect: o.minDialect.value } : {}),
       ...(Option.isSome(o.maxDialect) ? { maxDialect: o.maxDialect.value } : {}),
       ...(Option.isSome(o.ciphers) ? { ciphers: o.ciphers.value } : {}),
-      ...(Option.isSome(o.timeout) ? { timeout: o.timeout.value } : {})
+      ...(Option.isSome(o.timeout) ? { timeout: o.timeout.value } : {}),
+      ...(Option.isSome(o.resolve) ? { hosts: o.resolve.value } : {})
     }
   })

@@ -1,7 +1,8 @@
 /**
  * Session: an authenticated user on a connection (MS-SMB2 3.2.4.2.3, 3.2.5.3). Authentication is
- * NTLMv2 inside SPNEGO (or anonymous, or guest), over as many SESSION_SETUP rounds as the
- * mechanism needs. For 3.1.1 every SESSION_SETUP request and every non-final response extends the
+ * Kerberos or NTLMv2 inside SPNEGO (or anonymous, or guest), over as many SESSION_SETUP rounds as
+ * the mechanism needs; `auth` picks the mechanism, and Kerberos's service ticket is fetched from
+ * the KDC before the first SESSION_SETUP. For 3.1.1 every SESSION_SETUP request and every non-final response extends the
  * connection's preauth integrity hash, whose value is the KDF context of the session's keys.
  *
  * Once the keys are derived, the final response's signature is checked here (it may have been
@@ -27,6 +28,10 @@ import * as Stream from "effect/Stream"
 import type * as Scope from "effect/Scope"
 import type { Authenticator, AuthenticatorStep } from "../auth/Authenticator.js"
 import { makeAnonymousAuthenticator, makeGuestAuthenticator, makeNtlmAuthenticator } from "../auth/Authenticator.js"
+import type { KerberosOptions } from "../auth/kerberos/Kerberos.js"
+import * as Kerberos from "../auth/kerberos/Kerberos.js"
+import { KRB5_OID, makeKerberosAuthenticator, MS_KRB5_OID } from "../auth/KerberosAuthenticator.js"
+import { decodeNegTokenInit } from "../auth/Spnego.js"
 import type { Connection, ConnectionShape } from "../connection/Connection.js"
 import * as ConnectionModule from "../connection/Connection.js"
 import { cipherValue, signingValue } from "../connection/ConnectionOptions.js"
@@ -82,6 +87,16 @@ export interface SessionOptions {
    * where signing or encryption is required. Default false.
    */
   readonly allowGuestFallback?: boolean | undefined
+  /**
+   * The mechanism for a user's logon. "kerberos": Kerberos only (a ticket for cifs/<host> from
+   * the password, or from the ticket cache when the password is empty). "ntlm": NTLMv2 only.
+   * "auto" (default): Kerberos when a realm is named (user@REALM, `kerberos.realm` or `.kdc`)
+   * or a ticket cache exists, and the server offers Kerberos in its SPNEGO hint; NTLM otherwise,
+   * and also when getting the ticket fails and there is a password to fall back on.
+   */
+  readonly auth?: "kerberos" | "ntlm" | "auto" | undefined
+  /** Where Kerberos finds its realm, KDC and tickets. */
+  readonly kerberos?: KerberosOptions | undefined
 }
 
 /**
@@ -95,6 +110,8 @@ export interface SessionShape {
   readonly flags: number
   readonly isGuest: boolean
   readonly isAnonymous: boolean
+  /** The mechanism that authenticated the session (guest and anonymous logons are "ntlm"). */
+  readonly auth: "kerberos" | "ntlm"
   /** Every message of this session is signed (and checked). */
   readonly signingRequired: boolean
   /** Every message of this session is encrypted. */
@@ -129,6 +146,46 @@ const authenticatorFor = (credentials: Credentials, host: string): Authenticator
   }
 }
 
+const offersKerberos = (connection: ConnectionShape): boolean => {
+  const hint = decodeNegTokenInit(connection.securityBuffer)
+  return Either.isRight(hint) && hint.right.mechTypes.some((mech) => mech === KRB5_OID || mech === MS_KRB5_OID)
+}
+
+// The Kerberos principal for a user: "user@REALM" as given, else the domain when it looks like a
+// realm (has a dot), else the realm from the options or krb5.conf.
+const principalOf = (credentials: Extract<Credentials, { _tag: "User" }>): string =>
+  credentials.user.includes("@") || credentials.domain === undefined || !credentials.domain.includes(".")
+    ? credentials.user
+    : `${credentials.user}@${credentials.domain.toUpperCase()}`
+
+/** Picks the mechanism and, for Kerberos, gets the service ticket first. */
+const chooseAuthenticator = (
+  connection: ConnectionShape,
+  credentials: Credentials,
+  options: SessionOptions
+): Effect.Effect<{ readonly authenticator: Authenticator; readonly auth: "kerberos" | "ntlm" }, AuthenticationFailed> => {
+  const ntlm = Effect.sync(() => ({ authenticator: authenticatorFor(credentials, connection.host), auth: "ntlm" as const }))
+  if (credentials._tag !== "User") return ntlm
+  const mode = options.auth ?? "auto"
+  if (mode === "ntlm") return ntlm
+  const kerberosOptions = options.kerberos ?? {}
+  const principal = principalOf(credentials)
+  if (mode === "auto" && !(offersKerberos(connection) && Kerberos.configured(principal, kerberosOptions))) return ntlm
+  const kerberos = Kerberos.serviceTicket(
+    { user: principal, password: credentials.password, host: connection.host, hosts: connection.options.hosts },
+    kerberosOptions
+  ).pipe(
+    Effect.map((ticket) => ({
+      authenticator: makeKerberosAuthenticator({ ticket, clockOffsetMillis: kerberosOptions.clockOffsetMillis }),
+      auth: "kerberos" as const
+    }))
+  )
+  const hasPassword = Redacted.value(credentials.password) !== ""
+  if (mode === "auto" && hasPassword) return Effect.orElse(kerberos, () => ntlm)
+  // The KDC's answer stays the cause, so that callers can switch on its reason.
+  return Effect.mapError(kerberos, (cause) => new AuthenticationFailed({ reason: "Kerberos", detail: cause.message, cause }))
+}
+
 /**
  * Authenticates on `connection`; the session lives until the Scope closes (then logs off).
  *
@@ -142,7 +199,7 @@ export const make = (
 ): Effect.Effect<SessionShape, RequestError | AuthenticationFailed, Scope.Scope> =>
   Effect.gen(function*() {
     const { handler, negotiated } = connection
-    const authenticator = authenticatorFor(credentials, connection.host)
+    const { auth, authenticator } = yield* chooseAuthenticator(connection, credentials, options)
     const dialect = negotiated.dialectRevision
     const securityMode = connection.options.signing === "required"
       ? SecurityMode.SIGNING_ENABLED | SecurityMode.SIGNING_REQUIRED
@@ -275,6 +332,7 @@ export const make = (
       flags: sessionFlags,
       isGuest,
       isAnonymous,
+      auth,
       signingRequired,
       encrypted: encryptData,
       closedByServer: Effect.sync(() => closedByServer),

@@ -304,7 +304,7 @@ const handlerLayer = (options: ResolvedConnectionOptions) =>
   MessageHandlerModule.layer({ timeout: options.timeout, creditBacklog: options.creditBacklog })
 
 const tcpOptions = (options: ResolvedConnectionOptions): TcpTransport.Options => ({
-  host: options.host,
+  host: options.hosts[options.host] ?? options.host,
   port: options.port,
   connectTimeout: options.connectTimeout
 })

@@ -86,6 +86,12 @@ export interface ConnectionOptions {
    * not with the single worker.
    */
   readonly keepAlive?: Duration.DurationInput | false | undefined
+  /**
+   * Host names mapped to addresses, looked up before DNS: by the TCP transport for `host`, and by
+   * Kerberos for the KDC. For names in no DNS (a test domain) or reached through a tunnel. The
+   * name, not the address, is what the server is asked for (the Kerberos SPN cifs/<host>).
+   */
+  readonly hosts?: Readonly<Record<string, string>> | undefined
 }
 
 /**
@@ -113,6 +119,7 @@ export interface ResolvedConnectionOptions {
   readonly creditBacklog: number
   /** Undefined: off. */
   readonly keepAlive: Duration.Duration | undefined
+  readonly hosts: Readonly<Record<string, string>>
 }
 
 /**
@@ -137,7 +144,8 @@ export const resolve = (options: ConnectionOptions): ResolvedConnectionOptions =
   disconnectOnTimeout: options.disconnectOnTimeout ?? true,
   connectTimeout: Duration.decode(options.connectTimeout ?? tcpDefaults.connectTimeout),
   creditBacklog: options.creditBacklog ?? defaultHandlerOptions.creditBacklog,
-  keepAlive: options.keepAlive === false ? undefined : Duration.decode(options.keepAlive ?? Duration.seconds(60))
+  keepAlive: options.keepAlive === false ? undefined : Duration.decode(options.keepAlive ?? Duration.seconds(60)),
+  hosts: options.hosts ?? {}
 })
 
 /**

@@ -84,6 +84,7 @@ export const makeFakeTree = (options: FakeOptions = {}) =>
         flags: 0,
         isGuest: false,
         isAnonymous: false,
+        auth: "ntlm",
         signingRequired: false,
         encrypted: false,
         closedByServer: Effect.succeed(false),

@@ -19,7 +19,10 @@ import * as Files from "../../src/client/Files.js"
 import * as Session from "../../src/client/Session.js"
 import * as SessionPool from "../../src/client/SessionPool.js"
 import { decodeDfsReferralResponse, DfsServerType } from "../../src/wire/DfsReferral.js"
+import { Command } from "../../src/wire/Command.js"
+import { HeaderFlags } from "../../src/wire/Header.js"
 import { Status } from "../../src/wire/Status.js"
+import { makeProxy, smb2Messages } from "../support/proxy.js"
 import type { Cli } from "../cli/cliProcess.js"
 import { bundleCli } from "../cli/cliProcess.js"
 import type { SambaInstance } from "../support/samba/index.js"
@@ -58,6 +61,7 @@ describeSamba("DFS: a standalone namespace on Samba, links to the same and to a 
     await symlink(`msdfs:${a.address}\\data`, join(dfsroot, "local"))
     await symlink(`msdfs:${b.address}\\share`, join(dfsroot, "remote"))
     await symlink(`msdfs:${unreachable}\\share,${a.address}\\data`, join(dfsroot, "failover"))
+    await symlink(`msdfs:${unreachable}\\share`, join(dfsroot, "dead"))
     await writeFile(join(dfsroot, "plain.txt"), "in the root")
     // Made as root, owned by the share user as smbd would make them.
     const owned = async (dir: string, file: string, content: string) => {
@@ -171,10 +175,30 @@ describeSamba("DFS: a standalone namespace on Samba, links to the same and to a 
       expect(yield* dfs.requested).toBe(2)
     }))
 
-  it.scopedLive("a target that cannot be reached is skipped for the next one", () =>
+  it.scopedLive("a target that cannot be reached is skipped for the next one; with none left, DfsFailed", () =>
     Effect.gen(function*() {
       const { tree } = yield* setup()
       expect(text(yield* Files.readFile(tree, "failover/sub/a.txt"))).toBe("on the same server")
+      const error = yield* Effect.flip(Files.readFile(tree, "dead/x.txt"))
+      expect(error).toMatchObject({ _tag: "DfsFailed", reason: "Unreachable", cause: { _tag: "TransportError" } })
+      expect(error.message).toContain(`\\\\${root!.host}\\dfsroot\\dead`)
+    }))
+
+  it.scopedLive("on the wire: CREATE on the root carries DFS_OPERATIONS; a plain share costs nothing more (no flag, no referral)", () =>
+    Effect.gen(function*() {
+      const proxy = yield* makeProxy({ host: root!.host, port: 445 })
+      // The proxy listens on 127.0.0.1; the server keeps its name in tree paths and CREATE names.
+      const pool = yield* SessionPool.make({ host: root!.host, port: proxy.port, hosts: { [root!.host]: "127.0.0.1" } })
+      const dfs = Dfs.make(pool, Session.user(root!.user, root!.password))
+      const plain = yield* dfs.tree(root!.host, "data")
+      expect(plain.isDfs).toBe(false)
+      expect(text(yield* Files.readFile(plain, "sub/a.txt"))).toBe("on the same server")
+      const namespace = yield* dfs.tree(root!.host, "dfsroot")
+      expect(text(yield* Files.readFile(namespace, "plain.txt"))).toBe("in the root")
+      const requests = proxy.frames.filter((f) => f.direction === "toServer").flatMap((f) => smb2Messages(f.bytes))
+      const creates = requests.filter((m) => m.command === Command.CREATE)
+      expect(creates.map((m) => (m.flags & HeaderFlags.DFS_OPERATIONS) !== 0)).toEqual([false, true])
+      expect(requests.some((m) => m.command === Command.IOCTL)).toBe(false)
     }))
 
   it.scopedLive("dfs: false follows nothing: STATUS_PATH_NOT_COVERED", () =>
@@ -190,6 +214,9 @@ describeSamba("DFS: a standalone namespace on Samba, links to the same and to a 
     expect(ls.stderr).toBe("")
     expect(ls.code).toBe(0)
     expect(ls.stdout).toContain("b.txt")
+    const link = await cli!.run(["ls", `${base}/remote/`])
+    expect(link.stderr).toBe("")
+    expect(link.stdout).toContain("sub")
     const get = await cli!.run(["get", `${base}/local/sub/a.txt`, "-"])
     expect(get.code).toBe(0)
     expect(get.stdout).toBe("on the same server")

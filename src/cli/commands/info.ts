@@ -69,6 +69,7 @@ export const describe = (url: Url.SmbUrl, connection: ConnectionShape, session: 
     serverGuid: negotiated.serverGuid,
     serverTime: negotiated.systemTime.toISOString(),
     authenticated: session !== undefined,
+    auth: session === undefined || session.isAnonymous ? null : session.auth,
     guest: session?.isGuest ?? false,
     share: tree === undefined ? null : { name: tree.share, type: shareTypeName(tree.shareType), encrypted: tree.encrypted }
   }
