@@ -2,11 +2,10 @@
  * Kerberos against the Samba AD DC (test/support/addc): a logon from a password (AS with
  * encrypted-timestamp pre-authentication, TGS for cifs/dc1.example.test, AP-REQ with mutual
  * authentication) on a DC that requires signing, from a ticket cache written by MIT kinit and
- * from a keytab written by MIT ktutil;
- * the KDC's refusals as typed errors (wrong password, unknown principal, clock skew, no KDC);
- * aes128 and rc4-hmac only, an encrypted session; and a Kerberos-only DC (`ntlm auth =
- * disabled`) that refuses NTLM while Kerberos works. The
- * DC's auth_audit log shows which mechanism authenticated each logon.
+ * from a keytab written by MIT ktutil; aes128-only and rc4-hmac-only logons; an encrypted
+ * session; the KDC's refusals as typed errors (wrong password, unknown principal, clock skew,
+ * no KDC); and a Kerberos-only DC (`ntlm auth = disabled`) that refuses NTLM while Kerberos
+ * works. The DC's auth_audit log shows which mechanism authenticated each logon.
  */
 import { expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
