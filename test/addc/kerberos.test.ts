@@ -2,10 +2,10 @@
  * Kerberos against the Samba AD DC (test/support/addc): a logon from a password (AS with
  * encrypted-timestamp pre-authentication, TGS for cifs/dc1.example.test, AP-REQ with mutual
  * authentication) on a DC that requires signing, from a ticket cache written by MIT kinit and
- * from a keytab written by MIT ktutil;
- * the KDC's refusals as typed errors (wrong password, unknown principal, clock skew, no KDC);
- * and a Kerberos-only DC (`ntlm auth = disabled`) that refuses NTLM while Kerberos works. The
- * DC's auth_audit log shows which mechanism authenticated each logon.
+ * from a keytab written by MIT ktutil; aes128-only and rc4-hmac-only logons; an encrypted
+ * session; the KDC's refusals as typed errors (wrong password, unknown principal, clock skew,
+ * no KDC); and a Kerberos-only DC (`ntlm auth = disabled`) that refuses NTLM while Kerberos
+ * works. The DC's auth_audit log shows which mechanism authenticated each logon.
  */
 import { expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
@@ -59,6 +59,29 @@ describeAddc("Kerberos against the AD DC", (dc) => {
       expect(new TextDecoder().decode(yield* Files.readFile(tree, "kerberos.txt"))).toBe("hello over kerberos")
       const after = yield* Effect.promise(() => authLines(dc, "krb5"))
       expect(after.length).toBeGreaterThan(before)
+    }))
+
+  for (const [name, etype] of [["aes128-cts-hmac-sha1-96", 17], ["rc4-hmac", 23]] as const) {
+    it.scopedLive(`${name} only`, () =>
+      Effect.gen(function*() {
+        const { session } = yield* logon(dc, { kerberos: { kdc: [dc.address], encTypes: [etype] } })
+        expect(session.auth).toBe("kerberos")
+        expect(session.signingRequired).toBe(true)
+      }))
+  }
+
+  it.scopedLive("with encryption required: the session is encrypted", () =>
+    Effect.gen(function*() {
+      const context = yield* Layer.build(Connection.layer({ host: dc.hostname, hosts: { [dc.hostname]: dc.address }, encryption: "required" }))
+      const connection = Context.get(context, Connection.Connection)
+      const session = yield* Session.make(connection, Session.user(`${dc.user}@${dc.realm}`, Redacted.make(dc.password)), {
+        auth: "kerberos",
+        kerberos: { kdc: [dc.address], ccache: false }
+      })
+      expect(session.encrypted).toBe(true)
+      const tree = yield* Tree.make(session, dc.share)
+      yield* Files.writeFile(tree, "encrypted.txt", new Uint8Array([1, 2, 3]))
+      expect(Array.from(yield* Files.readFile(tree, "encrypted.txt"))).toEqual([1, 2, 3])
     }))
 
   it.scopedLive("the realm and KDC from krb5.conf (KRB5_CONFIG's format), the user as user@REALM", () =>

@@ -66,6 +66,8 @@ export interface KerberosOptions {
   readonly ccache?: string | false | undefined
   /** Added to our clock in every timestamp we send (a client whose clock is known to be off). */
   readonly clockOffsetMillis?: number | undefined
+  /** The enctypes to ask for, in order; default aes256, aes128, rc4-hmac. */
+  readonly encTypes?: ReadonlyArray<EncTypeId> | undefined
   /** Per KDC attempt; default 3000. */
   readonly timeoutMillis?: number | undefined
   /** "udp" (default: UDP, TCP when needed) or "tcp". */
@@ -183,7 +185,7 @@ const asExchange = (name: string, keys: KeySource, target: Realm, options: Kerbe
       sname: { type: NameType.SRV_INST, components: ["krbtgt", target.realm] },
       till: FAR_FUTURE,
       nonce: nonce(),
-      etypes: supportedEncTypes
+      etypes: options.encTypes ?? supportedEncTypes
     })
     const send = (padata: ReadonlyArray<PaData>) =>
       exchange(target.kdcs, encodeKdcReq(MessageType.AS_REQ, padata, body), { hosts, timeoutMillis: options.timeoutMillis, protocol: options.kdcProtocol }).pipe(
@@ -250,7 +252,7 @@ const tgsExchange = (tgt: Tgt, service: PrincipalName, target: Realm, options: K
       sname: service,
       till: FAR_FUTURE,
       nonce: nonce(),
-      etypes: supportedEncTypes
+      etypes: options.encTypes ?? supportedEncTypes
     })
     const time = now()
     const authenticator = encodeAuthenticator({
