@@ -46,7 +46,8 @@ export interface CopyOptions extends TransferOptions {
   readonly serverSide?: boolean | undefined
   /**
    * What the first server-side request tries; a server with lower limits says so, and the copy
-   * keeps to them. Default 16 chunks of 1 MiB, 16 MiB a request (Windows' defaults).
+   * keeps to them. Default 16 chunks of 1 MiB, 16 MiB a request: the most Windows and Samba take by
+   * default (they allow 256 chunks, of 1 MiB each, and 16 MiB in all).
    */
   readonly chunkLimits?: Partial<CopyChunkLimits> | undefined
 }
