@@ -37,7 +37,8 @@ export interface CopyOptions extends TransferOptions {
    * Write into an existing target rather than replace it whole. By default the copy goes to a
    * temporary file in the target's folder, renamed over the target once complete, so a failure
    * leaves the old file as it was (the replaced file is a new one: it does not keep the old one's
-   * security descriptor, attributes or streams). Default false.
+   * security descriptor, attributes or streams). In place, the target is written over and cut to
+   * the source's size at the end; a failure leaves it part old, part new. Default false.
    */
   readonly inPlace?: boolean | undefined
   /** Replace an existing target. false: the copy fails with STATUS_OBJECT_NAME_COLLISION. Default true. */

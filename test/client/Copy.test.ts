@@ -98,9 +98,10 @@ const serve = (peer: TestPeer, copier: Copier, holdMillis = 0) => {
   return Effect.as(peer.serve(handler), { target, requests, setInfos, inFlight })
 }
 
-// FileRenameInformation and FileDispositionInformation, as SET_INFO's FileInfoClass.
+// FileRenameInformation, FileDispositionInformation and FileEndOfFileInformation, as SET_INFO's FileInfoClass.
 const RENAME = 10
 const DISPOSITION = 13
+const END_OF_FILE = 20
 
 /** A server with these limits, that copies only half of what a request asks for (at least 1 byte). */
 const halfCopier = (limits: { chunks: number; chunkBytes: number; requestBytes: number }): Copier => ({
@@ -186,12 +187,12 @@ describe("Files.copy over the scriptable peer", () => {
       expect(yield* Effect.flip(Files.copy(tree, "a", "b"))).toMatchObject({ _tag: "InvalidState", reason: "ShortWrite" })
     }))
 
-  it.scopedLive("in place, the target itself is written, never renamed", () =>
+  it.scopedLive("in place, the target itself is written and cut to size, never renamed", () =>
     Effect.gen(function*() {
       const { peer, tree } = yield* makeFakeTree()
       const state = yield* serve(peer, halfCopier({ chunks: 16, chunkBytes: 1024 * KiB, requestBytes: 16 * 1024 * KiB }))
       expect((yield* Files.copy(tree, "a", "b", { inPlace: true })).bytes).toBe(SIZE)
       expect(Buffer.from(state.target).equals(Buffer.from(source))).toBe(true)
-      expect(state.setInfos).toEqual([])
+      expect(state.setInfos).toEqual([END_OF_FILE])
     }))
 })

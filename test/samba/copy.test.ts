@@ -109,6 +109,11 @@ describeSamba("Samba: server-side copy", (servers) => {
       yield* Files.writeFile(a.tree, to, old)
       expect(yield* Files.copy(a.tree, from, to, { inPlace: true })).toMatchObject({ bytes: data.length, serverSide: true })
       expect(sha256(readFileSync(join(server.sharePath, to)))).toBe(sha256(data))
+      // onto itself, whole or in place, the file stays as it was
+      expect(yield* Files.copy(a.tree, from, from)).toMatchObject({ bytes: data.length, serverSide: true })
+      expect(yield* Files.copy(a.tree, from, from, { inPlace: true })).toMatchObject({ bytes: data.length, serverSide: true })
+      expect(yield* Files.copy(a.tree, from, from, { inPlace: true, serverSide: false })).toMatchObject({ bytes: data.length })
+      expect(sha256(readFileSync(join(server.sharePath, from)))).toBe(sha256(data))
       expect(leftovers(server.sharePath)).toEqual([])
     }))
 

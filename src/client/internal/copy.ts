@@ -222,7 +222,9 @@ export const copy = (
         File.open(targetTree, temporaryPath(to), { access: File.accessMask("write") | AccessMask.DELETE, disposition: "create", directory: false }),
         (temporary) => Effect.addFinalizer((exit) => Exit.isSuccess(exit) ? Effect.void : Effect.ignore(temporary.delete))
       ))
-      : yield* File.open(targetTree, to, { access: "write", disposition: replace ? "overwriteIf" : "create", directory: false })
+      // Not emptied at the open but cut to size at the end: a copy onto itself (the same name, or
+      // another name of the same file) then leaves the file as it was rather than empty.
+      : yield* File.open(targetTree, to, { access: "write", disposition: replace ? "openIf" : "create", directory: false })
     const streamed = streamedCopy(source, target, options)
     const result = options.serverSide !== false && sameTree(sourceTree, targetTree)
       ? yield* serverSideCopy(sourceTree, source, target, to, size, options).pipe(
@@ -231,6 +233,10 @@ export const copy = (
         Effect.catchIf(isUnsupported, () => streamed)
       )
       : yield* streamed
+    if (!whole) yield* target.truncate(size)
+    // Closed before the rename: a server may refuse to replace a file that is open (Samba does),
+    // and the target may be the source itself.
+    yield* source.close
     // A refused rename names the target, not the temporary file.
     if (whole) yield* Effect.mapError(target.rename(to, { replace }), atPath(targetTree, to, true))
     return result
