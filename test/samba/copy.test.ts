@@ -13,6 +13,7 @@ import * as Exit from "effect/Exit"
 import * as File from "../../src/client/File.js"
 import * as Files from "../../src/client/Files.js"
 import * as Tree from "../../src/client/Tree.js"
+import { threadEntry } from "../connection/subjects.js"
 import { describeSamba } from "../support/samba/index.js"
 import { scenario } from "./scenario.js"
 
@@ -142,4 +143,18 @@ describeSamba("Samba: server-side copy", (servers) => {
       expect(sha256(readFileSync(join(encPath, `${from}.moved`)))).toBe(sha256(data))
       expect([...leftovers(server.sharePath), ...leftovers(encPath)]).toEqual([])
     }))
+
+  it.scopedLive("between shares on the thread worker: received frames written on, in both directions", () =>
+    Effect.gen(function*() {
+      const server = servers["share-encrypt"]
+      const { session, tree } = yield* scenario(server, { worker: "thread", threadEntry: yield* threadEntry })
+      const encrypted = yield* Tree.make(session, server.encShare!)
+      const from = fresh("copy-thread")
+      const data = randomBytes(5 * MiB + 1)
+      writeFileSync(join(server.sharePath, from), data)
+      expect((yield* Files.copyBetween(tree, from, encrypted, from)).bytes).toBe(data.length)
+      expect(sha256(readFileSync(join(server.encSharePath!, from)))).toBe(sha256(data))
+      expect((yield* Files.copyBetween(encrypted, from, tree, `${from}.back`)).bytes).toBe(data.length)
+      expect(sha256(readFileSync(join(server.sharePath, `${from}.back`)))).toBe(sha256(data))
+    }), 60_000)
 })
