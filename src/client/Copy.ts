@@ -37,7 +37,8 @@ export interface CopyOptions extends TransferOptions {
    * Write into an existing target rather than replace it whole. By default the copy goes to a
    * temporary file in the target's folder, renamed over the target once complete, so a failure
    * leaves the old file as it was (the replaced file is a new one: it does not keep the old one's
-   * security descriptor, attributes or streams). Default false.
+   * security descriptor, attributes or streams). In place, the target is written over and cut to
+   * the source's size at the end; a failure leaves it part old, part new. Default false.
    */
   readonly inPlace?: boolean | undefined
   /** Replace an existing target. false: the copy fails with STATUS_OBJECT_NAME_COLLISION. Default true. */
@@ -46,7 +47,8 @@ export interface CopyOptions extends TransferOptions {
   readonly serverSide?: boolean | undefined
   /**
    * What the first server-side request tries; a server with lower limits says so, and the copy
-   * keeps to them. Default 16 chunks of 1 MiB, 16 MiB a request (Windows' defaults).
+   * keeps to them. Default 16 chunks of 1 MiB, 16 MiB a request: the most Windows and Samba take by
+   * default (they allow 256 chunks, of 1 MiB each, and 16 MiB in all).
    */
   readonly chunkLimits?: Partial<CopyChunkLimits> | undefined
 }

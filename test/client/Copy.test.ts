@@ -39,9 +39,13 @@ interface Copier {
     | { readonly status: number; readonly output?: Uint8Array }
 }
 
-/** A server with one source file; copy requests go to `copier`, READ and WRITE to the same bytes. */
-const serve = (peer: TestPeer, copier: Copier) => {
+/**
+ * A server with one source file; copy requests go to `copier` (answered after `holdMillis`, the
+ * others meanwhile), READ and WRITE to the same bytes.
+ */
+const serve = (peer: TestPeer, copier: Copier, holdMillis = 0) => {
   const target = new Uint8Array(SIZE)
+  const inFlight = { now: 0, most: 0 }
   const requests: Array<ReadonlyArray<{ readonly sourceOffset: bigint; readonly length: number }>> = []
   const setInfos: Array<number> = []
   const handler = serveFile(SIZE, (request, p) => {
@@ -62,7 +66,10 @@ const serve = (peer: TestPeer, copier: Copier) => {
             target.set(source.subarray(Number(chunk.sourceOffset), Number(chunk.sourceOffset) + n), Number(chunk.targetOffset))
             left -= n
           }
-          return p.respond(request, { body: ioctlReply(request, encodeCopyChunkResponse(answer.written)), credits: grant(request) })
+          const reply = p.respond(request, { body: ioctlReply(request, encodeCopyChunkResponse(answer.written)), credits: grant(request) })
+          if (holdMillis === 0) return reply
+          inFlight.most = Math.max(inFlight.most, ++inFlight.now)
+          return Effect.asVoid(Effect.fork(Effect.delay(Effect.zipRight(Effect.sync(() => inFlight.now--), reply), holdMillis)))
         }
         return p.respond(request, {
           status: answer.status,
@@ -88,12 +95,13 @@ const serve = (peer: TestPeer, copier: Copier) => {
         return p.respond(request, { status: Status.NOT_SUPPORTED, credits: grant(request) })
     }
   })
-  return Effect.as(peer.serve(handler), { target, requests, setInfos })
+  return Effect.as(peer.serve(handler), { target, requests, setInfos, inFlight })
 }
 
-// FileRenameInformation and FileDispositionInformation, as SET_INFO's FileInfoClass.
+// FileRenameInformation, FileDispositionInformation and FileEndOfFileInformation, as SET_INFO's FileInfoClass.
 const RENAME = 10
 const DISPOSITION = 13
+const END_OF_FILE = 20
 
 /** A server with these limits, that copies only half of what a request asks for (at least 1 byte). */
 const halfCopier = (limits: { chunks: number; chunkBytes: number; requestBytes: number }): Copier => ({
@@ -137,6 +145,19 @@ describe("Files.copy over the scriptable peer", () => {
       expect(state.setInfos).toEqual([RENAME])
     }))
 
+  it.scopedLive("several copy requests in flight: four by default, `concurrency` if given, one on the single worker", () =>
+    Effect.gen(function*() {
+      const limits = { chunks: 1, chunkBytes: 64 * KiB, requestBytes: 64 * KiB }
+      for (const [worker, concurrency, most] of [["parallel", undefined, 4], ["parallel", 6, 6], ["single", undefined, 1]] as const) {
+        const { peer, tree } = yield* makeFakeTree({ worker })
+        const state = yield* serve(peer, { copy: (chunks) => ({ written: { chunksWritten: 1, chunkBytesWritten: 0, totalBytesWritten: chunks[0]!.length }, copied: chunks[0]!.length }) }, 20)
+        const result = yield* Files.copy(tree, "a", "b", { chunkLimits: limits, ...(concurrency === undefined ? {} : { concurrency }) })
+        expect(result).toMatchObject({ bytes: SIZE, serverSide: true, requests: Math.ceil(SIZE / (64 * KiB)) })
+        expect(Buffer.from(state.target).equals(Buffer.from(source))).toBe(true)
+        expect({ worker, most: state.inFlight.most }).toEqual({ worker, most })
+      }
+    }))
+
   it.scopedLive("a refusal without limits, or with none lower than those tried, fails the copy and removes the temporary file", () =>
     Effect.gen(function*() {
       for (const output of [undefined, encodeCopyChunkResponse({ chunksWritten: 16, chunkBytesWritten: 1024 * KiB, totalBytesWritten: 16 * 1024 * KiB })]) {
@@ -166,12 +187,12 @@ describe("Files.copy over the scriptable peer", () => {
       expect(yield* Effect.flip(Files.copy(tree, "a", "b"))).toMatchObject({ _tag: "InvalidState", reason: "ShortWrite" })
     }))
 
-  it.scopedLive("in place, the target itself is written, never renamed", () =>
+  it.scopedLive("in place, the target itself is written and cut to size, never renamed", () =>
     Effect.gen(function*() {
       const { peer, tree } = yield* makeFakeTree()
       const state = yield* serve(peer, halfCopier({ chunks: 16, chunkBytes: 1024 * KiB, requestBytes: 16 * 1024 * KiB }))
       expect((yield* Files.copy(tree, "a", "b", { inPlace: true })).bytes).toBe(SIZE)
       expect(Buffer.from(state.target).equals(Buffer.from(source))).toBe(true)
-      expect(state.setInfos).toEqual([])
+      expect(state.setInfos).toEqual([END_OF_FILE])
     }))
 })

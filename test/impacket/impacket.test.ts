@@ -121,7 +121,7 @@ describe("impacket smbserver", () => {
     }))
   }, 60_000)
 
-  it.scopedLive("copy: no server-side copy there, so the data is streamed (and onto an existing file)", (ctx) => {
+  it.scopedLive("copy: no server-side copy there, so the data is streamed (and onto an existing file); details", (ctx) => {
     const s = requireServer(ctx)
     return withLog(s, Effect.gen(function*() {
       const { tree } = yield* connect(s)
@@ -135,6 +135,7 @@ describe("impacket smbserver", () => {
       expect(sha256(readFileSync(join(s.sharePath, "copy-dst.bin")))).toBe(sha256(data))
       expect(yield* Files.moveBetween(tree, "copy-dst.bin", tree, "copy-moved.bin")).toEqual({ renamed: true })
       expect(sha256(readFileSync(join(s.sharePath, "copy-moved.bin")))).toBe(sha256(data))
+      expect(yield* Files.details(tree, "copy-moved.bin")).toMatchObject({ size: data.length, isDirectory: false, links: 1 })
       yield* Files.remove(tree, "copy-src.bin")
       yield* Files.remove(tree, "copy-moved.bin")
     }))

@@ -13,6 +13,7 @@ import * as Exit from "effect/Exit"
 import * as File from "../../src/client/File.js"
 import * as Files from "../../src/client/Files.js"
 import * as Tree from "../../src/client/Tree.js"
+import { threadEntry } from "../connection/subjects.js"
 import { describeSamba } from "../support/samba/index.js"
 import { scenario } from "./scenario.js"
 
@@ -109,6 +110,11 @@ describeSamba("Samba: server-side copy", (servers) => {
       yield* Files.writeFile(a.tree, to, old)
       expect(yield* Files.copy(a.tree, from, to, { inPlace: true })).toMatchObject({ bytes: data.length, serverSide: true })
       expect(sha256(readFileSync(join(server.sharePath, to)))).toBe(sha256(data))
+      // onto itself, whole or in place, the file stays as it was
+      expect(yield* Files.copy(a.tree, from, from)).toMatchObject({ bytes: data.length, serverSide: true })
+      expect(yield* Files.copy(a.tree, from, from, { inPlace: true })).toMatchObject({ bytes: data.length, serverSide: true })
+      expect(yield* Files.copy(a.tree, from, from, { inPlace: true, serverSide: false })).toMatchObject({ bytes: data.length })
+      expect(sha256(readFileSync(join(server.sharePath, from)))).toBe(sha256(data))
       expect(leftovers(server.sharePath)).toEqual([])
     }))
 
@@ -137,4 +143,18 @@ describeSamba("Samba: server-side copy", (servers) => {
       expect(sha256(readFileSync(join(encPath, `${from}.moved`)))).toBe(sha256(data))
       expect([...leftovers(server.sharePath), ...leftovers(encPath)]).toEqual([])
     }))
+
+  it.scopedLive("between shares on the thread worker: received frames written on, in both directions", () =>
+    Effect.gen(function*() {
+      const server = servers["share-encrypt"]
+      const { session, tree } = yield* scenario(server, { worker: "thread", threadEntry: yield* threadEntry })
+      const encrypted = yield* Tree.make(session, server.encShare!)
+      const from = fresh("copy-thread")
+      const data = randomBytes(5 * MiB + 1)
+      writeFileSync(join(server.sharePath, from), data)
+      expect((yield* Files.copyBetween(tree, from, encrypted, from)).bytes).toBe(data.length)
+      expect(sha256(readFileSync(join(server.encSharePath!, from)))).toBe(sha256(data))
+      expect((yield* Files.copyBetween(encrypted, from, tree, `${from}.back`)).bytes).toBe(data.length)
+      expect(sha256(readFileSync(join(server.sharePath, `${from}.back`)))).toBe(sha256(data))
+    }), 60_000)
 })

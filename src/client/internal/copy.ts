@@ -1,16 +1,17 @@
 /**
- * Copying and moving files, for Files.copy and Files.move.
+ * Copying and moving files, for Copy.ts (Files.copy, copyBetween, moveBetween).
  *
  * Inside one tree the server copies (MS-SMB2 3.2.4.20.3): the source's open gives a resume key
  * (FSCTL_SRV_REQUEST_RESUME_KEY) and the target's open gets FSCTL_SRV_COPYCHUNK_WRITE requests,
  * each a list of chunks, so no data crosses the network. The server's limits (chunks per request,
- * bytes per chunk, bytes per request) are not known beforehand: the first request tries Windows'
- * defaults (16 chunks of 1 MiB) alone; a server with lower limits refuses it with
- * STATUS_INVALID_PARAMETER and its limits in the response, and the copy goes on within them. The
- * rest is cut into requests of the largest size allowed, several in flight (never more than the
- * worker's maxInFlight). A server without server-side copy (STATUS_NOT_SUPPORTED,
- * STATUS_INVALID_DEVICE_REQUEST, STATUS_NOT_IMPLEMENTED before anything was copied: impacket's
- * smbserver, for one) gets the streamed copy instead.
+ * bytes per chunk, bytes per request) are not known beforehand: the first request tries 16 chunks
+ * of 1 MiB alone (16 MiB, the most Windows and Samba take by default); a server with lower limits
+ * refuses it with STATUS_INVALID_PARAMETER and its limits in the response, and the copy goes on
+ * within them. The rest is cut into requests of the largest size allowed, several in flight
+ * (never more than the worker's maxInFlight). A request the server carried out in part is sent
+ * again for the rest. A server without server-side copy (STATUS_NOT_SUPPORTED,
+ * STATUS_INVALID_DEVICE_REQUEST, STATUS_NOT_IMPLEMENTED: impacket's smbserver, for one) gets the
+ * streamed copy instead.
  *
  * Between trees (other shares, sessions, servers) the copy is streamed through this client: the
  * source is read chunk by chunk (readEach, reused buffers) and each chunk written to the target.
@@ -221,7 +222,9 @@ export const copy = (
         File.open(targetTree, temporaryPath(to), { access: File.accessMask("write") | AccessMask.DELETE, disposition: "create", directory: false }),
         (temporary) => Effect.addFinalizer((exit) => Exit.isSuccess(exit) ? Effect.void : Effect.ignore(temporary.delete))
       ))
-      : yield* File.open(targetTree, to, { access: "write", disposition: replace ? "overwriteIf" : "create", directory: false })
+      // Not emptied at the open but cut to size at the end: a copy onto itself (the same name, or
+      // another name of the same file) then leaves the file as it was rather than empty.
+      : yield* File.open(targetTree, to, { access: "write", disposition: replace ? "openIf" : "create", directory: false })
     const streamed = streamedCopy(source, target, options)
     const result = options.serverSide !== false && sameTree(sourceTree, targetTree)
       ? yield* serverSideCopy(sourceTree, source, target, to, size, options).pipe(
@@ -230,6 +233,10 @@ export const copy = (
         Effect.catchIf(isUnsupported, () => streamed)
       )
       : yield* streamed
+    if (!whole) yield* target.truncate(size)
+    // Closed before the rename: a server may refuse to replace a file that is open (Samba does),
+    // and the target may be the source itself.
+    yield* source.close
     // A refused rename names the target, not the temporary file.
     if (whole) yield* Effect.mapError(target.rename(to, { replace }), atPath(targetTree, to, true))
     return result
@@ -255,7 +262,7 @@ export const move = (
       (handle) => handle.rename(to, { replace: options.replace !== false })
     )).pipe(Effect.as({ renamed: true }))
     : Effect.zipRight(
-      copy(sourceTree, from, targetTree, to, { ...options, serverSide: false }),
+      copy(sourceTree, from, targetTree, to, options),
       Effect.scoped(Effect.flatMap(
         File.open(sourceTree, from, { access: AccessMask.DELETE, directory: false }),
         (handle) => handle.delete
