@@ -27,6 +27,8 @@ import type { Change, DirectoryEntry, Disposition, FileHandle, FileStat, OpenOpt
 import * as File from "./File.js"
 import { toWirePath } from "./internal/path.js"
 import * as Requests from "./internal/requests.js"
+import * as Metadata from "./Metadata.js"
+import * as Security from "./Security.js"
 import { Tree } from "./Tree.js"
 import type { TreeShape } from "./Tree.js"
 
@@ -444,6 +446,22 @@ export const watch = (tree: TreeShape, path: string, options?: WatchOptions): St
   )
 
 /**
+ * Times and attributes set, streams listed: see Metadata.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const { setAttributes, setTimes, streams } = Metadata
+
+/**
+ * The security descriptor read and written: see Security.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const { getSecurity, setSecurity } = Security
+
+/**
  * The operations of this module bound to one tree.
  *
  * @since 0.1.0
@@ -481,6 +499,15 @@ export interface FilesShape {
   readonly rename: (from: string, to: string, options?: RenameOptions) => Effect.Effect<void, RequestError>
   readonly truncate: (path: string, size: number) => Effect.Effect<void, RequestError>
   readonly watch: (path: string, options?: WatchOptions) => Stream.Stream<Change, RequestError>
+  readonly setTimes: (path: string, times: Metadata.Times) => Effect.Effect<void, RequestError>
+  readonly setAttributes: (path: string, changes: Metadata.AttributeChanges) => Effect.Effect<number, RequestError>
+  readonly streams: (path: string) => Effect.Effect<ReadonlyArray<Metadata.StreamInfo>, RequestError>
+  readonly getSecurity: (path: string, parts?: Security.SecurityParts) => Effect.Effect<Security.SecurityDescriptor, RequestError>
+  readonly setSecurity: (
+    path: string,
+    sd: Security.SecurityDescriptor,
+    parts?: Security.SecurityParts
+  ) => Effect.Effect<void, RequestError>
 }
 
 /**
@@ -514,7 +541,12 @@ export const make = (tree: TreeShape): FilesShape => ({
   rmdir: (path) => rmdir(tree, path),
   rename: (from, to, options) => rename(tree, from, to, options),
   truncate: (path, size) => truncate(tree, path, size),
-  watch: (path, options) => watch(tree, path, options)
+  watch: (path, options) => watch(tree, path, options),
+  setTimes: (path, times) => setTimes(tree, path, times),
+  setAttributes: (path, changes) => setAttributes(tree, path, changes),
+  streams: (path) => streams(tree, path),
+  getSecurity: (path, parts) => getSecurity(tree, path, parts),
+  setSecurity: (path, sd, parts) => setSecurity(tree, path, sd, parts)
 })
 
 /**
