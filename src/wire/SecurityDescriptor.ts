@@ -7,8 +7,9 @@
  * (allowed, denied, audit, alarm, mandatory label) are decoded; any other type (object ACEs,
  * callback ACEs, resource attributes...), and a typed ACE whose size is not exactly its mask and
  * SID, is kept as its raw bytes and encoded back as it came. The encoder lays a descriptor out as
- * Windows and Samba do: the 20-byte header, then owner, group, SACL and DACL, each ACL exactly as
- * long as its ACEs. Spare room a sender left at the end of an ACL is not kept.
+ * Samba does (the 20-byte header, then owner, group, SACL and DACL), or in another order it is
+ * given (Windows often puts the ACLs first), each ACL exactly as long as its ACEs: spare room a
+ * sender left at the end of an ACL is not kept.
  *
  * Decoders are bounds-checked against the whole buffer and against each enclosing structure (an
  * ACE never reads past its ACL, a SID never past its ACE); they return a DecodeError naming the
@@ -406,8 +407,30 @@ export const securityDescriptorLength = (sd: SecurityDescriptor): number =>
   SD_HEADER + (sd.owner === undefined ? 0 : sidLength(sd.owner)) + (sd.group === undefined ? 0 : sidLength(sd.group)) +
   (sd.sacl === undefined ? 0 : aclLength(sd.sacl)) + (sd.dacl === undefined ? 0 : aclLength(sd.dacl))
 
-/** @since 0.1.0 @category encoding */
-export const encodeSecurityDescriptor = (sd: SecurityDescriptor): Uint8Array => {
+/**
+ * The order of the parts after the header. MS-DTYP leaves it free; Samba writes owner, group,
+ * SACL, DACL (the default), Windows often SACL, DACL, owner, group (MS-DTYP 2.5.1.4's example).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SecurityDescriptorLayout = ReadonlyArray<"owner" | "group" | "sacl" | "dacl">
+
+/** @since 0.1.0 @category constants */
+export const SAMBA_LAYOUT: SecurityDescriptorLayout = ["owner", "group", "sacl", "dacl"]
+
+/** @since 0.1.0 @category constants */
+export const WINDOWS_LAYOUT: SecurityDescriptorLayout = ["sacl", "dacl", "owner", "group"]
+
+const offsetFields = { owner: 4, group: 8, sacl: 12, dacl: 16 } as const
+
+/**
+ * The self-relative form of `sd`, its parts in `layout`'s order (default SAMBA_LAYOUT).
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encodeSecurityDescriptor = (sd: SecurityDescriptor, layout: SecurityDescriptorLayout = SAMBA_LAYOUT): Uint8Array => {
   const out = new Uint8Array(securityDescriptorLength(sd))
   const v = viewOf(out)
   const control = sd.control | SecurityDescriptorControl.SELF_RELATIVE |
@@ -417,21 +440,12 @@ export const encodeSecurityDescriptor = (sd: SecurityDescriptor): Uint8Array => 
   v.setUint8(1, sd.resourceManagerControl)
   v.setUint16(2, control, true)
   let at = SD_HEADER
-  if (sd.owner !== undefined) {
-    v.setUint32(4, at, true)
-    at = writeSid(v, at, sd.owner)
-  }
-  if (sd.group !== undefined) {
-    v.setUint32(8, at, true)
-    at = writeSid(v, at, sd.group)
-  }
-  if (sd.sacl !== undefined) {
-    v.setUint32(12, at, true)
-    at = writeAcl(out, v, at, sd.sacl)
-  }
-  if (sd.dacl !== undefined) {
-    v.setUint32(16, at, true)
-    writeAcl(out, v, at, sd.dacl)
+  // Parts the layout leaves out (or repeats) still go in once each, in the default order after it.
+  for (const part of new Set([...layout, ...SAMBA_LAYOUT])) {
+    const value = sd[part]
+    if (value === undefined) continue
+    v.setUint32(offsetFields[part], at, true)
+    at = "aces" in value ? writeAcl(out, v, at, value) : writeSid(v, at, value)
   }
   return out
 }
