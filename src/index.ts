@@ -3,7 +3,7 @@
  *
  * Flat at the top: the typed errors, so that `catchTag` and `instanceof` read naturally. Every
  * other module is a namespace, as in Effect's own packages: the client (`Session`, `Tree`, `File`,
- * `Files`), the connection core (`Connection`, `ConnectionOptions`, `Worker`, `SingleWorker`,
+ * `Files`, `Metadata`, `Security`), the connection core (`Connection`, `ConnectionOptions`, `Worker`, `SingleWorker`,
  * `ParallelWorker`, `MultiWorkerBackend`, `FiberBackend`, `ThreadBackend`, `MessageHandler`,
  * `Transformer`, `CreditWindow`, `Message`), the `Transport` service and `TcpTransport`, and the
  * lower layers as `Wire`, `Crypto` and `Auth` (the codecs are also the `effect-smb/wire` entry

@@ -1,6 +1,7 @@
 /**
  * Files: path-level operations on a tree, each one a complete open-act-close: read and write
- * whole files or streams, list, stat, remove, mkdir, rmdir, rename, truncate and watch.
+ * whole files or streams, list, stat, remove, mkdir, rmdir, rename, truncate and watch; and, from
+ * Metadata and Security, times, attributes, streams and security descriptors.
  *
  * Paths are share-relative; "/" and "\\" both separate, and a leading separator is ignored
  * ("/docs/a.txt", "docs\\a.txt" and "docs/a.txt" are the same file; "" is the share root).

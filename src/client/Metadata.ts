@@ -7,12 +7,12 @@
  * A stream is named like a file, `path:stream` ("report.txt:summary"): every Files operation
  * (readFile, writeFile, stat, remove, ...) takes that form, since the name goes to the server as
  * it is. The server must support named streams (Windows does; Samba with `vfs objects =
- * streams_xattr`); one that does not refuses such names (STATUS_OBJECT_NAME_INVALID).
+ * streams_xattr`); one that does not refuses such names with an error status.
  *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import { InvalidState, ServerError } from "../errors.js"
+import { InvalidState } from "../errors.js"
 import type { RequestError } from "../errors.js"
 import { AccessMask, FileAttributes } from "../wire/Create.js"
 import {
@@ -25,6 +25,7 @@ import {
 import { dateToFileTime } from "../wire/FileTime.js"
 import type { FileHandle, OpenOptions } from "./File.js"
 import * as File from "./File.js"
+import { named } from "./internal/named.js"
 import * as Requests from "./internal/requests.js"
 import type { TreeShape } from "./Tree.js"
 
@@ -71,11 +72,6 @@ export interface StreamInfo {
   readonly size: number
   readonly allocationSize: number
 }
-
-/** A ServerError from a request on the handle names its file (as the handle's own operations do). */
-const named = (handle: FileHandle) => <A>(effect: Effect.Effect<A, RequestError>): Effect.Effect<A, RequestError> =>
-  Effect.mapError(effect, (error) =>
-    error instanceof ServerError && error.path === undefined ? new ServerError({ ...error, share: handle.tree.share, path: handle.path }) : error)
 
 const withFile = <A>(
   tree: TreeShape,
@@ -214,8 +210,8 @@ const toStreamInfo = (entry: { readonly streamName: string; readonly streamSize:
 }
 
 /**
- * The data streams of the open file (QUERY_INFO FileStreamInformation), the unnamed one first
- * as servers list it; a directory usually has none.
+ * The data streams of the open file (QUERY_INFO FileStreamInformation), in the server's order
+ * (Samba lists the named ones first); a directory usually has none.
  *
  * @since 0.1.0
  * @category operations

@@ -13,7 +13,6 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import { ServerError } from "../errors.js"
 import type { RequestError } from "../errors.js"
 import { AccessMask } from "../wire/Create.js"
 import { InfoType, SecurityInformation } from "../wire/FileInformation.js"
@@ -21,6 +20,7 @@ import type { SecurityDescriptor } from "../wire/SecurityDescriptor.js"
 import { checkSecurityDescriptor, decodeSecurityDescriptor, encodeSecurityDescriptor } from "../wire/SecurityDescriptor.js"
 import type { FileHandle } from "./File.js"
 import * as File from "./File.js"
+import { named } from "./internal/named.js"
 import * as Requests from "./internal/requests.js"
 import type { TreeShape } from "./Tree.js"
 
@@ -86,10 +86,6 @@ const partsOf = (sd: SecurityDescriptor): SecurityParts => ({
   dacl: sd.dacl !== undefined,
   sacl: sd.sacl !== undefined
 })
-
-const named = (handle: FileHandle) => <A>(effect: Effect.Effect<A, RequestError>): Effect.Effect<A, RequestError> =>
-  Effect.mapError(effect, (error) =>
-    error instanceof ServerError && error.path === undefined ? new ServerError({ ...error, share: handle.tree.share, path: handle.path }) : error)
 
 // Most descriptors are a few hundred bytes; a larger one costs a second round trip.
 const FIRST_GUESS = 1024
