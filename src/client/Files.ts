@@ -158,10 +158,15 @@ export interface UploadOptions extends WriteFileOptions {
    * file (no `offset`, disposition "overwriteIf" or "supersede") writes a temporary file in the
    * same folder and renames it over `path` once complete, so a failure (a lock, a full disk, a
    * dropped connection) leaves the old file as it was. Replaced that way, the file is a new one:
-   * it does not keep the old one's security descriptor, attributes or streams. Default false.
+   * it does not keep the old one's security descriptor, attributes or streams. An alternate data
+   * stream (`path:stream`) is always written in place: a temporary name would be another file.
+   * Default false.
    */
   readonly inPlace?: boolean | undefined
 }
+
+/** Whether `path` names an alternate data stream ("file.txt:stream"; see Metadata). */
+const isStreamPath = (path: string): boolean => (toWirePath(path).split("\\").pop() ?? "").includes(":")
 
 /** The temporary name a whole-file upload writes before renaming it over `path`. */
 const temporaryPath = (path: string): string => {
@@ -190,7 +195,7 @@ export const upload = (
     const local = yield* fs.open(source, { flag: "r" })
     const size = Number((yield* local.stat).size)
     const disposition = options.disposition ?? "overwriteIf"
-    const whole = options.inPlace !== true && (options.offset ?? 0) === 0 && (disposition === "overwriteIf" || disposition === "supersede")
+    const whole = options.inPlace !== true && !isStreamPath(path) && (options.offset ?? 0) === 0 && (disposition === "overwriteIf" || disposition === "supersede")
     // Until renamed over `path`, the temporary file goes again when anything fails or the upload
     // is interrupted: the cleanup is registered together with the open, with no interruption
     // point between them (the open itself is not interruptible), and runs before the close.

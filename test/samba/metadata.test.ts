@@ -8,7 +8,9 @@
  */
 import { afterAll, beforeAll, expect, it } from "@effect/vitest"
 import { execFileSync } from "node:child_process"
-import { statSync } from "node:fs"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -144,6 +146,14 @@ describeSamba("Samba: alternate data streams", (servers) => {
       yield* Files.remove(tree, `${name}:summary`)
       expect((yield* Files.streams(tree, name)).map((s) => s.name).sort()).toEqual(["", "tags"])
       expect(new TextDecoder().decode(yield* Files.readFile(tree, name))).toBe("main")
+
+      // an upload into a stream writes it in place (a stream cannot be renamed over from a temporary file)
+      const local = join(mkdtempSync(join(tmpdir(), "effect-smb-streams-")), "notes.txt")
+      writeFileSync(local, "uploaded into a stream")
+      expect(yield* Files.upload(tree, local, `${name}:notes`).pipe(Effect.provide(NodeFileSystem.layer))).toBe(22)
+      expect(new TextDecoder().decode(yield* Files.readFile(tree, `${name}:notes`))).toBe("uploaded into a stream")
+      expect(readdirSync(server.sharePath).filter((entry) => entry.includes(name))).toEqual([name])
+      yield* Files.remove(tree, `${name}:notes`)
 
       // on a handle, and a directory has no data stream
       const handle = yield* File.open(tree, name, { access: AccessMask.FILE_READ_ATTRIBUTES })
