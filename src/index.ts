@@ -3,7 +3,7 @@
  *
  * Flat at the top: the typed errors, so that `catchTag` and `instanceof` read naturally. Every
  * other module is a namespace, as in Effect's own packages: the client (`Session`, `Tree`, `File`,
- * `Files`), the connection core (`Connection`, `ConnectionOptions`, `Worker`, `SingleWorker`,
+ * `Files`, `Metadata`, `Security`), the connection core (`Connection`, `ConnectionOptions`, `Worker`, `SingleWorker`,
  * `ParallelWorker`, `MultiWorkerBackend`, `FiberBackend`, `ThreadBackend`, `MessageHandler`,
  * `Transformer`, `CreditWindow`, `Message`), the `Transport` service and `TcpTransport`, and the
  * lower layers as `Wire`, `Crypto` and `Auth` (the codecs are also the `effect-smb/wire` entry
@@ -20,6 +20,12 @@ export * as File from "./client/File.js"
 
 /** @since 0.1.0 */
 export * as Files from "./client/Files.js"
+
+/** @since 0.1.0 */
+export * as Metadata from "./client/Metadata.js"
+
+/** @since 0.1.0 */
+export * as Security from "./client/Security.js"
 
 /** @since 0.1.0 */
 export * as Session from "./client/Session.js"

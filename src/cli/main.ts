@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `smb`: the command-line tool over effect-smb, the package's bin. Subcommands: info, ls, get,
- * put, rm, mkdir, rmdir, watch, df, cp, mv, stat (see `smb --help`, and `smb <command> --help`); every one takes an
+ * put, rm, mkdir, rmdir, watch, df, cp, mv, stat, acl (see `smb --help`, and `smb <command> --help`); every one takes an
  * `smb://` URL (src/cli/Url.ts) and the connection options of src/cli/ConnectOptions.ts.
  *
  * Exit codes: 0 done; 1 the operation failed (one line on stderr: "smb: <message>"); 2 the
@@ -26,6 +26,7 @@ import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import { fileURLToPath } from "node:url"
+import * as acl from "./commands/acl.js"
 import * as cp from "./commands/cp.js"
 import * as df from "./commands/df.js"
 import * as get from "./commands/get.js"
@@ -44,7 +45,7 @@ import * as Stderr from "./Stderr.js"
 
 const smb = Command.make("smb").pipe(
   Command.withDescription("Talk to an SMB2/3 server: smb <command> [options] smb://[[DOMAIN;]user[:password]@]host[:port]/share[/path]"),
-  Command.withSubcommands([info.command, ls.command, get.command, put.command, rm.command, mkdir.command, rmdir.command, watch.command, df.command, cp.command, mv.command, stat.command])
+  Command.withSubcommands([info.command, ls.command, get.command, put.command, rm.command, mkdir.command, rmdir.command, watch.command, df.command, cp.command, mv.command, stat.command, acl.command])
 )
 
 const version = Effect.gen(function*() {

@@ -1,6 +1,7 @@
 /**
  * Files: path-level operations on a tree, each one a complete open-act-close: read and write
- * whole files or streams, list, stat, remove, mkdir, rmdir, rename, truncate and watch.
+ * whole files or streams, list, stat, remove, mkdir, rmdir, rename, truncate and watch; and, from
+ * Metadata and Security, times, attributes, streams and security descriptors.
  *
  * Paths are share-relative; "/" and "\\" both separate, and a leading separator is ignored
  * ("/docs/a.txt", "docs\\a.txt" and "docs/a.txt" are the same file; "" is the share root).
@@ -28,6 +29,8 @@ import type { Change, DirectoryEntry, Disposition, FileHandle, FileStat, OpenOpt
 import * as File from "./File.js"
 import { temporaryPath, toWirePath } from "./internal/path.js"
 import * as Requests from "./internal/requests.js"
+import * as Metadata from "./Metadata.js"
+import * as Security from "./Security.js"
 import { Tree } from "./Tree.js"
 import type { TreeShape } from "./Tree.js"
 
@@ -156,10 +159,15 @@ export interface UploadOptions extends WriteFileOptions {
    * file (no `offset`, disposition "overwriteIf" or "supersede") writes a temporary file in the
    * same folder and renames it over `path` once complete, so a failure (a lock, a full disk, a
    * dropped connection) leaves the old file as it was. Replaced that way, the file is a new one:
-   * it does not keep the old one's security descriptor, attributes or streams. Default false.
+   * it does not keep the old one's security descriptor, attributes or streams. An alternate data
+   * stream (`path:stream`) is always written in place: a temporary name would be another file.
+   * Default false.
    */
   readonly inPlace?: boolean | undefined
 }
+
+/** Whether `path` names an alternate data stream ("file.txt:stream"; see Metadata). */
+const isStreamPath = (path: string): boolean => (toWirePath(path).split("\\").pop() ?? "").includes(":")
 
 /**
  * Copies the local file `source` to `path` on the share (by default created, or emptied when it
@@ -182,7 +190,7 @@ export const upload = (
     const local = yield* fs.open(source, { flag: "r" })
     const size = Number((yield* local.stat).size)
     const disposition = options.disposition ?? "overwriteIf"
-    const whole = options.inPlace !== true && (options.offset ?? 0) === 0 && (disposition === "overwriteIf" || disposition === "supersede")
+    const whole = options.inPlace !== true && !isStreamPath(path) && (options.offset ?? 0) === 0 && (disposition === "overwriteIf" || disposition === "supersede")
     // Until renamed over `path`, the temporary file goes again when anything fails or the upload
     // is interrupted: the cleanup is registered together with the open, with no interruption
     // point between them (the open itself is not interruptible), and runs before the close.
@@ -478,6 +486,22 @@ export const details = Details.details
 export type { FileDetails } from "./Details.js"
 
 /**
+ * Times and attributes set, streams listed: see Metadata.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const { setAttributes, setTimes, streams } = Metadata
+
+/**
+ * The security descriptor read and written: see Security.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const { getSecurity, setSecurity } = Security
+
+/**
  * The operations of this module bound to one tree.
  *
  * @since 0.1.0
@@ -517,6 +541,15 @@ export interface FilesShape {
   readonly watch: (path: string, options?: WatchOptions) => Stream.Stream<Change, RequestError>
   readonly copy: (from: string, to: string, options?: Copy.CopyOptions) => Effect.Effect<Copy.CopyResult, RequestError>
   readonly details: (path: string) => Effect.Effect<Details.FileDetails, RequestError>
+  readonly setTimes: (path: string, times: Metadata.Times) => Effect.Effect<void, RequestError>
+  readonly setAttributes: (path: string, changes: Metadata.AttributeChanges) => Effect.Effect<number, RequestError>
+  readonly streams: (path: string) => Effect.Effect<ReadonlyArray<Metadata.StreamInfo>, RequestError>
+  readonly getSecurity: (path: string, parts?: Security.SecurityParts) => Effect.Effect<Security.SecurityDescriptor, RequestError>
+  readonly setSecurity: (
+    path: string,
+    sd: Security.SecurityDescriptor,
+    parts?: Security.SecurityParts
+  ) => Effect.Effect<void, RequestError>
 }
 
 /**
@@ -552,7 +585,12 @@ export const make = (tree: TreeShape): FilesShape => ({
   truncate: (path, size) => truncate(tree, path, size),
   watch: (path, options) => watch(tree, path, options),
   copy: (from, to, options) => copy(tree, from, to, options),
-  details: (path) => details(tree, path)
+  details: (path) => details(tree, path),
+  setTimes: (path, times) => setTimes(tree, path, times),
+  setAttributes: (path, changes) => setAttributes(tree, path, changes),
+  streams: (path) => streams(tree, path),
+  getSecurity: (path, parts) => getSecurity(tree, path, parts),
+  setSecurity: (path, sd, parts) => setSecurity(tree, path, sd, parts)
 })
 
 /**

@@ -12,7 +12,7 @@
 import type * as Either from "effect/Either"
 import type { DecodeError } from "../errors.js"
 import { readNetworkOpen, writeNetworkOpen } from "./internal/networkOpen.js"
-import { decode, encodeUtf16, Reader, viewOf } from "./Reader.js"
+import { align8, decode, encodeUtf16, Reader, viewOf } from "./Reader.js"
 
 /** InfoType of QUERY_INFO / SET_INFO (MS-SMB2 2.2.37). @since 0.1.0 @category constants */
 export const InfoType = {
@@ -537,6 +537,72 @@ export const decodeFileNetworkOpenInformation = (
     const r = new Reader(buffer, "FileNetworkOpenInformation")
     r.need(0, 56, "Buffer")
     return readNetworkOpen(r, 0)
+  })
+
+// ---------------------------------------------------------------------------------------------
+// FileStreamInformation: a chain of entries, each at an 8-byte boundary (MS-FSCC 2.4.47)
+// ---------------------------------------------------------------------------------------------
+
+/** One data stream of a file. @since 0.1.0 @category models */
+export interface FileStreamInformation {
+  /** As the server names it: "::$DATA" for the unnamed stream, ":name:$DATA" for others. */
+  readonly streamName: string
+  readonly streamSize: bigint
+  readonly streamAllocationSize: bigint
+}
+
+const STREAM_NAME_AT = 24
+
+/** @since 0.1.0 @category encoding */
+export const encodeFileStreamInformation = (entries: ReadonlyArray<FileStreamInformation>): Uint8Array => {
+  const names = entries.map((entry) => encodeUtf16(entry.streamName))
+  const starts: Array<number> = []
+  let size = 0
+  for (const name of names) {
+    size = align8(size)
+    starts.push(size)
+    size += STREAM_NAME_AT + name.length
+  }
+  const out = new Uint8Array(size)
+  const v = viewOf(out)
+  entries.forEach((entry, i) => {
+    const at = starts[i]!
+    v.setUint32(at, i + 1 < entries.length ? starts[i + 1]! - at : 0, true)
+    v.setUint32(at + 4, names[i]!.length, true)
+    v.setBigUint64(at + 8, entry.streamSize, true)
+    v.setBigUint64(at + 16, entry.streamAllocationSize, true)
+    out.set(names[i]!, at + STREAM_NAME_AT)
+  })
+  return out
+}
+
+/**
+ * The entries, following NextEntryOffset until it is 0; an empty buffer is no streams (a
+ * directory has none). An offset that does not move forward is refused, so a loop cannot hang.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeFileStreamInformation = (
+  buffer: Uint8Array
+): Either.Either<ReadonlyArray<FileStreamInformation>, DecodeError> =>
+  decode("FileStreamInformation", () => {
+    const r = new Reader(buffer, "FileStreamInformation")
+    const entries: Array<FileStreamInformation> = []
+    for (let at = 0; buffer.length > 0;) {
+      r.need(at, STREAM_NAME_AT, "Entry")
+      const next = r.u32(at, "NextEntryOffset")
+      const nameLength = r.u32(at + 4, "StreamNameLength")
+      entries.push({
+        streamName: utf16OrEmpty(r, at + STREAM_NAME_AT, nameLength, "StreamName"),
+        streamSize: r.u64(at + 8, "StreamSize"),
+        streamAllocationSize: r.u64(at + 16, "StreamAllocationSize")
+      })
+      if (next === 0) break
+      if (next < STREAM_NAME_AT + nameLength) r.fail("NextEntryOffset", "Invalid", `${next} overlaps the entry`, at)
+      at += next
+    }
+    return entries
   })
 
 // ---------------------------------------------------------------------------------------------

@@ -87,6 +87,9 @@ export * as Read from "./Read.js"
 export * as Reader from "./Reader.js"
 
 /** @since 0.1.0 */
+export * as SecurityDescriptor from "./SecurityDescriptor.js"
+
+/** @since 0.1.0 */
 export * as ServerNotification from "./ServerNotification.js"
 
 /** @since 0.1.0 */

@@ -205,6 +205,8 @@ describe("the packed package", () => {
       "Wire",
       "File",
       "Files",
+      "Metadata",
+      "Security",
       "Session",
       "Tree",
       "Connection",

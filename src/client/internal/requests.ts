@@ -30,6 +30,7 @@ import {
   InfoType
 } from "../../wire/FileInformation.js"
 import type { FileFsFullSizeInformation, FileNetworkOpenInformation } from "../../wire/FileInformation.js"
+import { decodeErrorResponse, ErrorId } from "../../wire/ErrorResponse.js"
 import { encodeFlushRequest } from "../../wire/Flush.js"
 import { HeaderFlags } from "../../wire/Header.js"
 import type { LockElement } from "../../wire/Lock.js"
@@ -258,6 +259,63 @@ export const setName = (tree: TreeShape, fileId: Uint8Array, name: string, repla
     FileInformationClass.FileRenameInformation,
     encodeFileRenameInformation({ replaceIfExists: replace, rootDirectory: 0n, fileName: name })
   )
+
+/**
+ * SET_INFO of any InfoType and class (SECURITY takes its SecurityInformation bits in
+ * `additionalInformation`).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const setInfoOf = (
+  tree: TreeShape,
+  fileId: Uint8Array,
+  info: { readonly infoType: number; readonly fileInfoClass: number; readonly additionalInformation: number; readonly buffer: Uint8Array }
+): Effect.Effect<void, RequestError> =>
+  Effect.asVoid(send(tree, { command: Command.SET_INFO, body: encodeSetInfoRequest({ ...info, fileId }) }))
+
+/** The size a STATUS_BUFFER_TOO_SMALL response says is needed (MS-SMB2 2.2.2: 4 bytes of ErrorData). */
+const sizeNeeded = (reply: IncomingMessage): number | undefined => {
+  const error = decodeErrorResponse(reply.message)
+  if (Either.isLeft(error)) return undefined
+  const data = error.right.errorContexts.find((context) => context.errorId === ErrorId.DEFAULT)?.data ?? error.right.errorData
+  return data.length >= 4 ? new DataView(data.buffer, data.byteOffset, 4).getUint32(0, true) : undefined
+}
+
+/**
+ * QUERY_INFO of any InfoType and class whose size is not known in advance (a security
+ * descriptor, the stream list); returns the output buffer. It asks for `initial` bytes; when the
+ * server answers STATUS_BUFFER_TOO_SMALL with the size it needs (a security descriptor), or
+ * STATUS_BUFFER_OVERFLOW with as much as fit (a list), it asks again with more: the size needed,
+ * or twice as much. The last try asks for the negotiated maximum and takes no such answer.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const queryInfoOf = (
+  tree: TreeShape,
+  fileId: Uint8Array,
+  query: { readonly infoType: number; readonly fileInfoClass: number; readonly additionalInformation: number; readonly initial: number }
+): Effect.Effect<Uint8Array, RequestError> => {
+  const limit = tree.session.connection.negotiated.maxTransactSize
+  const attempt = (length: number): Effect.Effect<Uint8Array, RequestError> =>
+    Effect.gen(function*() {
+      const last = length >= limit
+      const reply = yield* send(
+        tree,
+        {
+          command: Command.QUERY_INFO,
+          body: encodeQueryInfoRequest({ ...query, outputBufferLength: Math.min(length, limit), flags: 0, fileId, input: NO_INPUT }),
+          responseSize: Math.min(length, limit)
+        },
+        last ? [Status.SUCCESS] : [Status.SUCCESS, Status.BUFFER_TOO_SMALL, Status.BUFFER_OVERFLOW]
+      )
+      if (reply.header.status === Status.SUCCESS) return (yield* fromEither(decodeQueryInfoResponse(reply.message))).output
+      const needed = reply.header.status === Status.BUFFER_TOO_SMALL ? sizeNeeded(reply) : undefined
+      return yield* attempt(needed !== undefined && needed > length ? needed : length * 2)
+    })
+  return attempt(Math.min(query.initial, limit))
+}
 
 const DIRECTORY_BUFFER = 1024 * 1024
 

@@ -108,6 +108,10 @@ export const renderSmbConf = (o: SmbConfOptions): string => {
 	printcap name = /dev/null
 	disable spoolss = yes
 
+	# --- alternate data streams (file:stream), kept in user xattrs; a caller's
+	# extraGlobal may replace the list (e.g. to add acl_xattr) ---
+	vfs objects = streams_xattr
+
 	# --- variant and caller options ---
 ${globalLines}
 
