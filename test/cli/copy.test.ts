@@ -67,7 +67,7 @@ describeSamba("smb cp, mv and stat against Samba", (servers) => {
     const missing = await smb(["cp", url("missing.bin"), url("x.bin")])
     expect(missing.code).toBe(1)
     expect(missing.stderr.trim()).toBe(`smb: cannot open '${server.share}/${dir}/missing.bin': STATUS_OBJECT_NAME_NOT_FOUND (0xc0000034)`)
-  })
+  }, 60_000)
 
   it("mv renames inside a share, copies and removes across shares", async () => {
     const data = randomBytes(100_000)
@@ -83,7 +83,7 @@ describeSamba("smb cp, mv and stat against Samba", (servers) => {
     expect(JSON.parse(moved.stdout)).toEqual({ from: `${dir}/n.bin`, to: `${dir}/n.bin`, renamed: false })
     expect(existsSync(onServer("n.bin"))).toBe(false)
     expect(sha256(readFileSync(onEncServer("n.bin")))).toBe(sha256(data))
-  })
+  }, 60_000)
 
   it("stat prints what the server knows of a file or directory, as text and JSON", async () => {
     await writeFile(join(local, "s.bin"), randomBytes(5000))
@@ -105,5 +105,5 @@ describeSamba("smb cp, mv and stat against Samba", (servers) => {
     expect(text).toMatch(/^size +5000 \(4\.9 KiB\)$/m)
     expect(text).toMatch(new RegExp(`^file id +${json.fileId}$`, "m"))
     expect(JSON.parse(succeeded(await smb(["stat", "--json", url("")])).stdout)).toMatchObject({ type: "directory" })
-  })
+  }, 60_000)
 })
