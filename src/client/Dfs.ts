@@ -57,7 +57,11 @@ export interface DfsOptions {
 export interface DfsShape {
   /** A tree on `share` of `server` (through the pool) whose paths follow DFS links. */
   readonly tree: (server: string, share: string) => Effect.Effect<TreeShape, OpenError | DfsFailed>
-  /** Where "\\\\server\\share\\path" really is: a tree (maybe on another server) and the path on it. */
+  /**
+   * Where "\\\\server\\share\\path" is by the referral cache: a tree (maybe on another server)
+   * and the path on it. A path below a link not yet followed stays on the namespace's tree (its
+   * first open there follows the link).
+   */
   readonly resolve: (path: string) => Effect.Effect<DfsLocation, OpenError | DfsFailed>
   /** Live referral cache entries (for tests and diagnostics). */
   readonly cached: Effect.Effect<number>
