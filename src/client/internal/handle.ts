@@ -127,8 +127,8 @@ const changeActions: Record<number, ChangeAction> = {
 const DEFAULT_WATCH_FILTER = CompletionFilter.FILE_NAME | CompletionFilter.DIR_NAME | CompletionFilter.ATTRIBUTES |
   CompletionFilter.SIZE | CompletionFilter.LAST_WRITE
 
-/** FileStat from the fields CREATE, CLOSE, QUERY_INFO and directory listings share. */
-const toFileStat = (x: FileNetworkOpenInformation): FileStat => ({
+/** FileStat from the fields CREATE, CLOSE, QUERY_INFO and directory listings share. @since 0.1.0 @internal */
+export const toFileStat = (x: FileNetworkOpenInformation): FileStat => ({
   size: Number(x.endOfFile),
   allocationSize: Number(x.allocationSize),
   creationTime: fileTimeToDate(x.creationTime),
@@ -156,13 +156,14 @@ const lockElement = (offset: number, length: number, options: LockOptions = {}) 
 
 const NOTIFY_BUFFER = 64 * 1024
 
-const checkRange = (offset: number, length: number): Effect.Effect<void, InvalidState> =>
+/** @since 0.1.0 @internal */
+export const checkRange = (offset: number, length: number): Effect.Effect<void, InvalidState> =>
   Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length >= 0
     ? Effect.void
     : Effect.fail(new InvalidState({ reason: "BadRange", detail: `offset ${offset}, length ${length}` }))
 
-/** A ServerError from a request about `path` on `share` names them (one that names a path keeps it). */
-const atPath = (share: string, path: string) => <E>(error: E): E =>
+/** A ServerError from a request about `path` on `share` names them (one that names a path keeps it). @since 0.1.0 @internal */
+export const atPath = (share: string, path: string) => <E>(error: E): E =>
   error instanceof ServerError && error.path === undefined ? new ServerError({ ...error, share, path }) as E : error
 
 /** @since 0.1.0 @internal */
@@ -480,8 +481,24 @@ export const open = (
   path: string,
   options: OpenOptions = {}
 ): Effect.Effect<FileHandle, RequestError, Scope.Scope> => {
+  const parameters = createParameters(path, options)
+  // Acquisition is uninterruptible: a CREATE the server completed must be closed, not leaked.
+  return Effect.acquireRelease(
+    Effect.map(Effect.mapError(Requests.create(tree, parameters), atPath(tree.share, fromWirePath(parameters.name))), (created) =>
+      make(tree, path, created)),
+    (handle) => Effect.ignore(handle.close)
+  ).pipe(Effect.withSpan("smb.file.open", { attributes: { path: fromWirePath(path), share: tree.share } }))
+}
+
+/**
+ * What CREATE asks for to open `path` with `options`.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const createParameters = (path: string, options: OpenOptions): Requests.CreateParameters => {
   const deleteOnClose = options.deleteOnClose === true
-  const parameters: Requests.CreateParameters = {
+  return {
     name: toWirePath(path),
     desiredAccess: accessMask(options.access ?? "read") | (deleteOnClose ? AccessMask.DELETE : 0),
     shareAccess: shareAccess(options.share ?? "all"),
@@ -492,10 +509,4 @@ export const open = (
       (options.createOptions ?? 0),
     fileAttributes: options.attributes ?? 0
   }
-  // Acquisition is uninterruptible: a CREATE the server completed must be closed, not leaked.
-  return Effect.acquireRelease(
-    Effect.map(Effect.mapError(Requests.create(tree, parameters), atPath(tree.share, fromWirePath(parameters.name))), (created) =>
-      make(tree, path, created)),
-    (handle) => Effect.ignore(handle.close)
-  ).pipe(Effect.withSpan("smb.file.open", { attributes: { path: fromWirePath(path), share: tree.share } }))
 }

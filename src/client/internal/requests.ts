@@ -79,16 +79,21 @@ export interface CreateParameters {
   readonly fileAttributes: number
 }
 
-/** @since 0.1.0 @internal */
-export const create = (tree: TreeShape, parameters: CreateParameters): Effect.Effect<CreateResponse, RequestError> => {
-  const body = encodeCreateRequest({
+/** The CREATE request's body: no oplock, no contexts. @since 0.1.0 @internal */
+export const createRequestBody = (parameters: CreateParameters): Uint8Array =>
+  encodeCreateRequest({
     ...parameters,
     requestedOplockLevel: OplockLevel.NONE,
     impersonationLevel: ImpersonationLevel.IMPERSONATION,
     contexts: []
   })
-  return Effect.flatMap(send(tree, { command: Command.CREATE, body }), (reply) => fromEither(decodeCreateResponse(reply.message)))
-}
+
+/** @since 0.1.0 @internal */
+export const create = (tree: TreeShape, parameters: CreateParameters): Effect.Effect<CreateResponse, RequestError> =>
+  Effect.flatMap(
+    send(tree, { command: Command.CREATE, body: createRequestBody(parameters) }),
+    (reply) => fromEither(decodeCreateResponse(reply.message))
+  )
 
 /** @since 0.1.0 @internal */
 export const close = (tree: TreeShape, fileId: Uint8Array): Effect.Effect<void, RequestError> =>

@@ -1,0 +1,167 @@
+/**
+ * The client's compound chains (MS-SMB2 3.2.4.1.4), as the Windows client sends them: a CREATE,
+ * the operations on the file it opens (FileId all ones: "the file the CREATE before me opened"),
+ * and the CLOSE, related, in one round trip where open, act and close took three.
+ *
+ * The CLOSE travels with the CREATE, so a chain leaves no handle open whatever happens to the
+ * caller: interrupted, its responses are dropped, and the server has closed the file anyway.
+ * A failed CREATE fails the rest of the chain with its own status (servers cascade it); the
+ * caller sees the CREATE's error, named after the path, as a lone CREATE would have failed.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type { IncomingMessage } from "../../connection/Message.js"
+import type { CompoundRequest, Request } from "../../connection/MessageHandler.js"
+import type { RequestError } from "../../errors.js"
+import { encodeCloseRequest } from "../../wire/Close.js"
+import { Command } from "../../wire/Command.js"
+import type { CreateResponse } from "../../wire/Create.js"
+import { decodeCreateResponse } from "../../wire/Create.js"
+import {
+  encodeFileDispositionInformation,
+  encodeFileEndOfFileInformation,
+  encodeFileRenameInformation,
+  FileInformationClass,
+  InfoType
+} from "../../wire/FileInformation.js"
+import { decodeReadResponse } from "../../wire/Read.js"
+import { encodeSetInfoRequest } from "../../wire/SetInfo.js"
+import { Status } from "../../wire/Status.js"
+import { decodeWriteResponse, encodeWriteRequestHead } from "../../wire/Write.js"
+import type { OpenOptions } from "../File.js"
+import type { TreeShape } from "../Tree.js"
+import { atPath, createParameters } from "./handle.js"
+import { fromWirePath, toWirePath } from "./path.js"
+import { createRequestBody, readRequestBody } from "./requests.js"
+
+/**
+ * The FileId of a related operation: the file the chain's CREATE opened.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const RELATED_FILE_ID: Uint8Array = new Uint8Array(16).fill(0xff)
+
+/**
+ * An operation in a chain, on the file the chain's CREATE opened.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export interface Step {
+  readonly request: Omit<Request, "sessionId" | "treeId">
+  /** Statuses that are answers rather than failures; default STATUS_SUCCESS. */
+  readonly status?: ReadonlyArray<number>
+}
+
+const fromEither = <A, E>(value: Either.Either<A, E>): Effect.Effect<A, E> =>
+  Either.isRight(value) ? Effect.succeed(value.right) : Effect.fail(value.left)
+
+// Any element may go async (STATUS_PENDING), as a lone request may.
+const element = (tree: TreeShape, step: Step): CompoundRequest => ({
+  request: { ...step.request, sessionId: tree.session.id, treeId: tree.id },
+  options: { command: step.request.command, status: step.status ?? [Status.SUCCESS], allowAsync: true }
+})
+
+const closeStep: Step = { request: { command: Command.CLOSE, body: encodeCloseRequest({ flags: 0, fileId: RELATED_FILE_ID }) } }
+
+/**
+ * CREATE `path` with `options`, then `steps` on it, then CLOSE, as one related compound. Yields the
+ * CREATE response and the steps' responses; a server's error names the share and the path.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const openActClose = (
+  tree: TreeShape,
+  path: string,
+  options: OpenOptions,
+  steps: ReadonlyArray<Step> = []
+): Effect.Effect<{ readonly created: CreateResponse; readonly replies: ReadonlyArray<IncomingMessage> }, RequestError> => {
+  const parameters = createParameters(path, options)
+  const chain = [{ request: { command: Command.CREATE, body: createRequestBody(parameters) } }, ...steps, closeStep]
+  return tree.session.connection.handler.sendRecvCompound(chain.map((step) => element(tree, step)), { related: true }).pipe(
+    Effect.flatMap((replies) =>
+      Effect.map(fromEither(decodeCreateResponse(replies[0]!.message)), (created) => ({ created, replies: replies.slice(1, -1) }))
+    ),
+    Effect.mapError(atPath(tree.share, fromWirePath(parameters.name)))
+  )
+}
+
+/**
+ * A READ of `length` bytes at `offset` of the chain's file; END_OF_FILE is an answer (no data).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const readStep = (offset: number, length: number): Step => ({
+  request: { command: Command.READ, body: readRequestBody(RELATED_FILE_ID, offset, length), responseSize: length },
+  status: [Status.SUCCESS, Status.END_OF_FILE]
+})
+
+/**
+ * The data of a READ step's response: a view into the received frame, empty at end of file.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const readData = (reply: IncomingMessage): Effect.Effect<Uint8Array, RequestError> =>
+  reply.header.status === Status.END_OF_FILE
+    ? Effect.succeed(new Uint8Array(0))
+    : Effect.map(fromEither(decodeReadResponse(reply.message)), (response) => response.data)
+
+/**
+ * A WRITE of `data` at `offset` of the chain's file (the data is not copied).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const writeStep = (offset: number, data: Uint8Array): Step => ({
+  request: {
+    command: Command.WRITE,
+    body: [
+      encodeWriteRequestHead(
+        { offset: BigInt(offset), fileId: RELATED_FILE_ID, channel: 0, remainingBytes: 0, writeChannelInfoOffset: 0, writeChannelInfoLength: 0, flags: 0 },
+        data.byteLength
+      ),
+      data
+    ],
+    payloadSize: data.byteLength
+  }
+})
+
+/**
+ * How many bytes a WRITE step's response says were written.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const writtenCount = (reply: IncomingMessage): Effect.Effect<number, RequestError> =>
+  Effect.map(fromEither(decodeWriteResponse(reply.message)), (response) => response.count)
+
+const setInfoStep = (fileInfoClass: number, buffer: Uint8Array): Step => ({
+  request: {
+    command: Command.SET_INFO,
+    body: encodeSetInfoRequest({ infoType: InfoType.FILE, fileInfoClass, additionalInformation: 0, fileId: RELATED_FILE_ID, buffer })
+  }
+})
+
+/** Sets DeletePending on the chain's file. @since 0.1.0 @internal */
+export const deletePendingStep: Step = setInfoStep(
+  FileInformationClass.FileDispositionInformation,
+  encodeFileDispositionInformation({ deletePending: true })
+)
+
+/** Sets the chain's file's size. @since 0.1.0 @internal */
+export const endOfFileStep = (size: number): Step =>
+  setInfoStep(FileInformationClass.FileEndOfFileInformation, encodeFileEndOfFileInformation({ endOfFile: BigInt(size) }))
+
+/** Renames the chain's file to `to` (share-relative). @since 0.1.0 @internal */
+export const renameStep = (to: string, replace: boolean): Step =>
+  setInfoStep(
+    FileInformationClass.FileRenameInformation,
+    encodeFileRenameInformation({ replaceIfExists: replace, rootDirectory: 0n, fileName: toWirePath(to) })
+  )
