@@ -387,7 +387,8 @@ describe("File over the scriptable peer", () => {
   it.scopedLive("exists: each way a server says a file is absent is false (impacket: STATUS_NO_SUCH_FILE)", () =>
     Effect.gen(function*() {
       const { peer, tree } = yield* makeFakeTree()
-      const statuses = [Status.OBJECT_NAME_NOT_FOUND, Status.OBJECT_PATH_NOT_FOUND, Status.NO_SUCH_FILE, Status.ACCESS_DENIED]
+      // first the session's compound probe (CREATE + CLOSE of the share's root)
+      const statuses = [Status.SUCCESS, Status.OBJECT_NAME_NOT_FOUND, Status.OBJECT_PATH_NOT_FOUND, Status.NO_SUCH_FILE, Status.ACCESS_DENIED]
       // stat is one CREATE + CLOSE compound: the CLOSE gets the status the CREATE cascades to it
       const echo = yield* Effect.fork(tree.session.connection.handler.sendRecv({ command: Command.ECHO, body: new Uint8Array([4, 0, 0, 0]) }))
       yield* peer.respond(yield* peer.next, { credits: 8 })
