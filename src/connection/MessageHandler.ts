@@ -11,6 +11,10 @@
  *   response, carries the expected command and an accepted status; an ERROR response or another
  *   status becomes a ServerError carrying the NTSTATUS name (STATUS_CANCELLED becomes Cancelled).
  * - CANCEL bypasses the credits and the sequence: it reuses the id of the request it cancels.
+ * - `sendRecvCompound` sends a chain as one compound (MS-SMB2 3.2.4.1.4): the chain's credits
+ *   are taken at once and its elements get contiguous ids, each its own charge, in one step with
+ *   the hand-over to the worker; each element's response is then received and checked on its own,
+ *   and the caller gets them all or the first failure in chain order (invariant 9).
  *
  * @since 0.1.0
  */
