@@ -5,6 +5,9 @@
  * to the notifications stream; credits are counted for every response header read. One receive
  * at a time. Receive timeouts apply here too (smb-rs left them unimplemented): interrupting a
  * read of the transport loses no bytes, so a timed-out receive leaves the stream intact.
+ * A compound goes out as one frame and its responses are read in chain order, one receive per
+ * element; abandoning an element that is still unanswered (the rest of an interrupted chain)
+ * skips its responses when they come.
  *
  * @since 0.1.0
  */
@@ -71,7 +74,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         const out = transformer.outgoing(message)
         if (Either.isLeft(out)) return Effect.fail(out.left)
         credits.ask(askOf(message))
-        expect(message)
+        awaitAnswer(message)
         const result = sendResult(message, out.right)
         return transport.send(out.right.frame).pipe(Effect.catchAll(fail), Effect.as(result))
       }).pipe(sendLock.withPermits(1))
@@ -83,7 +86,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         if (Either.isLeft(out)) return Effect.fail(out.left)
         for (const message of compound.messages) {
           credits.ask(askOf(message))
-          expect(message)
+          awaitAnswer(message)
         }
         return transport.send(out.right.frame).pipe(Effect.catchAll(fail), Effect.asVoid)
       }).pipe(sendLock.withPermits(1))
@@ -91,7 +94,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
     // Requests sent whose final response has not been read (CANCEL is never answered), so that
     // abandoning one that was answered already marks nothing. Bounded as `abandoned` is.
     const outstanding = new Set<bigint>()
-    const expect = (message: OutgoingMessage): void => {
+    const awaitAnswer = (message: OutgoingMessage): void => {
       if (message.header.command === Command.CANCEL) return
       outstanding.add(message.header.messageId)
       if (outstanding.size > settings.maxStash) outstanding.delete(outstanding.values().next().value!)
