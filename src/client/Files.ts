@@ -21,14 +21,18 @@ import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import type { RequestError } from "../errors.js"
+import { InvalidState } from "../errors.js"
 import { AccessMask } from "../wire/Create.js"
 import { Status } from "../wire/Status.js"
 import * as Copy from "./Copy.js"
 import * as Details from "./Details.js"
 import type { Change, DirectoryEntry, Disposition, FileHandle, FileStat, OpenOptions, ReadOptions, TransferOptions, WatchOptions } from "./File.js"
 import * as File from "./File.js"
+import * as Compound from "./internal/compound.js"
+import { checkRange, toFileStat } from "./internal/handle.js"
 import { temporaryPath, toWirePath } from "./internal/path.js"
 import * as Requests from "./internal/requests.js"
+import { transferPlan } from "./internal/transferPlan.js"
 import * as Metadata from "./Metadata.js"
 import * as Security from "./Security.js"
 import { Tree } from "./Tree.js"
@@ -105,15 +109,30 @@ const withFile = <A, E>(
 ): Effect.Effect<A, E | RequestError> => Effect.scoped(Effect.flatMap(File.open(tree, path, options), use))
 
 /**
- * The whole file in one buffer (chunks read in parallel).
+ * The most a small-file operation moves in its one compound round trip (CREATE + READ or WRITE +
+ * CLOSE): one credit's worth, so that many small operations fit the credit window together.
+ */
+const COMPOUND_BYTES = 64 * 1024
+
+/**
+ * The whole file in one buffer (chunks read in parallel). A file of up to 64 KiB (or one chunk,
+ * when smaller) is read in one round trip: CREATE, READ and CLOSE compounded; a larger one is
+ * then opened again and read in chunks.
  *
  * @since 0.1.0
  * @category operations
  */
 export const readFile = (tree: TreeShape, path: string, options?: TransferOptions): Effect.Effect<Uint8Array, RequestError> =>
-  withFile(tree, path, { access: "read", directory: false }, (handle) => handle.read(0, handle.size, options)).pipe(
-    span("read_file", tree, { path })
-  )
+  Effect.flatMap(
+    Compound.openActClose(tree, path, { access: "read", directory: false }, [
+      Compound.readStep(0, Math.min(COMPOUND_BYTES, transferPlan(tree, "read", options).chunkSize))
+    ]),
+    ({ created, replies }) =>
+      Effect.flatMap(Compound.readData(replies[0]!), (data) =>
+        data.byteLength >= Number(created.endOfFile)
+          ? Effect.succeed(data)
+          : withFile(tree, path, { access: "read", directory: false }, (handle) => handle.read(0, handle.size, options)))
+  ).pipe(span("read_file", tree, { path }))
 
 /**
  * Runs an effect on `local` at a position: the platform's file has one position, so each chunk
@@ -237,13 +256,30 @@ export const writeFile = (
   path: string,
   data: Uint8Array,
   options: WriteFileOptions = {}
-): Effect.Effect<void, RequestError> =>
-  withFile(
-    tree,
-    path,
-    { access: "write", disposition: options.disposition ?? "overwriteIf", directory: false },
-    (handle) => handle.write(data, options)
-  ).pipe(Effect.asVoid, span("write_file", tree, { path, length: data.length }))
+): Effect.Effect<void, RequestError> => {
+  const open: OpenOptions = { access: "write", disposition: options.disposition ?? "overwriteIf", directory: false }
+  const inChunks = (from: OpenOptions, bytes: Uint8Array, writeOptions: WriteFileOptions) =>
+    withFile(tree, path, from, (handle) => handle.write(bytes, writeOptions))
+  const offset = options.offset ?? 0
+  const length = data.byteLength
+  // Data that fits one round trip goes with the CREATE and the CLOSE; what a short WRITE left
+  // is written the usual way (unless the thread worker took the buffer: see ThreadBackend).
+  const compounded = Effect.flatMap(
+    Compound.openActClose(tree, path, open, length === 0 ? [] : [Compound.writeStep(offset, data)]),
+    ({ replies }) =>
+      length === 0 ? Effect.void : Effect.flatMap(Compound.writtenCount(replies[0]!), (count) => {
+        if (count >= length) return Effect.void
+        const rest = data.subarray(count)
+        return rest.byteLength === length - count
+          ? inChunks({ ...open, disposition: "open" }, rest, { ...options, offset: offset + count })
+          : Effect.fail(new InvalidState({ reason: "ShortWrite", detail: `WRITE of ${path}: the server took ${count} of ${length} bytes` }))
+      })
+  )
+  const written = length > Math.min(COMPOUND_BYTES, transferPlan(tree, "write", options).chunkSize)
+    ? inChunks(open, data, options)
+    : Effect.zipRight(checkRange(offset, length), compounded)
+  return written.pipe(Effect.asVoid, span("write_file", tree, { path, length }))
+}
 
 /**
  * The file's content as a stream of chunks, several READs in flight; the file is open while the
@@ -299,13 +335,15 @@ export const list = (tree: TreeShape, path: string, options: ListOptions = {}): 
   )
 
 /**
- * What `path` is (from the CREATE response of an attributes-only open).
+ * What `path` is (from the CREATE response of an attributes-only open, compounded with its CLOSE:
+ * one round trip; the CREATE response carries what a QUERY_INFO would).
  *
  * @since 0.1.0
  * @category operations
  */
 export const stat = (tree: TreeShape, path: string): Effect.Effect<FileStat, RequestError> =>
-  withFile(tree, path, { access: AccessMask.FILE_READ_ATTRIBUTES }, (handle) => Effect.succeed(handle.info)).pipe(
+  Compound.openActClose(tree, path, { access: AccessMask.FILE_READ_ATTRIBUTES }).pipe(
+    Effect.map(({ created }) => toFileStat(created)),
     span("stat", tree, { path })
   )
 
@@ -363,12 +401,10 @@ export const exists = (tree: TreeShape, path: string): Effect.Effect<boolean, Re
  * @category operations
  */
 export const remove = (tree: TreeShape, path: string): Effect.Effect<void, RequestError> =>
-  withFile(
-    tree,
-    path,
-    { access: AccessMask.DELETE, directory: false, deleteOnClose: true },
-    () => Effect.void
-  ).pipe(span("remove", tree, { path }))
+  Compound.openActClose(tree, path, { access: AccessMask.DELETE, directory: false, deleteOnClose: true }).pipe(
+    Effect.asVoid,
+    span("remove", tree, { path })
+  )
 
 /**
  * Creates the directory at `path`.
@@ -379,12 +415,12 @@ export const remove = (tree: TreeShape, path: string): Effect.Effect<void, Reque
 export const mkdir = (tree: TreeShape, path: string, options: MkdirOptions = {}): Effect.Effect<void, RequestError> => {
   const access = AccessMask.FILE_READ_ATTRIBUTES
   if (options.recursive !== true) {
-    return withFile(tree, path, { access, disposition: "create", directory: true }, () => Effect.void).pipe(span("mkdir", tree, { path }))
+    return Compound.openActClose(tree, path, { access, disposition: "create", directory: true }).pipe(Effect.asVoid, span("mkdir", tree, { path }))
   }
   const segments = toWirePath(path).split("\\")
   return Effect.forEach(
     segments.map((_, i) => segments.slice(0, i + 1).join("\\")),
-    (prefix) => withFile(tree, prefix, { access, disposition: "openIf", directory: true }, () => Effect.void),
+    (prefix) => Compound.openActClose(tree, prefix, { access, disposition: "openIf", directory: true }),
     { discard: true }
   ).pipe(span("mkdir", tree, { path, recursive: true }))
 }
@@ -396,12 +432,10 @@ export const mkdir = (tree: TreeShape, path: string, options: MkdirOptions = {})
  * @category operations
  */
 export const rmdir = (tree: TreeShape, path: string): Effect.Effect<void, RequestError> =>
-  withFile(
-    tree,
-    path,
-    { access: AccessMask.DELETE, directory: true },
-    (handle) => handle.delete
-  ).pipe(span("rmdir", tree, { path }))
+  Compound.openActClose(tree, path, { access: AccessMask.DELETE, directory: true }, [Compound.deletePendingStep]).pipe(
+    Effect.asVoid,
+    span("rmdir", tree, { path })
+  )
 
 /**
  * Renames or moves `from` to `to` (both share-relative), a file or a directory.
@@ -410,12 +444,10 @@ export const rmdir = (tree: TreeShape, path: string): Effect.Effect<void, Reques
  * @category operations
  */
 export const rename = (tree: TreeShape, from: string, to: string, options: RenameOptions = {}): Effect.Effect<void, RequestError> =>
-  withFile(
-    tree,
-    from,
-    { access: AccessMask.DELETE },
-    (handle) => handle.rename(to, options)
-  ).pipe(span("rename", tree, { from, to }))
+  Compound.openActClose(tree, from, { access: AccessMask.DELETE }, [Compound.renameStep(to, options.replace === true)]).pipe(
+    Effect.asVoid,
+    span("rename", tree, { from, to })
+  )
 
 /**
  * Sets the file's size: cuts it, or extends it with zeros.
@@ -424,12 +456,13 @@ export const rename = (tree: TreeShape, from: string, to: string, options: Renam
  * @category operations
  */
 export const truncate = (tree: TreeShape, path: string, size: number): Effect.Effect<void, RequestError> =>
-  withFile(
-    tree,
-    path,
-    { access: AccessMask.FILE_WRITE_DATA, directory: false },
-    (handle) => handle.truncate(size)
-  ).pipe(span("truncate", tree, { path, size }))
+  Effect.zipRight(
+    checkRange(size, 0),
+    Compound.openActClose(tree, path, { access: AccessMask.FILE_WRITE_DATA, directory: false }, [Compound.endOfFileStep(size)])
+  ).pipe(
+    Effect.asVoid,
+    span("truncate", tree, { path, size })
+  )
 
 /**
  * Changes in the directory at `path`, as long as the stream runs; ending it cancels the pending

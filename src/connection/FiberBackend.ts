@@ -23,7 +23,7 @@ import type { TransformFailed, TransportError } from "../errors.js"
 import { ConnectionStopped } from "../errors.js"
 import type { Frame, TransportShape } from "../transport/Transport.js"
 import { Transport } from "../transport/Transport.js"
-import type { OutgoingMessage, SendResult } from "./Message.js"
+import type { OutgoingCompound, OutgoingMessage, SendResult } from "./Message.js"
 import type { BackendConnection, BackendSink, MultiWorkerBackendShape } from "./MultiWorkerBackend.js"
 import { MultiWorkerBackend } from "./MultiWorkerBackend.js"
 import { receiveLoop } from "./internal/receiveLoop.js"
@@ -95,6 +95,18 @@ const start = (transport: TransportShape, sink: BackendSink) =>
         Effect.suspend(() => {
           const sent = transmit(message, writeOrSend)
           return Effect.isEffect(sent) ? sent : Effect.succeed(sent)
+        }),
+      sendCompound: (compound: OutgoingCompound) =>
+        Effect.suspend((): Effect.Effect<void, ConnectionStopped | TransformFailed> => {
+          if (stopped !== undefined) return Effect.fail(stopped)
+          const out = transformer.outgoingCompound(compound)
+          if (Either.isLeft(out)) return Effect.fail(out.left)
+          return writeOrSend(out.right.frame)?.pipe(
+            Effect.catchAll((cause) => {
+              const error = new ConnectionStopped({ reason: "TransportFailed", cause })
+              return Effect.zipRight(shutdown(error), Effect.fail(error))
+            })
+          ) ?? Effect.void
         }),
       ...(write === undefined ? {} : { sendNow: (message: OutgoingMessage) => transmit(message, write) }),
       update: (update) =>

@@ -32,6 +32,21 @@ export interface OutgoingMessage {
 }
 
 /**
+ * Several requests sent as one compound (MS-SMB2 3.2.4.1.4), in one frame: each element keeps its
+ * own header (message id, credit charge) and is signed on its own, or the whole chain is encrypted
+ * in one TRANSFORM_HEADER. The transform sets NextCommand, the 8-byte padding and, when `related`,
+ * RELATED_OPERATIONS on every element after the first. `returnRaw` and `smb1` do not apply.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OutgoingCompound {
+  readonly messages: ReadonlyArray<OutgoingMessage>
+  /** The elements after the first act on the first's session, tree and (FileId all ones) file. */
+  readonly related: boolean
+}
+
+/**
  * @since 0.1.0
  * @category models
  */

@@ -11,15 +11,21 @@
  *   response, carries the expected command and an accepted status; an ERROR response or another
  *   status becomes a ServerError carrying the NTSTATUS name (STATUS_CANCELLED becomes Cancelled).
  * - CANCEL bypasses the credits and the sequence: it reuses the id of the request it cancels.
+ * - `sendRecvCompound` sends a chain as one compound (MS-SMB2 3.2.4.1.4): the chain's credits
+ *   are taken at once and its elements get contiguous ids, each its own charge, in one step with
+ *   the hand-over to the worker; each element's response is then received and checked on its own,
+ *   and the caller gets them all or the first failure in chain order (invariant 9).
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type { DecodeError, RequestError } from "../errors.js"
 import { Cancelled, OperationTimeout, ServerError, UnexpectedCommand } from "../errors.js"
 import { Command, commandName } from "../wire/Command.js"
@@ -54,6 +60,29 @@ export interface Request {
   readonly encrypt?: boolean
   /** The body is a complete SMB1 message (multi-protocol negotiation); see OutgoingMessage. */
   readonly smb1?: boolean
+}
+
+/**
+ * One element of a compound: the request and how its response is checked.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CompoundRequest {
+  readonly request: Omit<Request, "returnRaw" | "smb1">
+  readonly options?: Omit<ReceiveOptions, "messageId">
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface CompoundOptions {
+  /**
+   * Related operations: each element after the first acts on the session, tree and file of the
+   * one before (a FileId of all ones stands for the file the chain's CREATE opened).
+   */
+  readonly related: boolean
 }
 
 /**
@@ -98,6 +127,15 @@ export interface MessageHandlerShape {
     decode: (message: Uint8Array) => Either.Either<A, DecodeError>,
     options?: Omit<ReceiveOptions, "messageId">
   ) => Effect.Effect<{ readonly message: IncomingMessage; readonly value: A }, RequestError>
+  /**
+   * Sends the requests as one compound (MS-SMB2 3.2.4.1.4) and receives every element's response,
+   * each checked against its own options; the responses in order, or the first element's failure
+   * in chain order (a failed CREATE, not the statuses it cascades to the operations after it).
+   */
+  readonly sendRecvCompound: (
+    elements: ReadonlyArray<CompoundRequest>,
+    options: CompoundOptions
+  ) => Effect.Effect<ReadonlyArray<IncomingMessage>, RequestError>
   /** Sends SMB2 CANCEL for a request (with its async id once it went async). */
   readonly cancel: (target: { readonly messageId: bigint; readonly asyncId?: bigint; readonly sessionId?: bigint }) => Effect.Effect<void, RequestError>
   readonly setNegotiated: (negotiated: Negotiated) => Effect.Effect<void>
@@ -204,11 +242,12 @@ export const make = (options: Partial<HandlerOptions> = {}) =>
     const chargeOf = (request: Request): number =>
       negotiated.largeMtu ? creditCharge(request.command, request.payloadSize, request.responseSize) : 1
 
-    // Takes the next message ids for a request whose credits are taken.
-    const build = (request: Request, charge: number): OutgoingMessage => {
+    // Takes the next message ids for a request whose credits are taken. `topUp`: what it asks for
+    // beyond its charge (a compound asks for the top-up once).
+    const build = (request: Request, charge: number, topUp = Math.max(0, settings.creditBacklog - credits.balance)): OutgoingMessage => {
       const messageId = nextMessageId
       nextMessageId += BigInt(charge)
-      const ask = Math.min(charge + Math.max(0, settings.creditBacklog - credits.balance), 0xffff)
+      const ask = Math.min(charge + topUp, 0xffff)
       let flags = request.flags ?? 0
       if (request.priority !== undefined && negotiated.dialect === 0x0311) {
         flags |= (request.priority & 7) << 4
@@ -290,10 +329,57 @@ export const make = (options: Partial<HandlerOptions> = {}) =>
         )
       )
 
+    // The chain's credits are taken at once and its ids assigned, contiguous, in the same
+    // uninterruptible step that hands it to the worker. Then every element is received in order
+    // (ParallelWorker stashes those answered first); interrupted, the elements not received yet
+    // are abandoned (their responses counted, then dropped; an async one cancelled). A wait that
+    // timed out or a stopped connection abandons the rest too: nothing more is coming.
+    const sendRecvCompound = (
+      elements: ReadonlyArray<CompoundRequest>,
+      options: CompoundOptions
+    ): Effect.Effect<ReadonlyArray<IncomingMessage>, RequestError> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.suspend(() => {
+          const charges = elements.map(({ request }) => chargeOf(request))
+          const total = charges.reduce((sum, charge) => sum + charge, 0)
+          let ids: ReadonlyArray<bigint> = []
+          const send = Effect.suspend(() => {
+            const topUp = Math.max(0, settings.creditBacklog - credits.balance)
+            const messages = elements.map(({ request }, i) => build(request, charges[i]!, i === 0 ? topUp : 0))
+            ids = messages.map((message) => message.header.messageId)
+            return worker.sendCompound({ messages, related: options.related })
+          })
+          const sent = credits.tryAcquire(total) ? send : Effect.zipRight(takeCredits(total), send)
+          const receive = (i: number, exits: Array<Exit.Exit<IncomingMessage, RequestError>>): Effect.Effect<
+            ReadonlyArray<Exit.Exit<IncomingMessage, RequestError>>
+          > =>
+            i === elements.length ? Effect.succeed(exits) : Effect.flatMap(
+              Effect.exit(restore(recvo({ ...elements[i]!.options, messageId: ids[i]! }))),
+              (exit) => {
+                exits.push(exit)
+                if (Exit.isSuccess(exit)) return receive(i + 1, exits)
+                const gone = Exit.isInterrupted(exit) ||
+                  Option.exists(Cause.failureOption(exit.cause), (e) => e._tag === "OperationTimeout" || e._tag === "ConnectionStopped")
+                return gone
+                  ? Effect.as(Effect.forEach(ids.slice(i), worker.abandon, { discard: true }), exits)
+                  : receive(i + 1, exits)
+              }
+            )
+          return Effect.flatMap(sent, () =>
+            Effect.flatMap(receive(0, []), (exits): Effect.Effect<ReadonlyArray<IncomingMessage>, RequestError> => {
+              const failed = exits.find(Exit.isFailure)
+              return failed !== undefined
+                ? Exit.failCause(failed.cause)
+                : Effect.succeed(exits.map((exit) => (exit as Exit.Success<IncomingMessage, never>).value))
+            }))
+        })
+      )
+
     const handler: MessageHandlerShape = {
       sendo,
       recvo,
       sendRecv,
+      sendRecvCompound,
       sendRecvDecode: (request, decode, options) =>
         Effect.flatMap(sendRecv(request, options), (message) => {
           const value = decode(message.message)

@@ -14,7 +14,7 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { ConnectionStopped, TransformFailed } from "../errors.js"
-import type { OutgoingMessage, SendResult } from "./Message.js"
+import type { OutgoingCompound, OutgoingMessage, SendResult } from "./Message.js"
 import type { Incoming, TransformerUpdate } from "./Transformer.js"
 
 /**
@@ -47,6 +47,8 @@ export interface BackendConnection {
    * id consumed) even when the sender is interrupted while it waits for the write.
    */
   readonly send: (message: OutgoingMessage) => Effect.Effect<SendResult, ConnectionStopped | TransformFailed>
+  /** `send` for a compound: the chain is transformed and written as one frame. */
+  readonly sendCompound: (compound: OutgoingCompound) => Effect.Effect<void, ConnectionStopped | TransformFailed>
   /**
    * Optional: `send` without the effect around it, when the transport can write synchronously
    * (FiberBackend over `Transport.write`). Returns the result when the frame is written with

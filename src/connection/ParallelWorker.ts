@@ -31,7 +31,7 @@ import { InvalidState, OperationTimeout, TransformFailed, UnexpectedMessageId } 
 import { Command } from "../wire/Command.js"
 import { isResponse, UNSOLICITED_MESSAGE_ID } from "../wire/Header.js"
 import { askOf, CreditWindow } from "./CreditWindow.js"
-import type { IncomingMessage, OutgoingMessage, ReceiveOptions, SendResult } from "./Message.js"
+import type { IncomingMessage, OutgoingCompound, OutgoingMessage, ReceiveOptions, SendResult } from "./Message.js"
 import { MultiWorkerBackend } from "./MultiWorkerBackend.js"
 import { Notifications } from "./Notifications.js"
 import type { Incoming } from "./Transformer.js"
@@ -260,6 +260,30 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         return settleSend(message.header.messageId, connection.send(message))
       })
 
+    // Every element is tracked before the frame is handed over (or none is): each response then
+    // finds its entry, whichever order and frames the server answers in.
+    const sendCompound = (compound: OutgoingCompound) =>
+      Effect.suspend((): Effect.Effect<void, ConnectionStopped | TransformFailed | InvalidState> => {
+        const ids: Array<bigint> = []
+        for (const message of compound.messages) {
+          const tracked = track(message.header.messageId)
+          if (!isEntry(tracked)) {
+            for (const id of ids) inFlight.delete(id)
+            return Effect.fail(tracked)
+          }
+          ids.push(message.header.messageId)
+        }
+        for (const message of compound.messages) credits.ask(askOf(message))
+        return Effect.onExit(connection.sendCompound(compound), (exit) =>
+          Effect.sync(() => {
+            if (Exit.isSuccess(exit)) return
+            for (const id of ids) {
+              if (Exit.isInterrupted(exit)) abandon(id)
+              else inFlight.delete(id)
+            }
+          }))
+      })
+
     // Timeouts: rather than a timer race per request (two forked fibers and a timer each), a
     // waiter records its deadline and one timer fiber, running only while some waiter has a
     // deadline, sleeps until the earliest one and fails the expired waiters. A new deadline
@@ -392,6 +416,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
 
     const worker: WorkerShape = {
       send,
+      sendCompound,
       receive: (receiveOptions) => receiveFollowingPending(receiveOptions, settings, receiveOps),
       ...(connection.sendNow === undefined ? {} : { exchange: exchange(connection.sendNow) }),
       maxInFlight: Number.POSITIVE_INFINITY,

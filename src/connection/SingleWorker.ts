@@ -5,6 +5,9 @@
  * to the notifications stream; credits are counted for every response header read. One receive
  * at a time. Receive timeouts apply here too (smb-rs left them unimplemented): interrupting a
  * read of the transport loses no bytes, so a timed-out receive leaves the stream intact.
+ * A compound goes out as one frame and its responses are read in chain order, one receive per
+ * element; abandoning an element that is still unanswered (the rest of an interrupted chain)
+ * skips its responses when they come.
  *
  * @since 0.1.0
  */
@@ -15,9 +18,10 @@ import * as Layer from "effect/Layer"
 import type { DecodeError, TransformFailed } from "../errors.js"
 import { ConnectionStopped, OperationTimeout, UnexpectedMessageId } from "../errors.js"
 import { Transport } from "../transport/Transport.js"
+import { Command } from "../wire/Command.js"
 import { isResponse, UNSOLICITED_MESSAGE_ID } from "../wire/Header.js"
 import { askOf, CreditWindow } from "./CreditWindow.js"
-import type { IncomingMessage, OutgoingMessage, SendResult } from "./Message.js"
+import type { IncomingMessage, OutgoingCompound, OutgoingMessage, SendResult } from "./Message.js"
 import { Notifications } from "./Notifications.js"
 import type { Incoming } from "./Transformer.js"
 import { sendResult, Transformer } from "./Transformer.js"
@@ -70,9 +74,31 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         const out = transformer.outgoing(message)
         if (Either.isLeft(out)) return Effect.fail(out.left)
         credits.ask(askOf(message))
+        awaitAnswer(message)
         const result = sendResult(message, out.right)
         return transport.send(out.right.frame).pipe(Effect.catchAll(fail), Effect.as(result))
       }).pipe(sendLock.withPermits(1))
+
+    const sendCompound = (compound: OutgoingCompound): Effect.Effect<void, ConnectionStopped | TransformFailed> =>
+      Effect.suspend((): Effect.Effect<void, ConnectionStopped | TransformFailed> => {
+        if (stopped !== undefined) return Effect.fail(stopped)
+        const out = transformer.outgoingCompound(compound)
+        if (Either.isLeft(out)) return Effect.fail(out.left)
+        for (const message of compound.messages) {
+          credits.ask(askOf(message))
+          awaitAnswer(message)
+        }
+        return transport.send(out.right.frame).pipe(Effect.catchAll(fail), Effect.asVoid)
+      }).pipe(sendLock.withPermits(1))
+
+    // Requests sent whose final response has not been read (CANCEL is never answered), so that
+    // abandoning one that was answered already marks nothing. Bounded as `abandoned` is.
+    const outstanding = new Set<bigint>()
+    const awaitAnswer = (message: OutgoingMessage): void => {
+      if (message.header.command === Command.CANCEL) return
+      outstanding.add(message.header.messageId)
+      if (outstanding.size > settings.maxStash) outstanding.delete(outstanding.values().next().value!)
+    }
 
     // Only the wait for bytes is interruptible (`restore`): a frame once read is always decoded,
     // counted and classified, so an interruption cannot lose it or its credits.
@@ -101,6 +127,8 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
             return Effect.zipRight(logDiscarded(header, incoming.error), readMessage(restore))
           }
           if (isResponse(header)) credits.grant(header.credits)
+          outstanding.delete(header.messageId)
+          if (abandoned.delete(header.messageId)) return readMessage(restore)
           return Effect.fail(incoming.error)
         }
         const { header } = incoming.message
@@ -110,6 +138,7 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
           return readMessage(restore)
         }
         if (isResponse(header)) credits.grant(header.credits)
+        if (!isInterim(incoming.message)) outstanding.delete(header.messageId)
         if (abandoned.has(header.messageId)) {
           if (!isInterim(incoming.message)) abandoned.delete(header.messageId)
           return readMessage(restore)
@@ -147,24 +176,30 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
             )
       )
 
+    const abandon = (messageId: bigint) =>
+      Effect.suspend(() => {
+        // Answered already: nothing will come to skip.
+        if (!outstanding.has(messageId)) return Effect.void
+        const target = asyncOf.get(messageId)
+        asyncOf.delete(messageId)
+        abandoned.add(messageId)
+        if (abandoned.size > settings.maxStash) abandoned.delete(abandoned.values().next().value!)
+        return target === undefined ? Effect.void : Effect.ignore(send(cancelMessage({ messageId, ...target })))
+      })
+
     const worker: WorkerShape = {
       send,
+      sendCompound,
       receive: (receiveOptions) =>
         receiveLock.withPermits(1)(
           receiveFollowingPending(receiveOptions, settings, {
             waitFor,
-            abandon: (messageId) =>
-              Effect.suspend(() => {
-                const target = asyncOf.get(messageId)
-                asyncOf.delete(messageId)
-                abandoned.add(messageId)
-                if (abandoned.size > settings.maxStash) abandoned.delete(abandoned.values().next().value!)
-                return target === undefined ? Effect.void : Effect.ignore(send(cancelMessage({ messageId, ...target })))
-              })
+            abandon
           })
         ),
       maxInFlight: 1,
-      abandon: () => Effect.void,
+      // The rest of an interrupted compound: responses nobody will read are skipped.
+      abandon,
       receiveNext: (opts) => {
         const timeout = Duration.decode(opts?.timeout ?? settings.timeout)
         return receiveLock.withPermits(1)(Effect.uninterruptibleMask(readMessage)).pipe(

@@ -55,7 +55,7 @@ import { ConnectionStopped, InvalidState, TransportError } from "../errors.js"
 import * as FramePool from "../transport/FramePool.js"
 import * as TcpTransport from "../transport/TcpTransport.js"
 import type { FromThread, ToThread } from "./internal/threadProtocol.js"
-import { decodeError, decodeStopped, encodeError, makeBatcher, packOutgoing, unpackIncoming } from "./internal/threadProtocol.js"
+import { decodeError, decodeStopped, encodeError, makeBatcher, packCompound, packOutgoing, unpackIncoming } from "./internal/threadProtocol.js"
 import type { SendResult } from "./Message.js"
 import type { BackendConnection, BackendSink, MultiWorkerBackendShape } from "./MultiWorkerBackend.js"
 import { MultiWorkerBackend } from "./MultiWorkerBackend.js"
@@ -248,6 +248,15 @@ export const make = (
           return Effect.interruptible(
             Effect.map(Deferred.await(done), (raw): SendResult => (raw === undefined ? { messageId } : { messageId, raw }))
           )
+        }),
+      sendCompound: (compound) =>
+        Effect.suspend(() => {
+          if (stopped !== undefined) return Effect.fail(stopped)
+          const seq = ++lastSeq
+          const done = Deferred.unsafeMake<Uint8Array | undefined, ConnectionStopped | TransformFailed>(FiberId.none)
+          pending.set(seq, done)
+          post({ _tag: "SendCompound", seq, compound: packCompound(compound, toThread.transfers) })
+          return Effect.interruptible(Effect.asVoid(Deferred.await(done)))
         }),
       update: (update) =>
         Effect.suspend(() => {

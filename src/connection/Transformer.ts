@@ -49,9 +49,9 @@ import {
   UNSOLICITED_MESSAGE_ID,
   writeHeader
 } from "../wire/Header.js"
-import { concatBytes, decode, Reader } from "../wire/Reader.js"
+import { align8, concatBytes, decode, Reader } from "../wire/Reader.js"
 import { Status } from "../wire/Status.js"
-import type { IncomingMessage, OutgoingMessage, SendResult } from "./Message.js"
+import type { IncomingMessage, OutgoingCompound, OutgoingMessage, SendResult } from "./Message.js"
 
 /**
  * The security state of one session, as the connection established it.
@@ -254,6 +254,97 @@ export class Transformer {
     const encrypted = Encryption.encrypt(cipher, encryptionKey, header.sessionId, session.nonces!.next(), parts, ownsBody)
     if (Either.isRight(encrypted) && sent !== undefined) this.sent.set(header.messageId, sent)
     return Either.map(encrypted, (frame) => (raw === undefined ? { frame } : { frame, raw }))
+  }
+
+  /**
+   * Turns a compound into one frame (MS-SMB2 3.2.4.1.4): NextCommand and 8-byte padding on every
+   * element but the last, RELATED_OPERATIONS after the first when related; each element signed on
+   * its own, padding included, or the whole chain encrypted in one TRANSFORM_HEADER when any
+   * element must be (all elements must then be of one session: a transform carries one key).
+   * Every element is remembered, so each response is judged by its own request.
+   */
+  outgoingCompound(compound: OutgoingCompound, ownsBody = false): Either.Either<Outgoing, TransformFailed> {
+    const { messages } = compound
+    const first = messages[0]
+    if (first === undefined) {
+      return Either.left(new TransformFailed({ reason: "Encode", cause: new Error("a compound needs at least one message") }))
+    }
+    const plans: Array<{ readonly session: SessionState | undefined; readonly encrypt: boolean; readonly sign: boolean }> = []
+    for (const message of messages) {
+      const plan = this.protection(message)
+      if (Either.isLeft(plan)) return Either.left(plan.left)
+      plans.push(plan.right)
+    }
+    const encrypt = plans.some((plan) => plan.encrypt)
+    const sessionId = first.header.sessionId
+    if (encrypt && messages.some((message) => message.header.sessionId !== sessionId)) {
+      return Either.left(
+        new TransformFailed({ reason: "Encrypt", messageId: first.header.messageId, cause: new Error("an encrypted compound must be of one session") })
+      )
+    }
+    const last = messages.length - 1
+    const parts: Array<Uint8Array> = []
+    messages.forEach((message, i) => {
+      const { header } = message
+      const { session } = plans[i]!
+      const sign = !encrypt && plans[i]!.sign
+      const body = toParts(message.body)
+      const length = HEADER_SIZE + body.reduce((n, part) => n + part.byteLength, 0)
+      const size = i < last ? align8(length) : length
+      let flags = compound.related && i > 0 ? header.flags | HeaderFlags.RELATED_OPERATIONS : header.flags & ~HeaderFlags.RELATED_OPERATIONS
+      if (sign) flags |= HeaderFlags.SIGNED
+      const headerBytes = new Uint8Array(HEADER_SIZE)
+      writeHeader({ ...header, flags: flags >>> 0, nextCommand: i < last ? size : 0 }, headerBytes)
+      const element = size > length ? [headerBytes, ...body, new Uint8Array(size - length)] : [headerBytes, ...body]
+      if (sign) headerBytes.set(Signing.sign(session!.signingAlgorithm, session!.signingKey, element), Signing.SIGNATURE_OFFSET)
+      parts.push(...element)
+    })
+    const remember = () => {
+      messages.forEach(({ header }, i) =>
+        this.sent.set(header.messageId, {
+          command: header.command,
+          sessionId: header.sessionId,
+          treeId: header.treeId,
+          signed: !encrypt && plans[i]!.sign,
+          encrypted: encrypt
+        })
+      )
+    }
+    if (!encrypt) {
+      remember()
+      return Either.right({ frame: parts })
+    }
+    const session = plans.find((plan) => plan.encrypt)!.session!
+    const { cipher, encryptionKey } = session.encryption!
+    const encrypted = Encryption.encrypt(cipher, encryptionKey, sessionId, session.nonces!.next(), parts, ownsBody)
+    if (Either.isRight(encrypted)) remember()
+    return Either.map(encrypted, (frame) => ({ frame }))
+  }
+
+  /** How one message of a compound must be protected, as `outgoing` decides it for a lone one. */
+  private protection(
+    message: OutgoingMessage
+  ): Either.Either<{ readonly session: SessionState | undefined; readonly encrypt: boolean; readonly sign: boolean }, TransformFailed> {
+    const { header } = message
+    if (this.ended.has(header.sessionId)) {
+      return Either.left(
+        new TransformFailed({ reason: "SessionEnded", messageId: header.messageId, cause: new Error(`session ${header.sessionId} has ended`) })
+      )
+    }
+    const session = header.sessionId === 0n ? undefined : this.sessions.get(header.sessionId)
+    const encrypt = session !== undefined && session.encryption !== undefined &&
+      header.command !== Command.SESSION_SETUP && (message.encrypt === true || this.mustEncrypt(session, header))
+    if (message.encrypt === true && !encrypt) {
+      return Either.left(
+        new TransformFailed({ reason: "NoKey", messageId: header.messageId, cause: new Error("no encryption key for this session") })
+      )
+    }
+    if (message.sign === true && session === undefined) {
+      return Either.left(
+        new TransformFailed({ reason: "NoKey", messageId: header.messageId, cause: new Error("no signing key for this session") })
+      )
+    }
+    return Either.right({ session, encrypt, sign: !encrypt && session !== undefined && (message.sign === true || session.signingRequired) })
   }
 
   /** Requests sent and not answered yet (for tests: nothing may linger). */

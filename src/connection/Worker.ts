@@ -16,7 +16,7 @@ import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type { ConnectionStopped, InvalidState, RequestError, TransformFailed } from "../errors.js"
 import type { CreditWindow } from "./CreditWindow.js"
-import type { IncomingMessage, OutgoingMessage, ReceiveOptions, SendResult } from "./Message.js"
+import type { IncomingMessage, OutgoingCompound, OutgoingMessage, ReceiveOptions, SendResult } from "./Message.js"
 import type { TransformerUpdate } from "./Transformer.js"
 
 /**
@@ -74,6 +74,11 @@ export interface WorkerShape {
    * case stops the connection, so the message's receiver fails too (invariant 6).
    */
   readonly send: (message: OutgoingMessage) => Effect.Effect<SendResult, ConnectionStopped | TransformFailed | InvalidState>
+  /**
+   * Sends a compound as one frame, as `send` sends one message: every element is tracked under its
+   * own message id before the frame is handed over, and each is then received on its own.
+   */
+  readonly sendCompound: (compound: OutgoingCompound) => Effect.Effect<void, ConnectionStopped | TransformFailed | InvalidState>
   /** Waits for the response to `options.messageId`, following STATUS_PENDING when allowed. */
   readonly receive: (options: ReceiveOptions) => Effect.Effect<IncomingMessage, RequestError>
   /**

@@ -365,6 +365,8 @@ describe("File over the scriptable peer", () => {
       })
       const access = (effect: Effect.Effect<unknown, unknown>) =>
         Effect.map(Effect.zipRight(Effect.sync(() => asked.length = 0), Effect.orDie(effect)), () => asked[0])
+      // compounds take all their credits at once: a window of more than the initial one
+      yield* Effect.orDie(tree.session.connection.handler.sendRecv({ command: Command.ECHO, body: new Uint8Array([4, 0, 0, 0]) }))
       expect(yield* access(Files.stat(tree, "f"))).toBe(AccessMask.FILE_READ_ATTRIBUTES)
       expect(yield* access(Files.exists(tree, "f"))).toBe(AccessMask.FILE_READ_ATTRIBUTES)
       expect(yield* access(Files.remove(tree, "f"))).toBe(AccessMask.DELETE)
@@ -385,8 +387,17 @@ describe("File over the scriptable peer", () => {
   it.scopedLive("exists: each way a server says a file is absent is false (impacket: STATUS_NO_SUCH_FILE)", () =>
     Effect.gen(function*() {
       const { peer, tree } = yield* makeFakeTree()
-      const statuses = [Status.OBJECT_NAME_NOT_FOUND, Status.OBJECT_PATH_NOT_FOUND, Status.NO_SUCH_FILE, Status.ACCESS_DENIED]
-      yield* peer.serve((request, p) => p.respond(request, { status: statuses.shift()!, credits: grant(request) }))
+      // first the session's compound probe (CREATE + CLOSE of the share's root)
+      const statuses = [Status.SUCCESS, Status.OBJECT_NAME_NOT_FOUND, Status.OBJECT_PATH_NOT_FOUND, Status.NO_SUCH_FILE, Status.ACCESS_DENIED]
+      // stat is one CREATE + CLOSE compound: the CLOSE gets the status the CREATE cascades to it
+      const echo = yield* Effect.fork(tree.session.connection.handler.sendRecv({ command: Command.ECHO, body: new Uint8Array([4, 0, 0, 0]) }))
+      yield* peer.respond(yield* peer.next, { credits: 8 })
+      yield* Fiber.join(echo)
+      let status: number = Status.SUCCESS
+      yield* peer.serve((request, p) => {
+        if (request.header.command === Command.CREATE) status = statuses.shift()!
+        return p.respond(request, { status, credits: grant(request) })
+      })
       expect([yield* Files.exists(tree, "a"), yield* Files.exists(tree, "b/a"), yield* Files.exists(tree, "c")]).toEqual([false, false, false])
       expect(yield* Effect.flip(Files.exists(tree, "d"))).toMatchObject({ _tag: "ServerError", reason: "STATUS_ACCESS_DENIED" })
     }))

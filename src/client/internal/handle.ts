@@ -129,8 +129,8 @@ const changeActions: Record<number, ChangeAction> = {
 const DEFAULT_WATCH_FILTER = CompletionFilter.FILE_NAME | CompletionFilter.DIR_NAME | CompletionFilter.ATTRIBUTES |
   CompletionFilter.SIZE | CompletionFilter.LAST_WRITE
 
-/** FileStat from the fields CREATE, CLOSE, QUERY_INFO and directory listings share. */
-const toFileStat = (x: FileNetworkOpenInformation): FileStat => ({
+/** FileStat from the fields CREATE, CLOSE, QUERY_INFO and directory listings share. @since 0.1.0 @internal */
+export const toFileStat = (x: FileNetworkOpenInformation): FileStat => ({
   size: Number(x.endOfFile),
   allocationSize: Number(x.allocationSize),
   creationTime: fileTimeToDate(x.creationTime),
@@ -158,13 +158,14 @@ const lockElement = (offset: number, length: number, options: LockOptions = {}) 
 
 const NOTIFY_BUFFER = 64 * 1024
 
-const checkRange = (offset: number, length: number): Effect.Effect<void, InvalidState> =>
+/** @since 0.1.0 @internal */
+export const checkRange = (offset: number, length: number): Effect.Effect<void, InvalidState> =>
   Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length >= 0
     ? Effect.void
     : Effect.fail(new InvalidState({ reason: "BadRange", detail: `offset ${offset}, length ${length}` }))
 
-/** A ServerError from a request about `path` on `share` names them (one that names a path keeps it). */
-const atPath = (share: string, path: string) => <E>(error: E): E =>
+/** A ServerError from a request about `path` on `share` names them (one that names a path keeps it). @since 0.1.0 @internal */
+export const atPath = (share: string, path: string) => <E>(error: E): E =>
   error instanceof ServerError && error.path === undefined ? new ServerError({ ...error, share, path }) as E : error
 
 /** @since 0.1.0 @internal */
@@ -510,23 +511,19 @@ const onTarget = (asked: string, reached: string, kept: number) => {
 /** Referrals one open follows at most (a namespace whose links point at each other must not loop). */
 const MAX_DFS_HOPS = 8
 
-/** See File.open. @since 0.1.0 @internal */
-export const open = (
+/**
+ * CREATE `path` on `tree`, following DFS links where the tree does: yields the tree the file was
+ * opened on, the CREATE response, and how paths on that tree are named (see `make`). Not
+ * interruptible while the CREATE is out (the caller closes what it opened); referrals are.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const createFollowing = (
   tree: TreeShape,
   path: string,
-  options: OpenOptions = {}
-): Effect.Effect<FileHandle, RequestError, Scope.Scope> => {
-  const deleteOnClose = options.deleteOnClose === true
-  const parameters: Omit<Requests.CreateParameters, "name"> = {
-    desiredAccess: accessMask(options.access ?? "read") | (deleteOnClose ? AccessMask.DELETE : 0),
-    shareAccess: shareAccess(options.share ?? "all"),
-    createDisposition: dispositions[options.disposition ?? "open"],
-    createOptions: (options.directory === true ? CreateOptions.DIRECTORY_FILE : 0) |
-      (options.directory === false ? CreateOptions.NON_DIRECTORY_FILE : 0) |
-      (deleteOnClose ? CreateOptions.DELETE_ON_CLOSE : 0) |
-      (options.createOptions ?? 0),
-    fileAttributes: options.attributes ?? 0
-  }
+  parameters: Requests.CreateParameters
+): Effect.Effect<{ readonly at: TreeShape; readonly created: CreateResponse; readonly onTree: (path: string) => string | undefined }, RequestError> => {
   const create = (at: TreeShape, atPathName: string) =>
     Effect.mapError(
       Requests.create(at, { ...parameters, name: createName(at, toWirePath(atPathName)) }),
@@ -536,9 +533,14 @@ export const open = (
   // says; the handle keeps the caller's path (listings name entries as the caller sees them).
   // `kept`: how many trailing components of `path` end the path on `at` too; a rename's target
   // below the same link goes the same way, one elsewhere cannot be reached from this handle.
-  const follow = (at: TreeShape, atPathName: string, kept: number, hops: number): Effect.Effect<FileHandle, RequestError> =>
+  const follow = (
+    at: TreeShape,
+    atPathName: string,
+    kept: number,
+    hops: number
+  ): Effect.Effect<{ readonly at: TreeShape; readonly created: CreateResponse; readonly onTree: (path: string) => string | undefined }, RequestError> =>
     Effect.catchIf(
-      Effect.map(create(at, atPathName), (created) => make(at, path, created, onTarget(path, atPathName, kept))),
+      Effect.map(create(at, atPathName), (created) => ({ at, created, onTree: onTarget(path, atPathName, kept) })),
       (error) => at.referrals !== undefined && error._tag === "ServerError" && error.status === Status.PATH_NOT_COVERED,
       (error) =>
         hops >= MAX_DFS_HOPS
@@ -548,14 +550,43 @@ export const open = (
             (next) => follow(next.tree, next.path, Math.min(kept, next.kept), hops + 1)
           )
     )
+  // Following a referral may connect to another server, whose fibers and timeouts must be
+  // interruptible (a fiber forked in an uninterruptible region is uninterruptible too).
   const start = tree.referrals === undefined
     ? Effect.succeed({ tree, path, kept: segments(path).length })
     : Effect.interruptible(tree.referrals.lookup(tree, path))
+  return Effect.flatMap(start, (at) => follow(at.tree, at.path, at.kept, 0))
+}
+
+/** See File.open. @since 0.1.0 @internal */
+export const open = (
+  tree: TreeShape,
+  path: string,
+  options: OpenOptions = {}
+): Effect.Effect<FileHandle, RequestError, Scope.Scope> =>
   // Acquisition is uninterruptible: a CREATE the server completed must be closed, not leaked.
-  // Following a referral is not: it may connect to another server, whose fibers and timeouts
-  // must be interruptible (a fiber forked in an uninterruptible region is uninterruptible too).
-  return Effect.acquireRelease(
-    Effect.flatMap(start, (at) => follow(at.tree, at.path, at.kept, 0)),
+  Effect.acquireRelease(
+    Effect.map(createFollowing(tree, path, createParameters(path, options)), ({ at, created, onTree }) => make(at, path, created, onTree)),
     (handle) => Effect.ignore(handle.close)
   ).pipe(Effect.withSpan("smb.file.open", { attributes: { path: fromWirePath(path), share: tree.share } }))
+
+/**
+ * What CREATE asks for to open `path` with `options`.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const createParameters = (path: string, options: OpenOptions): Requests.CreateParameters => {
+  const deleteOnClose = options.deleteOnClose === true
+  return {
+    name: toWirePath(path),
+    desiredAccess: accessMask(options.access ?? "read") | (deleteOnClose ? AccessMask.DELETE : 0),
+    shareAccess: shareAccess(options.share ?? "all"),
+    createDisposition: dispositions[options.disposition ?? "open"],
+    createOptions: (options.directory === true ? CreateOptions.DIRECTORY_FILE : 0) |
+      (options.directory === false ? CreateOptions.NON_DIRECTORY_FILE : 0) |
+      (deleteOnClose ? CreateOptions.DELETE_ON_CLOSE : 0) |
+      (options.createOptions ?? 0),
+    fileAttributes: options.attributes ?? 0
+  }
 }

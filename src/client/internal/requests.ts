@@ -81,17 +81,23 @@ export interface CreateParameters {
   readonly fileAttributes: number
 }
 
-/** @since 0.1.0 @internal */
-export const create = (tree: TreeShape, parameters: CreateParameters): Effect.Effect<CreateResponse, RequestError> => {
-  const body = encodeCreateRequest({
+/** The CREATE request's body: no oplock, no contexts. @since 0.1.0 @internal */
+export const createRequestBody = (parameters: CreateParameters): Uint8Array =>
+  encodeCreateRequest({
     ...parameters,
     requestedOplockLevel: OplockLevel.NONE,
     impersonationLevel: ImpersonationLevel.IMPERSONATION,
     contexts: []
   })
-  // On a DFS share the name is "server\\share\\path" and the header says so (MS-SMB2 3.2.4.3).
+
+/** @since 0.1.0 @internal */
+export const create = (tree: TreeShape, parameters: CreateParameters): Effect.Effect<CreateResponse, RequestError> => {
+  // On a DFS share the name is "server\share\path" and the header says so (MS-SMB2 3.2.4.3).
   const flags = tree.isDfs === true ? HeaderFlags.DFS_OPERATIONS : 0
-  return Effect.flatMap(send(tree, { command: Command.CREATE, body, flags }), (reply) => fromEither(decodeCreateResponse(reply.message)))
+  return Effect.flatMap(
+    send(tree, { command: Command.CREATE, body: createRequestBody(parameters), flags }),
+    (reply) => fromEither(decodeCreateResponse(reply.message))
+  )
 }
 
 /** @since 0.1.0 @internal */

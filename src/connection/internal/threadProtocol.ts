@@ -14,7 +14,7 @@ import * as Errors from "../../errors.js"
 import { ConnectionStopped, type DecodeError, type TransformFailed } from "../../errors.js"
 import type { Header } from "../../wire/Header.js"
 import { copyBytes } from "../../wire/Reader.js"
-import type { IncomingMessage, OutgoingMessage } from "../Message.js"
+import type { IncomingMessage, OutgoingCompound, OutgoingMessage } from "../Message.js"
 import type { Incoming, TransformerUpdate } from "../Transformer.js"
 
 /** An error as plain data. */
@@ -43,6 +43,8 @@ export type ToThread =
   | { readonly _tag: "Connect"; readonly options: ConnectOptions; readonly faults: EncodedFaults }
   | { readonly _tag: "Start" }
   | { readonly _tag: "Send"; readonly seq: number; readonly message: OutgoingMessage }
+  /** A compound, written as one frame; reported as Sent or SendFailed under its `seq`. */
+  | { readonly _tag: "SendCompound"; readonly seq: number; readonly compound: OutgoingCompound }
   | { readonly _tag: "Update"; readonly update: TransformerUpdate }
   | { readonly _tag: "Stop" }
   /** The buffer of a received frame that the main thread is done with, back to the thread's FramePool. */
@@ -218,6 +220,12 @@ export const packOutgoing = (message: OutgoingMessage, transfers: Set<ArrayBuffe
   body: message.body instanceof Uint8Array
     ? packPart(message.body, transfers)
     : message.body.map((part) => packPart(part, transfers))
+})
+
+/** A compound for the SendCompound item, each element packed as `packOutgoing` packs one. */
+export const packCompound = (compound: OutgoingCompound, transfers: Set<ArrayBuffer>): OutgoingCompound => ({
+  related: compound.related,
+  messages: compound.messages.map((message) => packOutgoing(message, transfers))
 })
 
 /**

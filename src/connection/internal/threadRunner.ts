@@ -37,7 +37,7 @@ import { receiveLoop } from "./receiveLoop.js"
 import type { ConnectOptions, EncodedFaults, FromThread, ToThread } from "./threadProtocol.js"
 import { decodeError, encodeError, isWhole, makeBatcher, packBytes, packIncoming } from "./threadProtocol.js"
 
-type Job = Extract<ToThread, { readonly _tag: "Send" }>
+type Job = Extract<ToThread, { readonly _tag: "Send" | "SendCompound" }>
 
 /** How many queued messages the send loop takes at once (as FiberBackend). */
 const SEND_BATCH = 64
@@ -105,8 +105,8 @@ const program = Effect.gen(function*() {
       emit({ _tag: "Returned", buffer: buffer as ArrayBuffer })
     }
   }
-  const giveBackBodies = (message: OutgoingMessage, frame: Frame): (() => void) | undefined => {
-    const parts = message.body instanceof Uint8Array ? [message.body] : message.body
+  const giveBackBodies = (messages: ReadonlyArray<OutgoingMessage>, frame: Frame): (() => void) | undefined => {
+    const parts = messages.flatMap((message) => message.body instanceof Uint8Array ? [message.body] : message.body)
     const inFrame = new Set<ArrayBufferLike>((frame instanceof Uint8Array ? [frame] : frame).map((part) => part.buffer))
     // Seen: a buffer given twice in one body goes back once (twice would lend it twice).
     const seen = new Set<ArrayBufferLike>()
@@ -129,12 +129,12 @@ const program = Effect.gen(function*() {
         return Effect.void
       }
       // The message is this thread's own (transferred or cloned to it): encrypted in place.
-      const out = transformer.outgoing(job.message, true)
+      const out = job._tag === "Send" ? transformer.outgoing(job.message, true) : transformer.outgoingCompound(job.compound, true)
       if (Either.isLeft(out)) {
         emit({ _tag: "SendFailed", seq: job.seq, error: encodeError(out.left) })
         return Effect.void
       }
-      const onWritten = giveBackBodies(job.message, out.right.frame)
+      const onWritten = giveBackBodies(job._tag === "Send" ? [job.message] : job.compound.messages, out.right.frame)
       const raw = out.right.raw
       return writeFrame(t, out.right.frame, onWritten).pipe(
         Effect.matchEffect({
@@ -204,6 +204,7 @@ const program = Effect.gen(function*() {
       case "Start":
         return start()
       case "Send":
+      case "SendCompound":
         outbox.unsafeOffer(item)
         return
       case "Update":
