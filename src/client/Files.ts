@@ -444,10 +444,11 @@ export const rmdir = (tree: TreeShape, path: string): Effect.Effect<void, Reques
  * @category operations
  */
 export const rename = (tree: TreeShape, from: string, to: string, options: RenameOptions = {}): Effect.Effect<void, RequestError> =>
-  Compound.openActClose(tree, from, { access: AccessMask.DELETE }, [Compound.renameStep(to, options.replace === true)]).pipe(
-    Effect.asVoid,
-    span("rename", tree, { from, to })
-  )
+  // On a DFS tree the target's name depends on where the referral sent the source: the handle knows.
+  (tree.isDfs === true || tree.referrals !== undefined
+    ? withFile(tree, from, { access: AccessMask.DELETE }, (handle) => handle.rename(to, options))
+    : Effect.asVoid(Compound.openActClose(tree, from, { access: AccessMask.DELETE }, [Compound.renameStep(to, options.replace === true)]))
+  ).pipe(span("rename", tree, { from, to }))
 
 /**
  * Sets the file's size: cuts it, or extends it with zeros.
