@@ -179,6 +179,10 @@ export const checkResponse = (
   )
 }
 
+// A response the worker handed over as an Exit is checked without a step on top.
+const settled = (rest: Exit.Exit<IncomingMessage, RequestError>, options: ReceiveOptions): Effect.Effect<IncomingMessage, RequestError> =>
+  Exit.isSuccess(rest) ? checkResponse(rest.value, options) : rest
+
 // Effect's default tracer (the one a fresh runtime has): its spans reach no exporter.
 const untraced: Tracer.Tracer = Effect.runSync(Effect.tracer)
 
@@ -287,9 +291,13 @@ export const make = (options: Partial<HandlerOptions> = {}) =>
               const message = build(request, charge)
               sent = message.header.messageId
               const receiveOptions = { ...options, messageId: sent }
-              return exchange(message, receiveOptions, (rest) =>
+              // Without the worker's canceler: interrupted, the request is abandoned below all
+              // the same, and a canceler costs an uninterruptible region per request.
+              exchange(message, receiveOptions, (rest) =>
                 resume(
-                  Effect.flatMap(rest, (m) => checkResponse(m, receiveOptions))
+                  Exit.isExit(rest)
+                    ? settled(rest as Exit.Exit<IncomingMessage, RequestError>, receiveOptions)
+                    : Effect.flatMap(rest, (m) => checkResponse(m, receiveOptions))
                 ))
             }))
             return Effect.flatMap(Effect.exit(oneStep), (exit) => {
