@@ -300,9 +300,17 @@ export const make = (options: Partial<HandlerOptions> = {}) =>
                     : Effect.flatMap(rest, (m) => checkResponse(m, receiveOptions))
                 ))
             }))
-            return Effect.flatMap(Effect.exit(oneStep), (exit) => {
-              span?.end(clock.unsafeCurrentTimeNanos(), exit)
-              return sent !== undefined && Exit.isInterrupted(exit) ? Effect.zipRight(worker.abandon(sent), exit) : exit
+            return Effect.matchCauseEffect(oneStep, {
+              onSuccess: (message) => {
+                const exit = Exit.succeed(message)
+                span?.end(clock.unsafeCurrentTimeNanos(), exit)
+                return exit
+              },
+              onFailure: (cause) => {
+                const exit = Exit.failCause(cause)
+                span?.end(clock.unsafeCurrentTimeNanos(), exit)
+                return sent !== undefined && Exit.isInterrupted(exit) ? Effect.zipRight(worker.abandon(sent), exit) : exit
+              }
             })
           }
           return fiber.currentTracer === untraced || !fiber.getFiberRef(FiberRef.currentTracerEnabled)
