@@ -17,8 +17,10 @@
 import * as Command from "@effect/cli/Command"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as FileSystem from "@effect/platform/FileSystem"
-import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -73,7 +75,11 @@ const program = Effect.gen(function*() {
       )
     ),
   Effect.provide([
-    NodeContext.layer,
+    // What @effect/cli and the commands use; NodeContext.layer would also load child_process
+    // and a worker manager at every start.
+    NodeFileSystem.layer,
+    NodePath.layer,
+    NodeTerminal.layer,
     Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true })),
     Logger.minimumLogLevel(LogLevel.Warning)
   ])

@@ -52,7 +52,7 @@ type DeliveryError = TransformFailed | DecodeError | ConnectionStopped | Invalid
 
 type Delivery = Exit.Exit<IncomingMessage, DeliveryError>
 
-type Resume = (delivery: Effect.Effect<IncomingMessage, DeliveryError | OperationTimeout>) => void
+type Resume = (delivery: Delivery) => void
 
 interface Entry {
   waiter: Resume | undefined
@@ -382,8 +382,13 @@ export const make = (options: Partial<WorkerOptions> = {}) =>
         return undefined
       }
       const timeout = options.timeout === undefined ? settings.timeout : Duration.decode(options.timeout)
+      // A final response (or a failure) is handed over as the Exit it is: no step on top.
       return startWait(messageId, tracked, timeout, (delivery) =>
-        resume(Effect.flatMap(delivery, (first) => afterFirstResponse(first, options, receiveOps))))
+        resume(
+          Exit.isFailure(delivery) || !isInterim(delivery.value)
+            ? delivery
+            : Effect.flatMap(delivery, (first) => afterFirstResponse(first, options, receiveOps))
+        ))
     }
 
     const receiveNext = (opts?: { readonly timeout?: Duration.DurationInput }) =>

@@ -14,7 +14,6 @@
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Mailbox from "effect/Mailbox"
 import { TransportError } from "../errors.js"
 import { makeDeframer } from "./Framing.js"
 
@@ -47,27 +46,62 @@ export interface FrameInbox {
  */
 export const closedError = new TransportError({ reason: "Closed", detail: "the transport was closed" })
 
+type Taker = (next: Effect.Effect<Uint8Array, TransportError>) => void
+
 /**
  * @since 0.1.0
  * @category constructors
  */
 export const make = (options?: { readonly maxFrameSize?: number | undefined }): Effect.Effect<FrameInbox> =>
-  Effect.map(Mailbox.make<Uint8Array, TransportError>(), (frames) => {
+  Effect.sync(() => {
     const deframer = makeDeframer(options)
+    // Frames not taken yet, from `head` on; receivers wait only while there are none. Lighter
+    // than a Mailbox, whose take runs twice per wake-up behind an interruptible wait of its own.
+    // Every waiting receiver is woken to take for itself: one interrupted in between leaves the
+    // frame to the others, and one interrupted while it waited, whose wake-up is a no-op, needs
+    // no canceler (an uninterruptible region per receive) to leave the list.
+    const frames: Array<Uint8Array> = []
+    let head = 0
+    const takers: Array<Taker> = []
     let ending: TransportError | undefined
     let closed = false
+    const wakeAll = (): void => {
+      if (takers.length === 0) return
+      for (const taker of takers.splice(0)) taker(receive)
+    }
     const offer = (frame: Uint8Array): void => {
-      frames.unsafeOffer(frame)
+      frames.push(frame)
+      wakeAll()
     }
     const end = (error: TransportError): void => {
       if (ending !== undefined) return
       ending = error
-      frames.unsafeDone(Exit.fail(error))
+      wakeAll()
     }
     const endOnFault = (error: TransportError | undefined): TransportError | undefined => {
       if (error !== undefined) end(error)
       return error
     }
+    const next = (): Uint8Array => {
+      const frame = frames[head]!
+      if (++head === frames.length) {
+        frames.length = 0
+        head = 0
+      }
+      return frame
+    }
+    const take = Effect.async<Uint8Array, TransportError>((resume) => {
+      takers.push(resume)
+    })
+    const receive: Effect.Effect<Uint8Array, TransportError> = Effect.suspend(() =>
+      closed
+        ? Exit.fail(closedError)
+        : head < frames.length
+        ? Exit.succeed(next())
+        : ending !== undefined
+        ? Exit.fail(ending)
+        : take
+    )
     return {
       push: (chunk) => ending === undefined ? endOnFault(deframer.push(chunk, offer)) : undefined,
       readTarget: deframer.readTarget,
@@ -85,18 +119,15 @@ export const make = (options?: { readonly maxFrameSize?: number | undefined }): 
         )
       },
       fail: end,
-      close: Effect.suspend(() => {
-        if (closed) return Effect.void
+      close: Effect.sync(() => {
+        if (closed) return
         closed = true
         ending = closedError
-        // Cleared first: a failed mailbox would still hand out what it holds.
-        return Effect.asVoid(Effect.zipRight(Effect.ignore(frames.clear), frames.fail(closedError)))
+        frames.length = 0
+        head = 0
+        wakeAll()
       }),
       ended: () => ending,
-      receive: Effect.suspend(() =>
-        closed
-          ? Effect.fail(closedError)
-          : Effect.catchTag(frames.take, "NoSuchElementException", () => Effect.fail(ending ?? closedError))
-      )
+      receive
     }
   })

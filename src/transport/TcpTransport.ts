@@ -29,7 +29,7 @@ import * as Net from "node:net"
 import { TransportError } from "../errors.js"
 import { closedError } from "./FrameInbox.js"
 import * as FrameInbox from "./FrameInbox.js"
-import { checkOutgoing, encodePrefix } from "./Framing.js"
+import { checkOutgoing, encodePrefix, PREFIX_SIZE, writePrefix } from "./Framing.js"
 import { type Frame, frameLength, Transport, type TransportShape } from "./Transport.js"
 
 /**
@@ -64,6 +64,12 @@ export const defaults = {
   connectTimeout: Duration.seconds(10),
   noDelay: true
 } as const
+
+/**
+ * Frames up to this size (a request without bulk data) are written as one buffer with their
+ * session header; within Node's Buffer pool, so the copy costs no allocation of its own.
+ */
+const SMALL_FRAME = 4096 - PREFIX_SIZE
 
 /** How long a closing socket may take to flush before it is destroyed. */
 const CLOSE_GRACE_MILLIS = 1000
@@ -221,12 +227,28 @@ export const make = (options: Options): Effect.Effect<TransportShape, TransportE
         socket.cork()
         process.nextTick(uncork, socket)
       }
-      const prefix = encodePrefix(length)
       let accepted: boolean
-      if (frame instanceof Uint8Array) {
+      if (length <= SMALL_FRAME) {
+        // One pooled Buffer, copied into: one write through the stream instead of one per part
+        // (and no Uint8Array-to-Buffer wrapping per part).
+        const joined = Buffer.allocUnsafe(PREFIX_SIZE + length)
+        writePrefix(joined, 0, length)
+        if (frame instanceof Uint8Array) {
+          joined.set(frame, PREFIX_SIZE)
+        } else {
+          let at = PREFIX_SIZE
+          for (const part of frame) {
+            joined.set(part, at)
+            at += part.byteLength
+          }
+        }
+        accepted = socket.write(joined, done)
+      } else if (frame instanceof Uint8Array) {
+        const prefix = encodePrefix(length)
         socket.write(prefix)
         accepted = socket.write(frame, done)
       } else {
+        const prefix = encodePrefix(length)
         const last = frame.length - 1
         accepted = socket.write(prefix, last < 0 ? done : undefined)
         for (let i = 0; i <= last; i++) accepted = socket.write(frame[i]!, i === last ? done : undefined)

@@ -12,6 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { execFile } from "node:child_process"
+import { createHash } from "node:crypto"
 import { existsSync } from "node:fs"
 import * as Fs from "node:fs/promises"
 import { builtinModules } from "node:module"
@@ -246,6 +247,18 @@ describe("the packed package", () => {
     })
     expect(stdout.trim()).toBe(packageJson.version)
   }, 20_000)
+
+  it("ships the smb bin as one bundle that needs only built-ins, with the code cache made from it", async () => {
+    const cli = Path.join(installed, "dist", "cli")
+    const bundle = await Fs.readFile(Path.join(cli, "smb.cjs"))
+    const required = [...bundle.toString("utf8").matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]!)
+    expect(required.length).toBeGreaterThan(0)
+    expect(required.filter((s) => !builtinModules.includes(s.replace(/^node:/, "")))).toEqual([])
+    // The loader ignores a cache that does not start with its bundle's SHA-256.
+    const cache = await Fs.readFile(Path.join(cli, "smb.cjs.cache"))
+    expect(cache.subarray(0, 32).equals(createHash("sha256").update(bundle).digest())).toBe(true)
+    expect(cache.byteLength).toBeGreaterThan(32)
+  })
 
   it("uses the application's effect, @effect/platform and @effect/platform-node: peers, never a copy of its own", async () => {
     const peers = await readmePeers()

@@ -103,4 +103,20 @@ describe("MemoryTransport", () => {
       expect((yield* Effect.flip(client.receive)).reason).toBe("Closed")
       expect((yield* Effect.flip(server.read)).reason).toBe("Closed")
     }))
+  it.scoped("a receive interrupted while it waits loses no frame: the next receive, or another waiting one, gets it", () =>
+    Effect.gen(function*() {
+      const [client, server] = yield* MemoryTransport.makePair()
+      const gaveUp = yield* Effect.fork(client.receive)
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(gaveUp)
+      yield* server.write(encodeFrame(bytes(1)))
+      expect([...(yield* client.receive)]).toEqual([1])
+
+      const first = yield* Effect.fork(client.receive)
+      const second = yield* Effect.fork(client.receive)
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(first)
+      yield* server.write(encodeFrame(bytes(2)))
+      expect([...(yield* Fiber.join(second))]).toEqual([2])
+    }))
 })

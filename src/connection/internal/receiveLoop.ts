@@ -8,6 +8,7 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import type { TransportError } from "../../errors.js"
 import { ConnectionStopped } from "../../errors.js"
 import type { TransportShape } from "../../transport/Transport.js"
 
@@ -15,10 +16,12 @@ export const receiveLoop = (
   transport: TransportShape,
   onFrame: (frame: Uint8Array) => void,
   shutdown: (error: ConnectionStopped) => Effect.Effect<void>
-): Effect.Effect<never> =>
-  transport.receive.pipe(
-    // A plain function, not an Effect.sync per frame: `map` runs it synchronously all the same.
-    Effect.map(onFrame),
-    Effect.forever,
-    Effect.catchAll((cause) => shutdown(new ConnectionStopped({ reason: "TransportFailed", cause })))
-  ) as Effect.Effect<never>
+): Effect.Effect<never> => {
+  // A plain function, not an Effect.sync per frame, and no Effect.forever, whose yield after
+  // every frame costs a scheduler hop: the fiber runtime still yields after its op budget.
+  const loop: Effect.Effect<never, TransportError> = Effect.flatMap(transport.receive, (frame) => {
+    onFrame(frame)
+    return loop
+  })
+  return Effect.catchAll(loop, (cause) => shutdown(new ConnectionStopped({ reason: "TransportFailed", cause }))) as Effect.Effect<never>
+}
