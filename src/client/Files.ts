@@ -25,6 +25,7 @@ import { AccessMask } from "../wire/Create.js"
 import { Status } from "../wire/Status.js"
 import type { Change, DirectoryEntry, Disposition, FileHandle, FileStat, OpenOptions, ReadOptions, TransferOptions, WatchOptions } from "./File.js"
 import * as File from "./File.js"
+import * as Folders from "./Folders.js"
 import { toWirePath } from "./internal/path.js"
 import * as Requests from "./internal/requests.js"
 import { Tree } from "./Tree.js"
@@ -296,6 +297,15 @@ export const list = (tree: TreeShape, path: string, options: ListOptions = {}): 
   )
 
 /**
+ * Every entry below the directory at `path`, breadth-first: see Folders.walk.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const walk = (tree: TreeShape, path: string, options?: Folders.WalkOptions): Stream.Stream<DirectoryEntry, RequestError> =>
+  Folders.walk(tree, path, options)
+
+/**
  * What `path` is (from the CREATE response of an attributes-only open).
  *
  * @since 0.1.0
@@ -472,6 +482,7 @@ export interface FilesShape {
     options?: WriteFileOptions
   ) => Effect.Effect<number, RequestError | E, R>
   readonly list: (path: string, options?: ListOptions) => Stream.Stream<DirectoryEntry, RequestError>
+  readonly walk: (path: string, options?: Folders.WalkOptions) => Stream.Stream<DirectoryEntry, RequestError>
   readonly stat: (path: string) => Effect.Effect<FileStat, RequestError>
   readonly statfs: (path?: string) => Effect.Effect<FsSize, RequestError>
   readonly exists: (path: string) => Effect.Effect<boolean, RequestError>
@@ -506,6 +517,7 @@ export const make = (tree: TreeShape): FilesShape => ({
   sink: (path, options) => sink(tree, path, options),
   writeStream: (path, stream, options) => writeStream(tree, path, stream, options),
   list: (path, options) => list(tree, path, options),
+  walk: (path, options) => walk(tree, path, options),
   stat: (path) => stat(tree, path),
   statfs: (path) => statfs(tree, path),
   exists: (path) => exists(tree, path),
