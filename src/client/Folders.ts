@@ -38,6 +38,7 @@ import { FileAttributes } from "../wire/Create.js"
 import { Status } from "../wire/Status.js"
 import type { DirectoryEntry } from "./File.js"
 import * as Files from "./Files.js"
+import { forEachBounded } from "./internal/forEachBounded.js"
 import { fromWirePath, joinPath } from "./internal/path.js"
 import { transferPlan } from "./internal/transferPlan.js"
 import type { TreeShape } from "./Tree.js"
@@ -147,6 +148,14 @@ interface Plan {
   /** Files up to this size move whole, in one READ or WRITE. */
   readonly smallFile: number
   readonly large: Effect.Semaphore
+  /**
+   * Every request of the operation goes through it: on a worker that serves one request at a time
+   * (the single worker fails a caller whose response is not the next frame) it lets one through
+   * at a time, so the listing, the directories and the files take turns; elsewhere it does nothing.
+   */
+  readonly exclusive: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /** Whether `exclusive` lets one request through at a time. */
+  readonly serial: boolean
   /** Counts a file or directory done, and tells `onProgress`. */
   readonly progress: (path: string, kind: "file" | "directory", bytes: number) => Effect.Effect<void>
   readonly summary: () => Summary
@@ -159,6 +168,8 @@ const makePlan = (tree: TreeShape, direction: "read" | "write", options: TreeOpt
   Effect.gen(function*() {
     const large = yield* Effect.makeSemaphore(LARGE_AT_ONCE)
     const lock = yield* Effect.makeSemaphore(1)
+    const one = yield* Effect.makeSemaphore(1)
+    const serial = tree.session.connection.handler.maxInFlight === 1
     let files = 0
     let directories = 0
     let bytes = 0
@@ -168,6 +179,8 @@ const makePlan = (tree: TreeShape, direction: "read" | "write", options: TreeOpt
       listConcurrency: bounded(options.listConcurrency, DEFAULT_LIST_CONCURRENCY, tree),
       smallFile: Math.min(SMALL_FILE_LIMIT, transferPlan(tree, direction).chunkSize),
       large,
+      exclusive: serial ? one.withPermits(1) : (effect) => effect,
+      serial,
       progress: (path, kind, n) =>
         Effect.suspend(() => {
           if (kind === "file") files++
@@ -187,8 +200,8 @@ const descends = (entry: DirectoryEntry): boolean => entry.isDirectory && (entry
 
 /**
  * The walk itself, with the error of each listing turned by `onError` (given the directory).
- * `whole`: each directory is read to the end and its handle closed before its entries are handed
- * out (for `remove`: Samba deletes a file about three times slower while a handle on its
+ * `whole`, or an `exclusive` to take turns with the operation's other requests under: each
+ * directory is read to the end and its handle closed before its entries are handed out (for `remove`: Samba deletes a file about three times slower while a handle on its
  * directory is open, 2,000 files in 21-25 s against 7.4 s on loopback), so memory is bounded by
  * the largest directory instead of a response.
  */
@@ -198,7 +211,8 @@ const walkWith = <E>(
   concurrency: number,
   maxDepth: number,
   onError: (directory: string, error: RequestError) => E,
-  whole = false
+  whole = false,
+  exclusive?: Plan["exclusive"]
 ): Stream.Stream<DirectoryEntry, E> =>
   Stream.suspend(() => {
     const seen = new Set<bigint>()
@@ -208,6 +222,7 @@ const walkWith = <E>(
         const here = Stream.fromIterable(directories).pipe(
           Stream.flatMap((directory) => {
             const entries = Stream.mapError(Files.list(tree, directory), (error) => onError(directory, error))
+            if (exclusive !== undefined) return Stream.unwrap(exclusive(Effect.map(Stream.runCollect(entries), Stream.fromChunk)))
             return whole ? Stream.unwrap(Effect.map(Stream.runCollect(entries), Stream.fromChunk)) : entries
           }, { concurrency }),
           Stream.tap((entry) =>
@@ -259,8 +274,8 @@ interface LocalFile {
 const isCollision = (error: RequestError): boolean => error._tag === "ServerError" && error.status === Status.OBJECT_NAME_COLLISION
 
 /** Creates the remote directory `path`; one that exists already is fine. */
-const ensureRemoteDirectory = (tree: TreeShape, path: string): Effect.Effect<void, FolderError> =>
-  Files.mkdir(tree, path).pipe(
+const ensureRemoteDirectory = (tree: TreeShape, plan: Plan, path: string): Effect.Effect<void, FolderError> =>
+  plan.exclusive(Files.mkdir(tree, path)).pipe(
     Effect.catchIf(isCollision, () => Effect.void),
     Effect.mapError((cause) => new FolderError({ reason: "Mkdir", share: tree.share, path, cause }))
   )
@@ -313,7 +328,7 @@ const localFiles = (
             (directory) =>
               Effect.zipRight(
                 Effect.zipRight(
-                  ensureRemoteDirectory(tree, directory.remote),
+                  ensureRemoteDirectory(tree, plan, directory.remote),
                   plan.progress(directory.remote, "directory", 0)
                 ),
                 listed(directory, next)
@@ -337,7 +352,7 @@ const uploadFile = (fs: FileSystem.FileSystem, tree: TreeShape, plan: Plan, file
   const copy: Effect.Effect<number, RequestError | PlatformError> = file.size <= plan.smallFile
     ? Effect.flatMap(fs.readFile(file.local), (data) => Effect.as(Files.writeFile(tree, file.remote, data), data.length))
     : plan.large.withPermits(1)(Effect.provideService(Files.upload(tree, file.local, file.remote), FileSystem.FileSystem, fs))
-  return copy.pipe(
+  return plan.exclusive(copy).pipe(
     Effect.mapError((cause) => new FolderError({ reason: "Upload", share: tree.share, path: file.remote, local: file.local, cause })),
     Effect.tap((bytes) => plan.progress(file.remote, "file", bytes))
   )
@@ -363,14 +378,11 @@ export const upload = (
     const plan = yield* makePlan(tree, "write", options)
     const root = fromWirePath(path)
     if (root !== "") {
-      yield* Files.mkdir(tree, root, { recursive: true }).pipe(
+      yield* plan.exclusive(Files.mkdir(tree, root, { recursive: true })).pipe(
         Effect.mapError((cause) => new FolderError({ reason: "Mkdir", share: tree.share, path: root, cause }))
       )
     }
-    yield* localFiles(fs, tree, source, root, plan).pipe(
-      Stream.mapEffect((file) => uploadFile(fs, tree, plan, file), { concurrency: plan.concurrency, unordered: true }),
-      Stream.runDrain
-    )
+    yield* forEachBounded(localFiles(fs, tree, source, root, plan), (file) => uploadFile(fs, tree, plan, file), plan.concurrency)
     return plan.summary()
   }).pipe(Effect.withSpan("smb.folders.upload", { attributes: { share: tree.share, path } }))
 
@@ -423,22 +435,22 @@ export const download = (
         : plan.large.withPermits(1)(Effect.provideService(Files.download(tree, entry.path, local), FileSystem.FileSystem, fs))
       return Effect.zipRight(
         localDirectory(parent, entry.path),
-        copy.pipe(
+        plan.exclusive(copy).pipe(
           Effect.mapError((cause) => new FolderError({ reason: "Download", share: tree.share, path: entry.path, local, cause })),
           Effect.flatMap((bytes) => plan.progress(entry.path, "file", bytes))
         )
       )
     }
-    yield* walkWith(
+    const entries = walkWith(
       tree,
       root,
       plan.listConcurrency,
       Number.POSITIVE_INFINITY,
-      (directory, cause) => new FolderError({ reason: "List", share: tree.share, path: directory, cause })
-    ).pipe(
-      Stream.mapEffect(one, { concurrency: plan.concurrency, unordered: true }),
-      Stream.runDrain
+      (directory, cause) => new FolderError({ reason: "List", share: tree.share, path: directory, cause }),
+      false,
+      plan.serial ? plan.exclusive : undefined
     )
+    yield* forEachBounded(entries, one, plan.concurrency)
     return plan.summary()
   }).pipe(Effect.withSpan("smb.folders.download", { attributes: { share: tree.share, path } }))
 
@@ -462,15 +474,15 @@ export const remove = (tree: TreeShape, path: string, options: TreeOptions = {})
     const failed = (reason: "Remove" | "Rmdir", at: string) => (cause: RequestError) =>
       new FolderError({ reason, share: tree.share, path: at, cause })
     const removeFile = (at: string) =>
-      Files.remove(tree, at).pipe(
+      plan.exclusive(Files.remove(tree, at)).pipe(
         Effect.catchIf(Files.isNotFound, () => Effect.void),
         Effect.mapError(failed("Remove", at)),
         Effect.zipRight(plan.progress(at, "file", 0))
       )
     const removeDirectory = (at: string) =>
-      Files.rmdir(tree, at).pipe(Effect.mapError(failed("Rmdir", at)), Effect.zipRight(plan.progress(at, "directory", 0)))
+      plan.exclusive(Files.rmdir(tree, at)).pipe(Effect.mapError(failed("Rmdir", at)), Effect.zipRight(plan.progress(at, "directory", 0)))
     if (root !== "") {
-      const info = yield* Effect.mapError(Files.stat(tree, root), failed("Remove", root))
+      const info = yield* Effect.mapError(plan.exclusive(Files.stat(tree, root)), failed("Remove", root))
       if (!info.isDirectory) {
         yield* removeFile(root)
         return plan.summary()
@@ -479,16 +491,15 @@ export const remove = (tree: TreeShape, path: string, options: TreeOptions = {})
     // Directories by depth, removed deepest first once every file is gone.
     const levels: Array<Array<string>> = []
     const depthOf = (at: string) => at.split("/").length
-    yield* walkWith(tree, root, plan.listConcurrency, Number.POSITIVE_INFINITY, (directory, cause) =>
-      new FolderError({ reason: "List", share: tree.share, path: directory, cause }), true).pipe(
+    const files = walkWith(tree, root, plan.listConcurrency, Number.POSITIVE_INFINITY, (directory, cause) =>
+      new FolderError({ reason: "List", share: tree.share, path: directory, cause }), true, plan.exclusive).pipe(
         Stream.filter((entry) => {
           if (!entry.isDirectory) return true
           ;(levels[depthOf(entry.path)] ??= []).push(entry.path)
           return false
-        }),
-        Stream.mapEffect((entry) => removeFile(entry.path), { concurrency: plan.concurrency, unordered: true }),
-        Stream.runDrain
+        })
       )
+    yield* forEachBounded(files, (entry) => removeFile(entry.path), plan.concurrency)
     for (let depth = levels.length - 1; depth >= 0; depth--) {
       yield* Effect.forEach(levels[depth] ?? [], removeDirectory, { concurrency: plan.concurrency, discard: true })
     }
