@@ -19,11 +19,15 @@
  * - the ceilings: raw loopback TCP between two Node sockets, and AES-128-GCM on one core (Node's
  *   and, beside it, the system OpenSSL's);
  * - our peak RSS during the 256 MiB downloads and uploads (sampled every 10 ms in our own
- *   process); the readStream pass beside the reads is reported apart.
+ *   process); the readStream pass beside the reads is reported apart;
+ * - small operations (scripts/bench-small-ops.ts): a tree of 1,000 files of 4 KiB put, got and
+ *   removed, a 10,000-entry listing, 1,000 stats and the CLI's start, against smbclient, whole
+ *   process and inside one running process (`--big-listing N` adds an N-entry listing's time and
+ *   heap growth).
  *
  * Contenders alternate run by run and every figure is a median, since the machine is shared.
  *
- *   npm run bench -- [--runs 3] [--size-mib 256] [--echo-seconds 3] [--only files,echo,node-smb2,ceilings]
+ *   npm run bench -- [--runs 3] [--size-mib 256] [--echo-seconds 3] [--only files,echo,node-smb2,ceilings,small] [--big-listing N]
  *
  * Prints a table and writes the same figures to bench-results.json.
  */
@@ -39,13 +43,15 @@ import type { ConnectionOptions } from "../src/connection/ConnectionOptions.js"
 import type { SambaInstance } from "../test/support/samba/Samba.js"
 import type { Job, Transfer } from "./bench-client.js"
 import { ensureSambaInstalled, startSamba, stopSamba } from "../test/support/samba/Samba.js"
+import { smallOperations } from "./bench-small-ops.js"
 
 const { values: args } = parseArgs({
   options: {
     runs: { type: "string", default: "3" },
     "size-mib": { type: "string", default: "256" },
     "echo-seconds": { type: "string", default: "3" },
-    only: { type: "string", default: "files,echo,node-smb2,ceilings" },
+    only: { type: "string", default: "files,echo,node-smb2,ceilings,small" },
+    "big-listing": { type: "string" },
     out: { type: "string", default: "bench-results.json" }
   }
 })
@@ -481,6 +487,13 @@ const main = async () => {
           rows.push({ name: `${op} 256 MiB vs node-smb2`, note: `unavailable: node-smb2 failed: ${describe(error)}; ${note}` })
         }
       }
+    }
+
+    if (ONLY.has("small")) {
+      const bigListing = args["big-listing"] === undefined ? undefined : Number(args["big-listing"])
+      const small = await smallOperations(server, { runs: RUNS, exec, bigListing })
+      rows.push(...small.rows)
+      raw.small = small.raw
     }
 
     if (ONLY.has("ceilings")) {

@@ -22,6 +22,12 @@ export * as File from "./client/File.js"
 export * as Files from "./client/Files.js"
 
 /** @since 0.1.0 */
+export * as Folders from "./client/Folders.js"
+
+/** @since 0.1.0 */
+export { FolderError } from "./client/Folders.js"
+
+/** @since 0.1.0 */
 export * as Metadata from "./client/Metadata.js"
 
 /** @since 0.1.0 */

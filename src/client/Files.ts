@@ -28,6 +28,7 @@ import * as Copy from "./Copy.js"
 import * as Details from "./Details.js"
 import type { Change, DirectoryEntry, Disposition, FileHandle, FileStat, OpenOptions, ReadOptions, TransferOptions, WatchOptions } from "./File.js"
 import * as File from "./File.js"
+import * as Folders from "./Folders.js"
 import * as Compound from "./internal/compound.js"
 import { checkRange, toFileStat } from "./internal/handle.js"
 import { temporaryPath, toWirePath } from "./internal/path.js"
@@ -335,6 +336,15 @@ export const list = (tree: TreeShape, path: string, options: ListOptions = {}): 
   )
 
 /**
+* Every entry below the directory at `path`, breadth-first: see Folders.walk.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const walk = (tree: TreeShape, path: string, options?: Folders.WalkOptions): Stream.Stream<DirectoryEntry, RequestError> =>
+  Folders.walk(tree, path, options)
+
+/**
  * What `path` is (from the CREATE response of an attributes-only open, compounded with its CLOSE:
  * one round trip; the CREATE response carries what a QUERY_INFO would).
  *
@@ -564,6 +574,7 @@ export interface FilesShape {
     options?: WriteFileOptions
   ) => Effect.Effect<number, RequestError | E, R>
   readonly list: (path: string, options?: ListOptions) => Stream.Stream<DirectoryEntry, RequestError>
+  readonly walk: (path: string, options?: Folders.WalkOptions) => Stream.Stream<DirectoryEntry, RequestError>
   readonly stat: (path: string) => Effect.Effect<FileStat, RequestError>
   readonly statfs: (path?: string) => Effect.Effect<FsSize, RequestError>
   readonly exists: (path: string) => Effect.Effect<boolean, RequestError>
@@ -609,6 +620,7 @@ export const make = (tree: TreeShape): FilesShape => ({
   sink: (path, options) => sink(tree, path, options),
   writeStream: (path, stream, options) => writeStream(tree, path, stream, options),
   list: (path, options) => list(tree, path, options),
+  walk: (path, options) => walk(tree, path, options),
   stat: (path) => stat(tree, path),
   statfs: (path) => statfs(tree, path),
   exists: (path) => exists(tree, path),

@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import type * as Either from "effect/Either"
-import type { DecodeError } from "../errors.js"
+import { DecodeError } from "../errors.js"
 import { HEADER_SIZE } from "./Header.js"
 import { decodeOutputBufferResponse, encodeOutputBufferResponse } from "./internal/outputBuffer.js"
 import { align8, decode, encodeUtf16, Reader, viewOf } from "./Reader.js"
@@ -177,7 +177,8 @@ interface EntryLayout<A extends { readonly fileName: string }> {
   readonly fixed: number
   readonly nameLengthAt: number
   readonly write: (v: DataView, out: Uint8Array, at: number, entry: A) => void
-  readonly read: (r: Reader, at: number, field: string) => Omit<A, "fileName">
+  /** The entry at `at`, whose bounds and name are checked already. */
+  readonly read: (r: Reader, at: number, fileName: string) => A
 }
 
 const encodeEntries = <A extends { readonly fileName: string }>(
@@ -205,6 +206,21 @@ const encodeEntries = <A extends { readonly fileName: string }>(
   return out
 }
 
+/** `error` with its field inside entry `index`: "Entries[3].FileNameLength", "Entries[3]". */
+const inEntry = (error: unknown, index: number): unknown =>
+  error instanceof DecodeError
+    ? new DecodeError({
+      reason: error.reason,
+      structure: error.structure,
+      field: error.field === "" ? `Entries[${index}]` : `Entries[${index}].${error.field}`,
+      ...(error.offset === undefined ? {} : { offset: error.offset }),
+      ...(error.detail === undefined ? {} : { detail: error.detail })
+    })
+    : error
+
+// A listing decodes thousands of entries per response: field names are constant strings (the
+// entry's index is added only when a check fails), and each entry is one object literal. Building
+// the names per entry and spreading partial objects cost about half the decode time.
 const decodeEntries = <A extends { readonly fileName: string }>(
   layout: EntryLayout<A>,
   buffer: Uint8Array
@@ -215,19 +231,23 @@ const decodeEntries = <A extends { readonly fileName: string }>(
     if (buffer.length === 0) return entries
     let at = 0
     for (let index = 0; ; index++) {
-      const field = `Entries[${index}]`
-      r.need(at, layout.fixed, field)
-      const next = r.u32(at, `${field}.NextEntryOffset`)
-      const limit = next === 0 ? buffer.length : at + next
-      if (limit > buffer.length) {
-        r.fail(`${field}.NextEntryOffset`, "OutOfBounds", `next ${next} past the buffer end ${buffer.length}`, at)
+      let next: number
+      try {
+        r.need(at, layout.fixed, "")
+        next = r.u32(at, "NextEntryOffset")
+        const limit = next === 0 ? buffer.length : at + next
+        if (limit > buffer.length) {
+          r.fail("NextEntryOffset", "OutOfBounds", `next ${next} past the buffer end ${buffer.length}`, at)
+        }
+        const nameLength = r.u32(at + layout.nameLengthAt, "FileNameLength")
+        if (at + layout.fixed + nameLength > limit) {
+          r.fail("FileNameLength", "OutOfBounds", `name of ${nameLength} bytes past the entry end`, at)
+        }
+        const fileName = nameLength === 0 ? "" : r.utf16At(at + layout.fixed, nameLength, "FileName")
+        entries.push(layout.read(r, at, fileName))
+      } catch (error) {
+        throw inEntry(error, index)
       }
-      const nameLength = r.u32(at + layout.nameLengthAt, `${field}.FileNameLength`)
-      if (at + layout.fixed + nameLength > limit) {
-        r.fail(`${field}.FileNameLength`, "OutOfBounds", `name of ${nameLength} bytes past the entry end`, at)
-      }
-      const fileName = nameLength === 0 ? "" : r.utf16At(at + layout.fixed, nameLength, `${field}.FileName`)
-      entries.push({ ...layout.read(r, at, field), fileName } as A)
       if (next === 0) return entries
       at += next
     }
@@ -244,16 +264,9 @@ const writeDirectory = (v: DataView, at: number, e: FileDirectoryInformation): v
   v.setUint32(at + 56, e.fileAttributes, true)
 }
 
-const readDirectory = (r: Reader, at: number): Omit<FileDirectoryInformation, "fileName"> => ({
-  fileIndex: r.u32(at + 4, "FileIndex"),
-  creationTime: r.u64(at + 8, "CreationTime"),
-  lastAccessTime: r.u64(at + 16, "LastAccessTime"),
-  lastWriteTime: r.u64(at + 24, "LastWriteTime"),
-  changeTime: r.u64(at + 32, "ChangeTime"),
-  endOfFile: r.u64(at + 40, "EndOfFile"),
-  allocationSize: r.u64(at + 48, "AllocationSize"),
-  fileAttributes: r.u32(at + 56, "FileAttributes")
-})
+// Inside an entry whose fixed part was checked: the reads cannot fail.
+const u32 = (r: Reader, at: number): number => r.view.getUint32(at, true)
+const u64 = (r: Reader, at: number): bigint => r.view.getBigUint64(at, true)
 
 const SHORT_NAME_BYTES = 24
 
@@ -263,10 +276,10 @@ const writeShortName = (v: DataView, out: Uint8Array, at: number, shortName: str
   out.set(bytes, at + 70)
 }
 
-const readShortName = (r: Reader, at: number, field: string): string => {
+const readShortName = (r: Reader, at: number): string => {
   const length = r.u8(at + 68, "ShortNameLength")
-  if (length > SHORT_NAME_BYTES) r.fail(`${field}.ShortNameLength`, "Invalid", `${length} > ${SHORT_NAME_BYTES}`, at)
-  return length === 0 ? "" : r.utf16At(at + 70, length, `${field}.ShortName`)
+  if (length > SHORT_NAME_BYTES) r.fail("ShortNameLength", "Invalid", `${length} > ${SHORT_NAME_BYTES}`, at)
+  return length === 0 ? "" : r.utf16At(at + 70, length, "ShortName")
 }
 
 const directoryLayout: EntryLayout<FileDirectoryInformation> = {
@@ -274,7 +287,17 @@ const directoryLayout: EntryLayout<FileDirectoryInformation> = {
   fixed: 64,
   nameLengthAt: 60,
   write: (v, _out, at, e) => writeDirectory(v, at, e),
-  read: (r, at) => readDirectory(r, at)
+  read: (r, at, fileName) => ({
+    fileIndex: u32(r, at + 4),
+    creationTime: u64(r, at + 8),
+    lastAccessTime: u64(r, at + 16),
+    lastWriteTime: u64(r, at + 24),
+    changeTime: u64(r, at + 32),
+    endOfFile: u64(r, at + 40),
+    allocationSize: u64(r, at + 48),
+    fileAttributes: u32(r, at + 56),
+    fileName
+  })
 }
 
 const fullDirectoryLayout: EntryLayout<FileFullDirectoryInformation> = {
@@ -285,7 +308,18 @@ const fullDirectoryLayout: EntryLayout<FileFullDirectoryInformation> = {
     writeDirectory(v, at, e)
     v.setUint32(at + 64, e.eaSize, true)
   },
-  read: (r, at) => ({ ...readDirectory(r, at), eaSize: r.u32(at + 64, "EaSize") })
+  read: (r, at, fileName) => ({
+    fileIndex: u32(r, at + 4),
+    creationTime: u64(r, at + 8),
+    lastAccessTime: u64(r, at + 16),
+    lastWriteTime: u64(r, at + 24),
+    changeTime: u64(r, at + 32),
+    endOfFile: u64(r, at + 40),
+    allocationSize: u64(r, at + 48),
+    fileAttributes: u32(r, at + 56),
+    eaSize: u32(r, at + 64),
+    fileName
+  })
 }
 
 const bothDirectoryLayout: EntryLayout<FileBothDirectoryInformation> = {
@@ -297,10 +331,18 @@ const bothDirectoryLayout: EntryLayout<FileBothDirectoryInformation> = {
     v.setUint32(at + 64, e.eaSize, true)
     writeShortName(v, out, at, e.shortName)
   },
-  read: (r, at, field) => ({
-    ...readDirectory(r, at),
-    eaSize: r.u32(at + 64, "EaSize"),
-    shortName: readShortName(r, at, field)
+  read: (r, at, fileName) => ({
+    fileIndex: u32(r, at + 4),
+    creationTime: u64(r, at + 8),
+    lastAccessTime: u64(r, at + 16),
+    lastWriteTime: u64(r, at + 24),
+    changeTime: u64(r, at + 32),
+    endOfFile: u64(r, at + 40),
+    allocationSize: u64(r, at + 48),
+    fileAttributes: u32(r, at + 56),
+    eaSize: u32(r, at + 64),
+    shortName: readShortName(r, at),
+    fileName
   })
 }
 
@@ -314,11 +356,19 @@ const idBothDirectoryLayout: EntryLayout<FileIdBothDirectoryInformation> = {
     writeShortName(v, out, at, e.shortName)
     v.setBigUint64(at + 96, e.fileId, true)
   },
-  read: (r, at, field) => ({
-    ...readDirectory(r, at),
-    eaSize: r.u32(at + 64, "EaSize"),
-    shortName: readShortName(r, at, field),
-    fileId: r.u64(at + 96, "FileId")
+  read: (r, at, fileName) => ({
+    fileIndex: u32(r, at + 4),
+    creationTime: u64(r, at + 8),
+    lastAccessTime: u64(r, at + 16),
+    lastWriteTime: u64(r, at + 24),
+    changeTime: u64(r, at + 32),
+    endOfFile: u64(r, at + 40),
+    allocationSize: u64(r, at + 48),
+    fileAttributes: u32(r, at + 56),
+    eaSize: u32(r, at + 64),
+    shortName: readShortName(r, at),
+    fileId: u64(r, at + 96),
+    fileName
   })
 }
 
@@ -331,10 +381,18 @@ const idFullDirectoryLayout: EntryLayout<FileIdFullDirectoryInformation> = {
     v.setUint32(at + 64, e.eaSize, true)
     v.setBigUint64(at + 72, e.fileId, true)
   },
-  read: (r, at) => ({
-    ...readDirectory(r, at),
-    eaSize: r.u32(at + 64, "EaSize"),
-    fileId: r.u64(at + 72, "FileId")
+  read: (r, at, fileName) => ({
+    fileIndex: u32(r, at + 4),
+    creationTime: u64(r, at + 8),
+    lastAccessTime: u64(r, at + 16),
+    lastWriteTime: u64(r, at + 24),
+    changeTime: u64(r, at + 32),
+    endOfFile: u64(r, at + 40),
+    allocationSize: u64(r, at + 48),
+    fileAttributes: u32(r, at + 56),
+    eaSize: u32(r, at + 64),
+    fileId: u64(r, at + 72),
+    fileName
   })
 }
 
@@ -343,7 +401,7 @@ const namesLayout: EntryLayout<FileNamesInformation> = {
   fixed: 12,
   nameLengthAt: 8,
   write: (v, _out, at, e) => v.setUint32(at + 4, e.fileIndex, true),
-  read: (r, at) => ({ fileIndex: r.u32(at + 4, "FileIndex") })
+  read: (r, at, fileName) => ({ fileIndex: u32(r, at + 4), fileName })
 }
 
 /** @since 0.1.0 @category encoding */

@@ -145,6 +145,7 @@ export const toFileStat = (x: FileNetworkOpenInformation): FileStat => ({
 // recurse per element of a chunk and overflow the stack at some thousands, so `list` emits
 // chunks of at most this many.
 const LIST_CHUNK = 1024
+const SEPARATOR = /[\\/]/
 
 const lockElement = (offset: number, length: number, options: LockOptions = {}) => ({
   offset: BigInt(offset),
@@ -180,6 +181,8 @@ export const make = (
   let size = info.size
   let closed = false
   const userPath = fromWirePath(path)
+  // Listed entries' paths: this directory's, and a separator.
+  const prefix = userPath === "" ? "" : `${userPath}/`
   const spanAttributes = { path: userPath, share: tree.share }
 
   // Every operation: refused once closed, and a server's error names the file.
@@ -364,8 +367,23 @@ export const make = (
           if (entries === undefined) return [Chunk.empty<DirectoryEntry>(), Option.none<boolean>()] as const
           const listed: Array<DirectoryEntry> = []
           for (const entry of entries) {
-            if (entry.fileName === "." || entry.fileName === "..") continue
-            listed.push({ ...toFileStat(entry), name: entry.fileName, path: joinPath(userPath, entry.fileName), fileId: entry.fileId })
+            const name = entry.fileName
+            if (name === "." || name === "..") continue
+            listed.push({
+              size: Number(entry.endOfFile),
+              allocationSize: Number(entry.allocationSize),
+              creationTime: fileTimeToDate(entry.creationTime),
+              lastAccessTime: fileTimeToDate(entry.lastAccessTime),
+              lastWriteTime: fileTimeToDate(entry.lastWriteTime),
+              changeTime: fileTimeToDate(entry.changeTime),
+              attributes: entry.fileAttributes,
+              isDirectory: (entry.fileAttributes & FileAttributes.DIRECTORY) !== 0,
+              name,
+              // A plain name (all of them, from a sane server) is appended to the directory's
+              // path as it is; only one holding a separator is normalized.
+              path: SEPARATOR.test(name) ? joinPath(userPath, name) : prefix + name,
+              fileId: entry.fileId
+            })
           }
           return [Chunk.unsafeFromArray(listed), Option.some(false)] as const
         })).pipe(Stream.rechunk(LIST_CHUNK))

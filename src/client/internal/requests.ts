@@ -323,6 +323,10 @@ export const queryInfoOf = (
   return attempt(Math.min(query.initial, limit))
 }
 
+// Not the server's MaxTransactSize (8 MiB on Samba): listing a 10,000-entry folder on loopback
+// Samba took the same time with 1, 4 or 8 MiB (medians 852, 800, 851 ms; 969 ms with 64 KiB),
+// the server's work per entry dominating, while a larger response holds more entries in memory at
+// once (about 8,000 of them per MiB).
 const DIRECTORY_BUFFER = 1024 * 1024
 
 /**
