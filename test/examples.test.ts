@@ -115,7 +115,7 @@ describeSamba("the examples against Samba, from SMB_URL", (servers) => {
   const server = servers.default
 
   it("every example is run here", () => {
-    expect(examples.sort()).toEqual(["config.ts", "quickstart.ts", "server.ts", "testing.ts", "watch.ts"])
+    expect(examples.sort()).toEqual(["config.ts", "dfs.ts", "quickstart.ts", "server.ts", "testing.ts", "watch.ts"])
   })
 
   describe.concurrent("run with vite-node", () => {
@@ -127,6 +127,14 @@ describeSamba("the examples against Samba, from SMB_URL", (servers) => {
       expect(ran.stdout).toMatch(/^- +15 hello\.txt$/m)
       expect(ran.stdout).toContain("no such file: STATUS_OBJECT_NAME_NOT_FOUND\n")
       expect(readFileSync(join(server.sharePath, "hello.txt"), "utf8")).toBe("Hello over SMB3")
+    }, 60_000)
+
+    it("dfs.ts: a file read through a Dfs tree (a share outside any namespace is read as it is)", async () => {
+      writeFileSync(join(server.sharePath, "dfs-example.txt"), "twelve bytes")
+      const ran = await runExample("dfs.ts", { SMB_URL: urlOf(server, false), SMB_PASSWORD: server.password, SMB_FILE: "dfs-example.txt" })
+      expect(ran.stderr).toBe("")
+      expect(ran.code).toBe(0)
+      expect(ran.stdout).toBe("dfs-example.txt: 12 bytes\n")
     }, 60_000)
 
     it("config.ts: the password in the URL, the other options from the environment", async () => {
