@@ -454,8 +454,8 @@ export const rmdir = (tree: TreeShape, path: string): Effect.Effect<void, Reques
  * @category operations
  */
 export const rename = (tree: TreeShape, from: string, to: string, options: RenameOptions = {}): Effect.Effect<void, RequestError> =>
-  // On a DFS tree the target's name depends on where the referral sent the source: the handle knows.
-  (tree.isDfs === true || tree.referrals !== undefined
+  // On a DFS share the target's name depends on where a referral sent the source: the handle knows.
+  (tree.isDfs === true
     ? withFile(tree, from, { access: AccessMask.DELETE }, (handle) => handle.rename(to, options))
     : Effect.asVoid(Compound.openActClose(tree, from, { access: AccessMask.DELETE }, [Compound.renameStep(to, options.replace === true)]))
   ).pipe(span("rename", tree, { from, to }))

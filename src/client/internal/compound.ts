@@ -12,7 +12,7 @@
  * smbserver is one: it handles related chains, but signs each response before it sets
  * NextCommand and pads it, so every signature in a compound response but the last fails to
  * verify. Whether a server can is learnt once per session, before its first chain, from a chain
- * that changes nothing: CREATE and CLOSE of the share's root. A tree that follows DFS links also
+ * that changes nothing: CREATE and CLOSE of the share's root. A tree on a DFS share also
  * gets them one by one: a referral may send its CREATE to another tree, where the rest must follow.
  *
  * @since 0.1.0
@@ -169,8 +169,9 @@ export const openActClose = (
   steps: ReadonlyArray<Step> = []
 ): Effect.Effect<Replies, RequestError> => {
   const parameters = createParameters(path, options)
-  // A DFS tree gets the requests one by one: its CREATE may be sent elsewhere by a referral.
-  const send = tree.isDfs === true || tree.referrals !== undefined
+  // A DFS share gets the requests one by one: its CREATE may be sent elsewhere by a referral (a
+  // share outside any namespace never answers PATH_NOT_COVERED, so its trees chain as usual).
+  const send = tree.isDfs === true
     ? oneByOne(tree, parameters, steps)
     : Effect.flatMap(compounds(tree), (can) => (can ? chain : oneByOne)(tree, parameters, steps))
   return send.pipe(
