@@ -107,7 +107,7 @@ const withFile = <A, E>(
  * @category operations
  */
 export const readFile = (tree: TreeShape, path: string, options?: TransferOptions): Effect.Effect<Uint8Array, RequestError> =>
-  withFile(tree, path, { access: "read", directory: false }, (handle) => handle.read(0, handle.size, options)).pipe(
+  withFile(tree, path, { access: "read", directory: false, durable: true }, (handle) => handle.read(0, handle.size, options)).pipe(
     span("read_file", tree, { path })
   )
 
@@ -139,7 +139,7 @@ export const download = (
 ): Effect.Effect<number, RequestError | PlatformError, FileSystem.FileSystem> =>
   Effect.scoped(Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
-    const handle = yield* File.open(tree, path, { access: "read", directory: false })
+    const handle = yield* File.open(tree, path, { access: "read", directory: false, durable: true })
     const local = yield* fs.open(destination, { flag: "w" })
     const at = yield* positioned(local)
     return yield* handle.readEach((chunk, position) => at(position, local.writeAll(chunk)), options)
@@ -193,10 +193,15 @@ export const upload = (
     // point between them (the open itself is not interruptible), and runs before the close.
     const handle = whole
       ? yield* Effect.uninterruptible(Effect.tap(
-        File.open(tree, temporaryPath(path), { access: File.accessMask("write") | AccessMask.DELETE, disposition: "create", directory: false }),
+        File.open(tree, temporaryPath(path), {
+          access: File.accessMask("write") | AccessMask.DELETE,
+          disposition: "create",
+          directory: false,
+          durable: true
+        }),
         (temporary) => Effect.addFinalizer((exit) => Exit.isSuccess(exit) ? Effect.void : Effect.ignore(temporary.delete))
       ))
-      : yield* File.open(tree, path, { access: "write", disposition, directory: false })
+      : yield* File.open(tree, path, { access: "write", disposition, directory: false, durable: true })
     const at = yield* positioned(local)
     const base = options.offset ?? 0
     const fill = (chunk: Uint8Array, position: number) =>

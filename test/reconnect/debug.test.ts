@@ -1,32 +1,29 @@
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { it } from "@effect/vitest"
+import { writeFileSync } from "node:fs"
+import { join } from "node:path"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import * as Files from "../../src/client/Files.js"
 import { describeSamba } from "../support/samba/index.js"
-import { makeFaultProxy } from "../support/faultProxy.js"
+import { cutsAt, makeFaultProxy } from "../support/faultProxy.js"
 import { scenario } from "../samba/scenario.js"
 
+const MiB = 1024 * 1024
 describeSamba("reconnect: debug", (servers) => {
   it.scopedLive("dbg", () =>
     Effect.gen(function*() {
       const server = servers.default
-      const proxy = yield* makeFaultProxy({ host: server.host, port: server.port })
-      const scope = yield* Scope.make()
-      const { connection, tree } = yield* Scope.extend(scenario({ ...server, host: proxy.host, port: proxy.port }, {}), scope)
-      yield* Files.writeFile(tree, "reconnect-basic.txt", new TextEncoder().encode("hello"))
-      if (process.env.CUT === "1") proxy.cutAll("reset")
-      let t = Date.now()
-      yield* Files.readFile(tree, "reconnect-basic.txt")
-      console.log("read after", Date.now() - t, yield* connection.reconnect!.stats)
-      t = Date.now()
-      yield* Files.readFile(tree, "reconnect-basic.txt")
-      console.log("read 2", Date.now() - t)
-      t = Date.now()
-      yield* tree.disconnect.pipe(Effect.timeout("3 seconds"), Effect.exit, Effect.tap((e) => Effect.sync(() => console.log("disconnect", Date.now() - t, String(e)))))
-      t = Date.now()
-      yield* tree.session.logoff.pipe(Effect.timeout("3 seconds"), Effect.exit, Effect.tap((e) => Effect.sync(() => console.log("logoff", Date.now() - t, String(e)))))
-      t = Date.now()
-      yield* Scope.close(scope, Exit.void).pipe(Effect.timeout("5 seconds"), Effect.exit, Effect.tap((e) => Effect.sync(() => console.log("close", Date.now() - t, String(e)))))
-    }).pipe(Effect.timeout("15 seconds")), 20000)
+      writeFileSync(join(server.sharePath, "dbg.src"), new Uint8Array(16 * MiB).fill(7))
+      const proxy = yield* makeFaultProxy({ host: server.host, port: server.port }, cutsAt([5 * MiB], "reset"))
+      const { connection, tree } = yield* scenario({ ...server, host: proxy.host, port: proxy.port }, {})
+      yield* connection.reconnect!.events.pipe(Stream.runForEach((e) => Effect.flatMap(connection.handler.stats, (st) => Effect.sync(() => console.log("EVENT", Date.now() % 100000, e._tag, JSON.stringify(st, (k, v) => typeof v === "bigint" ? String(v) : v))))), Effect.forkScoped)
+      yield* Effect.sleep(10)
+      yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep("3 seconds"), Effect.flatMap(Effect.zip(connection.handler.stats, connection.reconnect!.stats), (st) => Effect.sync(() => process.stderr.write("STATS " + Date.now() % 100000 + JSON.stringify(st) + "\n"))))))
+      const t = Date.now()
+      process.stderr.write("START " + t % 100000 + "\n")
+      const n = yield* Files.download(tree, "dbg.src", "/tmp/rc-dbg.down").pipe(Effect.timeout("20 seconds"), Effect.tapErrorCause((c) => Effect.sync(() => console.log("ERR", String(c)))))
+      process.stderr.write("DONE\n")
+      console.log("done", n, Date.now() - t, yield* connection.reconnect!.stats, proxy.connections())
+    }).pipe(Effect.provide(NodeFileSystem.layer), Effect.timeout("30 seconds")), 40000)
 })

@@ -24,6 +24,7 @@ import { fileTimeToDate } from "../../wire/FileTime.js"
 import * as FramePool from "../../transport/FramePool.js"
 import { LockFlags } from "../../wire/Lock.js"
 import * as ChunkWriter from "./ChunkWriter.js"
+import * as Durable from "./durable.js"
 import { fromWirePath, joinPath, toWirePath } from "./path.js"
 import * as Requests from "./requests.js"
 import type { TreeShape } from "../Tree.js"
@@ -494,7 +495,10 @@ export const open = (
   }
   // Acquisition is uninterruptible: a CREATE the server completed must be closed, not leaked.
   return Effect.acquireRelease(
-    Effect.map(Effect.mapError(Requests.create(tree, parameters), atPath(tree.share, fromWirePath(parameters.name))), (created) =>
+    Effect.map(Effect.mapError(
+      options.durable === true && Durable.supported(tree) ? Durable.create(tree, parameters) : Requests.create(tree, parameters),
+      atPath(tree.share, fromWirePath(parameters.name))
+    ), (created) =>
       make(tree, path, created)),
     (handle) => Effect.ignore(handle.close)
   ).pipe(Effect.withSpan("smb.file.open", { attributes: { path: fromWirePath(path), share: tree.share } }))
