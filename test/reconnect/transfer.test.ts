@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import * as Files from "../../src/client/Files.js"
 import type { ConnectionOptions } from "../../src/connection/ConnectionOptions.js"
 import { threadEntry } from "../connection/subjects.js"
@@ -47,6 +48,10 @@ const workerOptions = (worker: (typeof workers)[number]) =>
     (extra): Partial<ConnectionOptions> => ({ worker, ...extra })
   )
 
+// 1 MiB chunks, so that every connection between two cuts completes some (a connection that
+// completes none counts toward the reconnect policy's limit).
+const transfer = { chunkSize: MiB, concurrency: 8 }
+
 // Cut points in bytes through each connection: mid-transfer, a few MiB apart, four cuts.
 const cuts = (mode: CutMode) => cutsAt([5 * MiB + 123, 7 * MiB + 4567, 3 * MiB + 89, 6 * MiB + 1], mode)
 
@@ -64,18 +69,19 @@ describeSamba("reconnect: transfers through cuts", (servers) => {
           const options = yield* workerOptions(worker)
           const { connection, tree } = yield* scenario({ ...server, host: proxy.host, port: proxy.port }, options)
 
+          yield* connection.reconnect!.events.pipe(Stream.runForEach((e) => Effect.sync(() => process.env.DEBUG_RC && console.log("EVENT", JSON.stringify(e, (_, v) => typeof v === "bigint" ? String(v) : v)))), Effect.forkScoped)
           const local = join(dir, "down")
-          const downloaded = yield* Files.download(tree, `${name}.src`, local)
+          const downloaded = yield* Files.download(tree, `${name}.src`, local, transfer)
           expect(downloaded).toBe(SIZE)
           expect(sha256(readFileSync(local))).toBe(digest)
           const afterDownload = yield* connection.reconnect!.stats
           expect(afterDownload.reconnects).toBeGreaterThanOrEqual(1)
 
-          proxy.plan = cuts(mode)
-          const planStart = proxy.connections()
-          proxy.plan = (index) => cuts(mode)(index - planStart)
+          // The upload meets the same cuts again, from the connection it starts on.
+          const start = proxy.connections() - 1
+          proxy.plan = (index) => cuts(mode)(index - start)
           proxy.cutAll(mode)
-          const uploaded = yield* Files.upload(tree, local, `${name}.dst`)
+          const uploaded = yield* Files.upload(tree, local, `${name}.dst`, transfer)
           expect(uploaded).toBe(SIZE)
           const onServer = join(server.sharePath, `${name}.dst`)
           expect(statSync(onServer).size).toBe(SIZE)

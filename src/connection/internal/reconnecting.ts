@@ -213,7 +213,10 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
     // -------------------------------------------------------------------------------------------
     // Generations
 
-    /** The handler of one generation, re-addressing ids but never re-sending. */
+    /**
+     * The handler of one generation, for recoveries: re-addressing ids, never re-sending, and
+     * keeping no book of opens (a reopened handle is known by its first id).
+     */
     const generationHandler = (generation: Generation): MessageHandlerShape => {
       const { handler } = generation
       const send = <A>(request: Request, run: (request: Request) => Effect.Effect<A, RequestError>) => {
@@ -223,11 +226,8 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
       return {
         ...handler,
         sendo: (request) => send(request, handler.sendo),
-        sendRecv: (request, receive) =>
-          send(request, (r) => Effect.map(handler.sendRecv(r, receive), (reply) => (bookkeep(request, reply, generation), reply))),
-        sendRecvDecode: (request, decode, receive) =>
-          send(request, (r) =>
-            Effect.map(handler.sendRecvDecode(r, decode, receive), (result) => (bookkeep(request, result.message, generation), result))),
+        sendRecv: (request, receive) => send(request, (r) => handler.sendRecv(r, receive)),
+        sendRecvDecode: (request, decode, receive) => send(request, (r) => handler.sendRecvDecode(r, decode, receive)),
         cancel: (target) =>
           handler.cancel(target.sessionId === undefined ? target : { ...target, sessionId: sessions.get(target.sessionId) ?? target.sessionId }),
         updateTransformer: (update) => handler.updateTransformer(readdressUpdate(update))
