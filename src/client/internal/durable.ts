@@ -20,6 +20,7 @@
 import { randomBytes } from "node:crypto"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import type * as Scope from "effect/Scope"
 import type { ConnectionShape } from "../../connection/Connection.js"
@@ -38,6 +39,7 @@ import {
 import { Dialect } from "../../wire/Negotiate.js"
 import { decodeOplockBreak, encodeLeaseBreakAcknowledgment, LeaseBreakFlags } from "../../wire/OplockBreak.js"
 import { ServerError } from "../../errors.js"
+import { Status } from "../../wire/Status.js"
 import type { TreeShape } from "../Tree.js"
 import type { CreateParameters } from "./requests.js"
 
@@ -178,6 +180,13 @@ export const create = (tree: TreeShape, parameters: CreateParameters): Effect.Ef
           { command: Command.CREATE, sessionId: tree.session.id, treeId: tree.id, body: again },
           { command: Command.CREATE, allowAsync: true }
         ).pipe(
+          // The server may not have finished with the old connection yet (a FIN it has not read):
+          // the open is not disconnected yet, and not found. A few short tries.
+          Effect.retry({
+            while: (error) => error instanceof ServerError && error.status === Status.OBJECT_NAME_NOT_FOUND,
+            schedule: Schedule.exponential("25 millis"),
+            times: 3
+          }),
           Effect.flatMap((message) => {
             const reopened = decodeCreateResponse(message.message)
             return Either.isLeft(reopened) ? Effect.fail(reopened.left) : Effect.succeed(reopened.right)
