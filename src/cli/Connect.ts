@@ -13,9 +13,11 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import * as Session from "../client/Session.js"
 import * as Tree from "../client/Tree.js"
 import * as Connection from "../connection/Connection.js"
+import type { ReconnectEvent } from "../connection/Reconnect.js"
 import type { NegotiationFailed, RequestError, TransportError, AuthenticationFailed } from "../errors.js"
 import type { ConnectOptions } from "./ConnectOptions.js"
 import { toConnectionOptions } from "./ConnectOptions.js"
@@ -32,6 +34,21 @@ import * as Url from "./Url.js"
  */
 export const progress = (o: ConnectOptions, line: string): Effect.Effect<void> =>
   o.verbose ? Console.error(`smb: ${line}`) : Effect.void
+
+/** One line on stderr per reconnect (and when the client gives up). */
+const noteReconnect = (event: ReconnectEvent): Effect.Effect<void> => {
+  switch (event._tag) {
+    case "Reconnected":
+      return Console.error(
+        `smb: connection lost; reconnected in ${event.millis} ms (${event.handlesRecovered} handle(s) reopened` +
+          `${event.handlesLost > 0 ? `, ${event.handlesLost} lost` : ""})`
+      )
+    case "GaveUp":
+      return Console.error(`smb: connection lost; gave up reconnecting: ${event.cause instanceof Error ? event.cause.message : String(event.cause)}`)
+    default:
+      return Effect.void
+  }
+}
 
 /**
  * A negotiated connection to the URL's server.
@@ -50,6 +67,7 @@ export const connection = (
     const connection = Context.get(context, Connection.Connection)
     const { negotiated } = connection
     yield* progress(o, `negotiated SMB ${negotiated.dialect}, signing ${negotiated.signing}, cipher ${negotiated.encryption ?? "none"}`)
+    if (connection.reconnect !== undefined) yield* Effect.forkScoped(Stream.runForEach(connection.reconnect.events, noteReconnect))
     return connection
   })
 

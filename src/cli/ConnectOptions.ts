@@ -33,6 +33,8 @@ export interface ConnectOptions {
   readonly timeout: Option.Option<Duration.Duration>
   readonly passwordFile: Option.Option<string>
   readonly allowGuest: boolean
+  /** --no-reconnect: a lost connection fails the command instead of being reconnected. */
+  readonly noReconnect?: boolean
   readonly json: boolean
   readonly verbose: boolean
 }
@@ -122,6 +124,9 @@ export const options: Options.Options<ConnectOptions> = Options.all({
         "man in the middle can force it. Refused anyway with --sign required or --encrypt required."
     )
   ),
+  noReconnect: Options.boolean("no-reconnect").pipe(
+    Options.withDescription("Fail when the connection is lost, rather than reconnect and carry on (the default).")
+  ),
   json: Options.boolean("json").pipe(Options.withDescription("Print JSON (one object, or one object per line).")),
   verbose: Options.boolean("verbose").pipe(Options.withDescription("Print progress, and stack traces on failure."))
 })
@@ -150,6 +155,7 @@ export const toConnectionOptions = (url: SmbUrl, o: ConnectOptions): Effect.Effe
       ...(Option.isSome(o.minDialect) ? { minDialect: o.minDialect.value } : {}),
       ...(Option.isSome(o.maxDialect) ? { maxDialect: o.maxDialect.value } : {}),
       ...(Option.isSome(o.ciphers) ? { ciphers: o.ciphers.value } : {}),
-      ...(Option.isSome(o.timeout) ? { timeout: o.timeout.value } : {})
+      ...(Option.isSome(o.timeout) ? { timeout: o.timeout.value } : {}),
+      ...(o.noReconnect === true ? { reconnect: false as const } : {})
     }
   })
