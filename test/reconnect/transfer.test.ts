@@ -12,7 +12,6 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
-import * as Stream from "effect/Stream"
 import * as Files from "../../src/client/Files.js"
 import type { ConnectionOptions } from "../../src/connection/ConnectionOptions.js"
 import { threadEntry } from "../connection/subjects.js"
@@ -69,7 +68,6 @@ describeSamba("reconnect: transfers through cuts", (servers) => {
           const options = yield* workerOptions(worker)
           const { connection, tree } = yield* scenario({ ...server, host: proxy.host, port: proxy.port }, options)
 
-          yield* connection.reconnect!.events.pipe(Stream.runForEach((e) => Effect.sync(() => process.env.DEBUG_RC && console.log("EVENT", JSON.stringify(e, (_, v) => typeof v === "bigint" ? String(v) : v)))), Effect.forkScoped)
           const local = join(dir, "down")
           const downloaded = yield* Files.download(tree, `${name}.src`, local, transfer)
           expect(downloaded).toBe(SIZE)

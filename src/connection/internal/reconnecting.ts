@@ -22,6 +22,7 @@ import type { RequestError } from "../../errors.js"
 import { ConnectionStopped, HandleLost, NegotiationFailed } from "../../errors.js"
 import { Command } from "../../wire/Command.js"
 import { createResponseFileId, requestFileIdOffset } from "../../wire/FileIdOffset.js"
+import { encodeEchoRequest } from "../../wire/Echo.js"
 import { HeaderFlags } from "../../wire/Header.js"
 import { Dialect } from "../../wire/Negotiate.js"
 import type { ClientNegotiation, Negotiated } from "../Connection.js"
@@ -238,7 +239,37 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
       Effect.flatMap(Scope.extend(generation.handler.subscribe, generation.scope), (stream) =>
         Effect.forkIn(Stream.runForEach(stream, (message) => Effect.sync(() => notifications.publish(message))), generation.scope))
 
+    /**
+     * A request that went async (STATUS_PENDING) waits without a time limit, so a path that goes
+     * silent behind async requests would never be noticed: while requests are in flight and no
+     * response has come for a whole `timeout`, an ECHO goes out. Its own timeout gives the
+     * generation up (disconnectOnTimeout), and the requests are carried to the next one. Not on
+     * the single worker, where an ECHO would have to wait for the request in flight.
+     */
+    const watch = (generation: Generation) => {
+      if (generation.handler.maxInFlight === 1 || !options.disconnectOnTimeout) return Effect.void
+      const echo = generation.handler.sendRecv({ command: Command.ECHO, body: encodeEchoRequest() }, { command: Command.ECHO })
+      let seen = -1
+      const check: Effect.Effect<boolean> = Effect.flatMap(generation.handler.stats, (stats) => {
+        const stalled = stats.inFlight > 0 && stats.creditsGranted === seen
+        seen = stats.creditsGranted
+        if (!stalled) return Effect.succeed(true)
+        return Effect.matchEffect(echo, {
+          onSuccess: () => Effect.succeed(true),
+          onFailure: (error) => isLoss(error) ? Effect.as(Effect.ignore(replace(generation, error)), false) : Effect.succeed(true)
+        })
+      })
+      return Effect.sleep(options.timeout).pipe(
+        Effect.zipRight(check),
+        Effect.repeat({ while: (going) => going }),
+        Effect.interruptible,
+        Effect.forkIn(generation.scope),
+        Effect.asVoid
+      )
+    }
+
     yield* forward(latest)
+    yield* watch(latest)
 
     const target = (generation: Generation): RecoveryTarget => ({
       generation: generation.number,
@@ -287,6 +318,7 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
           }
           const generation: Generation = { ...negotiation, number, scope, progress: 0 }
           yield* forward(generation)
+          yield* watch(generation)
           remapped = true
           const recovering = target(generation)
           const recoveredBefore = stats.handlesRecovered
