@@ -8,6 +8,9 @@
  *   npx vite-node scripts/reconnect-bench.ts [--mib 1024] [--every 100] [--runs 1] [--mode reset|close]
  *     [--worker fiber|thread|single]
  *
+ * The time of a first connection (TCP, NEGOTIATE, SESSION_SETUP, TREE_CONNECT) is printed too:
+ * a reconnect does the same and a DH2C per open handle, so the ratio says what the reconnect adds.
+ *
  * Goal: the transfers complete with nothing lost through 10 cuts, each reconnect under 100 ms on
  * loopback.
  */
@@ -76,14 +79,19 @@ const main = Effect.gen(function*() {
   )
   const digest = yield* sha256File(local)
   const rows: Array<Row> = []
+  const connectMillis: Array<number> = []
 
   const once = (cuts: boolean) =>
     Effect.scoped(Effect.gen(function*() {
       const proxy = yield* makeFaultProxy({ host: server.host, port: server.port }, () => cuts ? { after: every * MiB, mode } : undefined)
+      const connecting = performance.now()
       const context = yield* Layer.build(Connection.layer({ host: proxy.host, port: proxy.port, worker, ...(entry === undefined ? {} : { threadEntry: entry }) }))
       const connection = Context.get(context, Connection.Connection)
       const session = yield* Session.make(connection, Session.user(server.user, Redacted.make(server.password)))
       const tree = yield* Tree.make(session, server.share)
+      // What a first connection costs here (connect, negotiate, session setup, tree connect): the
+      // yardstick for a reconnect on this machine, whose load the absolute figures depend on.
+      connectMillis.push(performance.now() - connecting)
       const name = `bench-${cuts ? "cut" : "plain"}.bin`
 
       let before = yield* connection.reconnect!.stats
@@ -122,6 +130,7 @@ const main = Effect.gen(function*() {
     yield* once(true)
   }
   console.log(`${mib} MiB, ${worker} worker, cut (${mode}) every ${every} MiB; loopback Samba ${server.port}`)
+  console.log(`first connection + session + tree: ${connectMillis.map((ms) => ms.toFixed(0)).join(", ")} ms`)
   for (const row of rows) {
     const sorted = [...row.reconnectMillis].sort((a, b) => a - b)
     const median = sorted.length === 0 ? "-" : sorted[Math.floor(sorted.length / 2)]
