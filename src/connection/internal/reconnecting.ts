@@ -344,7 +344,9 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
     const reconnect = (failed: Generation, cause: unknown, done: Deferred.Deferred<void, ConnectionStopped>) =>
       Effect.gen(function*() {
         const started = now()
-        yield* Scope.close(failed.scope, Exit.void)
+        // Its worker has stopped already (that is how the loss was seen): what is left is cleanup,
+        // which need not delay the next generation.
+        yield* Effect.forkIn(Scope.close(failed.scope, Exit.void), connectionScope)
         yield* PubSub.publish(events, { _tag: "Disconnected", generation: failed.number, cause })
         if (failed.progress > 0) strikes = 0
         let last = cause
@@ -463,7 +465,7 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
         carry(request, (h, r) => h.sendRecvDecode(r, decode, receive), (result) => result.message, 0),
       cancel: (cancelled) => onCurrent((generation) => generationHandler(generation).cancel(cancelled)),
       setNegotiated: (negotiated) => Effect.ignore(onCurrent((generation) => generation.handler.setNegotiated(negotiated))),
-      updateTransformer: (update) => Effect.ignore(onCurrent((generation) => generation.handler.updateTransformer(readdressUpdate(update)))),
+      updateTransformer: (update) => onCurrent((generation) => generation.handler.updateTransformer(readdressUpdate(update))),
       subscribe: notifications.subscribe,
       stats: Effect.suspend(() => latest.handler.stats),
       maxInFlight: first.handler.maxInFlight
