@@ -47,7 +47,7 @@ const workerOptions = (worker: (typeof workers)[number]) =>
     (extra): Partial<ConnectionOptions> => ({ worker, ...extra })
   )
 
-// 1 MiB chunks, so that every connection between two cuts completes some (a connection that
+// 512 KiB chunks, so that every connection between two cuts completes some (a connection that
 // completes none counts toward the reconnect policy's limit).
 const transfer = { chunkSize: MiB / 2, concurrency: 4 }
 
