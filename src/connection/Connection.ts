@@ -7,6 +7,10 @@
  *
  * The negotiated properties are plain data on the service (`negotiated`).
  *
+ * `layer` reconnects by default (see Reconnect.ts): its service's `handler` carries requests
+ * across the generations of the connection, and `negotiation`, `preauthHash` and
+ * `securityBuffer` are the current generation's. `make` over a handler in context never does.
+ *
  * @since 0.1.0
  */
 import { randomBytes } from "node:crypto"
