@@ -35,20 +35,14 @@ import * as Url from "./Url.js"
 export const progress = (o: ConnectOptions, line: string): Effect.Effect<void> =>
   o.verbose ? Console.error(`smb: ${line}`) : Effect.void
 
-/** One line on stderr per reconnect (and when the client gives up). */
-const noteReconnect = (event: ReconnectEvent): Effect.Effect<void> => {
-  switch (event._tag) {
-    case "Reconnected":
-      return Console.error(
-        `smb: connection lost; reconnected in ${event.millis} ms (${event.handlesRecovered} handle(s) reopened` +
-          `${event.handlesLost > 0 ? `, ${event.handlesLost} lost` : ""})`
-      )
-    case "GaveUp":
-      return Console.error(`smb: connection lost; gave up reconnecting: ${event.cause instanceof Error ? event.cause.message : String(event.cause)}`)
-    default:
-      return Effect.void
-  }
-}
+/** One line on stderr per reconnect (giving up is the command's error, ConnectionStopped "ReconnectFailed"). */
+const noteReconnect = (event: ReconnectEvent): Effect.Effect<void> =>
+  event._tag === "Reconnected"
+    ? Console.error(
+      `smb: connection lost; reconnected in ${event.millis} ms (${event.handlesRecovered} handle(s) reopened` +
+        `${event.handlesLost > 0 ? `, ${event.handlesLost} lost` : ""})`
+    )
+    : Effect.void
 
 /**
  * A negotiated connection to the URL's server.
