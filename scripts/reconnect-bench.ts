@@ -6,7 +6,7 @@
  * time each took (from the loss being noticed to the recovered connection).
  *
  *   npx vite-node scripts/reconnect-bench.ts [--mib 1024] [--every 100] [--runs 1] [--mode reset|close]
- *     [--worker fiber|thread|single]
+ *     [--worker fiber|thread|single] [--chunk-kib 1024]
  *
  * The time of a first connection (TCP, NEGOTIATE, SESSION_SETUP, TREE_CONNECT) is printed too:
  * a reconnect does the same and a DH2C per open handle, so the ratio says what the reconnect adds.
@@ -42,6 +42,9 @@ const every = Number(arg("every", "100"))
 const runs = Number(arg("runs", "1"))
 const mode = arg("mode", "reset") as CutMode
 const worker = arg("worker", "fiber") as "fiber" | "thread" | "single"
+// Bytes per READ/WRITE (default: the transfer plan's, 8 MiB on loopback Samba).
+const chunkKiB = Number(arg("chunk-kib", "0"))
+const transfer = chunkKiB > 0 ? { chunkSize: chunkKiB * 1024 } : {}
 
 const sha256File = (path: string) =>
   Effect.async<string>((resume) => {
@@ -96,7 +99,7 @@ const main = Effect.gen(function*() {
 
       let before = yield* connection.reconnect!.stats
       let started = performance.now()
-      yield* Files.upload(tree, local, name)
+      yield* Files.upload(tree, local, name, transfer)
       let seconds = (performance.now() - started) / 1000
       let after = yield* connection.reconnect!.stats
       const remote = join(server.sharePath, name)
@@ -111,7 +114,7 @@ const main = Effect.gen(function*() {
 
       before = after
       started = performance.now()
-      yield* Files.download(tree, name, back)
+      yield* Files.download(tree, name, back, transfer)
       seconds = (performance.now() - started) / 1000
       after = yield* connection.reconnect!.stats
       rows.push({
@@ -129,7 +132,7 @@ const main = Effect.gen(function*() {
     yield* once(false)
     yield* once(true)
   }
-  console.log(`${mib} MiB, ${worker} worker, cut (${mode}) every ${every} MiB; loopback Samba ${server.port}`)
+  console.log(`${mib} MiB, ${worker} worker, chunks ${chunkKiB > 0 ? `${chunkKiB} KiB` : "default"}, cut (${mode}) every ${every} MiB; loopback Samba ${server.port}`)
   console.log(`first connection + session + tree: ${connectMillis.map((ms) => ms.toFixed(0)).join(", ")} ms`)
   for (const row of rows) {
     const sorted = [...row.reconnectMillis].sort((a, b) => a - b)
