@@ -56,9 +56,11 @@ export class TransportError extends Data.TaggedError("TransportError")<{
 export class ConnectionStopped extends Data.TaggedError("ConnectionStopped")<{
   /**
    * "Unresponsive": a first response was overdue and the worker was told to give the connection
-   * up (MS-SMB2 3.2.6.1); the cause is that request's OperationTimeout.
+   * up (MS-SMB2 3.2.6.1); the cause is that request's OperationTimeout. "ReconnectFailed": the
+   * connection was lost and its reconnect policy is spent (or the server could not be reached in
+   * the same way); the cause is the last failure.
    */
-  readonly reason: "Stopped" | "TransportFailed" | "WorkerFailed" | "Unresponsive"
+  readonly reason: "Stopped" | "TransportFailed" | "WorkerFailed" | "Unresponsive" | "ReconnectFailed"
   readonly cause?: unknown
 }> {
   override get message(): string {
@@ -313,6 +315,25 @@ export class DfsFailed extends Data.TaggedError("DfsFailed")<{
 }
 
 /**
+ * A file handle did not survive a reconnect: "NotDurable", it was not a durable handle (the
+ * server dropped it with the old connection); "ReopenFailed", the server refused to reopen it (it
+ * dropped the durable handle, for instance after a restart or a lease break while away).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class HandleLost extends Data.TaggedError("HandleLost")<{
+  readonly reason: "NotDurable" | "ReopenFailed"
+  readonly detail?: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    const cause = this.cause instanceof Error ? `: ${this.cause.message}` : ""
+    return `file handle lost in a reconnect (${this.reason})${this.detail === undefined ? "" : `: ${this.detail}`}${cause}`
+  }
+}
+
+/**
  * Every error a request on the connection core can fail with.
  *
  * @since 0.1.0
@@ -329,6 +350,7 @@ export type RequestError =
   | Cancelled
   | InvalidState
   | DfsFailed
+  | HandleLost
 
 /**
  * Kerberos could not produce a ticket for the server: the KDC refused (its error code is kept),

@@ -15,10 +15,12 @@ import * as Redacted from "effect/Redacted"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as Dfs from "../client/Dfs.js"
+import * as Stream from "effect/Stream"
 import * as Session from "../client/Session.js"
 import * as SessionPool from "../client/SessionPool.js"
 import * as Tree from "../client/Tree.js"
 import * as Connection from "../connection/Connection.js"
+import type { ReconnectEvent } from "../connection/Reconnect.js"
 import type { NegotiationFailed, RequestError, TransportError, AuthenticationFailed } from "../errors.js"
 import { ServerError } from "../errors.js"
 import type { ConnectOptions } from "./ConnectOptions.js"
@@ -37,6 +39,15 @@ import * as Url from "./Url.js"
 export const progress = (o: ConnectOptions, line: string): Effect.Effect<void> =>
   o.verbose ? Console.error(`smb: ${line}`) : Effect.void
 
+/** One line on stderr per reconnect (giving up is the command's error, ConnectionStopped "ReconnectFailed"). */
+const noteReconnect = (event: ReconnectEvent): Effect.Effect<void> =>
+  event._tag === "Reconnected"
+    ? Console.error(
+      `smb: connection lost; reconnected in ${event.millis} ms (${event.handlesRecovered} handle(s) reopened` +
+        `${event.handlesLost > 0 ? `, ${event.handlesLost} lost` : ""})`
+    )
+    : Effect.void
+
 /**
  * A negotiated connection to the URL's server.
  *
@@ -54,6 +65,7 @@ export const connection = (
     const connection = Context.get(context, Connection.Connection)
     const { negotiated } = connection
     yield* progress(o, `negotiated SMB ${negotiated.dialect}, signing ${negotiated.signing}, cipher ${negotiated.encryption ?? "none"}`)
+    if (connection.reconnect !== undefined) yield* Effect.forkScoped(Stream.runForEach(connection.reconnect.events, noteReconnect))
     return connection
   })
 

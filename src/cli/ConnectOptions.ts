@@ -38,6 +38,8 @@ export interface ConnectOptions {
   readonly auth: "kerberos" | "ntlm" | "auto"
   readonly kdc: Option.Option<ReadonlyArray<string>>
   readonly resolve: Option.Option<Readonly<Record<string, string>>>
+  /** --no-reconnect: a lost connection fails the command instead of being reconnected. */
+  readonly noReconnect?: boolean
   readonly json: boolean
   readonly verbose: boolean
 }
@@ -163,6 +165,9 @@ export const options: Options.Options<ConnectOptions> = Options.all({
     Options.withDescription("Reach these host names (the server's, the KDC's) at these addresses, before DNS."),
     Options.optional
   ),
+  noReconnect: Options.boolean("no-reconnect").pipe(
+    Options.withDescription("Fail when the connection is lost, rather than reconnect and carry on (the default).")
+  ),
   json: Options.boolean("json").pipe(Options.withDescription("Print JSON (one object, or one object per line).")),
   verbose: Options.boolean("verbose").pipe(Options.withDescription("Print progress, and stack traces on failure."))
 })
@@ -192,6 +197,7 @@ export const toConnectionOptions = (url: SmbUrl, o: ConnectOptions): Effect.Effe
       ...(Option.isSome(o.maxDialect) ? { maxDialect: o.maxDialect.value } : {}),
       ...(Option.isSome(o.ciphers) ? { ciphers: o.ciphers.value } : {}),
       ...(Option.isSome(o.timeout) ? { timeout: o.timeout.value } : {}),
-      ...(Option.isSome(o.resolve) ? { hosts: o.resolve.value } : {})
+      ...(Option.isSome(o.resolve) ? { hosts: o.resolve.value } : {}),
+      ...(o.noReconnect === true ? { reconnect: false as const } : {})
     }
   })

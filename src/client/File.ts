@@ -84,6 +84,12 @@ export interface OpenOptions {
   readonly deleteOnClose?: boolean
   /** More CreateOptions bits, OR-ed into those the other options set. */
   readonly createOptions?: number
+  /**
+   * Ask for a durable handle with a lease (3.x), as Windows does for files it transfers: the
+   * lease's breaks are acknowledged at once, and a reconnecting connection reopens the handle
+   * after a reconnect (see Reconnect.ts). Default false; Files' transfers set it.
+   */
+  readonly durable?: boolean
 }
 
 /**

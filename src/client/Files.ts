@@ -132,7 +132,7 @@ export const readFile = (tree: TreeShape, path: string, options?: TransferOption
       Effect.flatMap(Compound.readData(replies[0]!), (data) =>
         data.byteLength >= Number(created.endOfFile)
           ? Effect.succeed(data)
-          : withFile(tree, path, { access: "read", directory: false }, (handle) => handle.read(0, handle.size, options)))
+          : withFile(tree, path, { access: "read", directory: false, durable: true }, (handle) => handle.read(0, handle.size, options)))
   ).pipe(span("read_file", tree, { path }))
 
 /**
@@ -163,7 +163,7 @@ export const download = (
 ): Effect.Effect<number, RequestError | PlatformError, FileSystem.FileSystem> =>
   Effect.scoped(Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
-    const handle = yield* File.open(tree, path, { access: "read", directory: false })
+    const handle = yield* File.open(tree, path, { access: "read", directory: false, durable: true })
     const local = yield* fs.open(destination, { flag: "w" })
     const at = yield* positioned(local)
     return yield* handle.readEach((chunk, position) => at(position, local.writeAll(chunk)), options)
@@ -216,10 +216,15 @@ export const upload = (
     // point between them (the open itself is not interruptible), and runs before the close.
     const handle = whole
       ? yield* Effect.uninterruptible(Effect.tap(
-        File.open(tree, temporaryPath(path), { access: File.accessMask("write") | AccessMask.DELETE, disposition: "create", directory: false }),
+        File.open(tree, temporaryPath(path), {
+          access: File.accessMask("write") | AccessMask.DELETE,
+          disposition: "create",
+          directory: false,
+          durable: true
+        }),
         (temporary) => Effect.addFinalizer((exit) => Exit.isSuccess(exit) ? Effect.void : Effect.ignore(temporary.delete))
       ))
-      : yield* File.open(tree, path, { access: "write", disposition, directory: false })
+      : yield* File.open(tree, path, { access: "write", disposition, directory: false, durable: true })
     const at = yield* positioned(local)
     const base = options.offset ?? 0
     const fill = (chunk: Uint8Array, position: number) =>

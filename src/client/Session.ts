@@ -146,7 +146,7 @@ const authenticatorFor = (credentials: Credentials, host: string): Authenticator
   }
 }
 
-const offersKerberos = (connection: ConnectionShape): boolean => {
+const offersKerberos = (connection: Pick<ConnectionShape, "securityBuffer">): boolean => {
   const hint = decodeNegTokenInit(connection.securityBuffer)
   return Either.isRight(hint) && hint.right.mechTypes.some((mech) => mech === KRB5_OID || mech === MS_KRB5_OID)
 }
@@ -160,7 +160,7 @@ const principalOf = (credentials: Extract<Credentials, { _tag: "User" }>): strin
 
 /** Picks the mechanism and, for Kerberos, gets the service ticket first. */
 const chooseAuthenticator = (
-  connection: ConnectionShape,
+  connection: Pick<ConnectionShape, "securityBuffer" | "host" | "options">,
   credentials: Credentials,
   options: SessionOptions
 ): Effect.Effect<{ readonly authenticator: Authenticator; readonly auth: "kerberos" | "ntlm" }, AuthenticationFailed> => {
@@ -186,17 +186,19 @@ const chooseAuthenticator = (
   return Effect.mapError(kerberos, (cause) => new AuthenticationFailed({ reason: "Kerberos", detail: cause.message, cause }))
 }
 
+/** What `establish` needs of a connection: a Connection, or a new generation of one being recovered. */
+type SetupTarget = Pick<ConnectionShape, "handler" | "negotiated" | "preauthHash" | "options" | "host" | "securityBuffer">
+
 /**
- * Authenticates on `connection`; the session lives until the Scope closes (then logs off).
- *
- * @since 0.1.0
- * @category constructors
+ * SESSION_SETUP rounds until the session is established, its keys checked and handed to the
+ * transformer. `previousSessionId` names the session a reconnect replaces (MS-SMB2 3.2.4.2.3).
  */
-export const make = (
-  connection: ConnectionShape,
+const establish = (
+  connection: SetupTarget,
   credentials: Credentials,
-  options: SessionOptions = {}
-): Effect.Effect<SessionShape, RequestError | AuthenticationFailed, Scope.Scope> =>
+  options: SessionOptions,
+  previousSessionId: bigint
+) =>
   Effect.gen(function*() {
     const { handler, negotiated } = connection
     const { auth, authenticator } = yield* chooseAuthenticator(connection, credentials, options)
@@ -222,7 +224,7 @@ export const make = (
           securityMode,
           capabilities: 0,
           channel: 0,
-          previousSessionId: 0n,
+          previousSessionId,
           securityBuffer: token
         }),
         returnRaw: true
@@ -295,6 +297,37 @@ export const make = (
           : { encryption: { cipher, encryptionKey: keys.encryptionKey, decryptionKey: keys.decryptionKey } })
       }
       yield* handler.updateTransformer({ _tag: "SessionEstablished", session: security })
+    }
+
+    return { sessionId, sessionFlags, isGuest, isAnonymous, signingRequired, encryptData, auth }
+  })
+
+/**
+ * Authenticates on `connection`; the session lives until the Scope closes (then logs off).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  connection: ConnectionShape,
+  credentials: Credentials,
+  options: SessionOptions = {}
+): Effect.Effect<SessionShape, RequestError | AuthenticationFailed, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { handler } = connection
+    const { auth, sessionId, sessionFlags, isGuest, isAnonymous, signingRequired, encryptData } = yield* establish(
+      connection,
+      credentials,
+      options,
+      0n
+    )
+    // After a reconnect the session is set up again, as the same user, with the same protection.
+    if (connection.reconnect !== undefined) {
+      yield* connection.reconnect.register("session", (target) =>
+        Effect.flatMap(establish(target, credentials, options, target.currentSessionId(sessionId)), (again) =>
+          again.signingRequired === signingRequired && again.encryptData === encryptData && again.isGuest === isGuest
+            ? Effect.sync(() => target.setSessionId(sessionId, again.sessionId))
+            : Effect.fail(new AuthenticationFailed({ reason: "Refused", detail: "the session came back with other protection after a reconnect" }))))
     }
 
     // A server that closes the session says so (3.1.1); forget its keys and skip the logoff.

@@ -109,10 +109,15 @@ const shareName = (share: string): string => share.startsWith("\\\\") ? share.sp
 export class Tree extends Context.Tag("effect-smb/Tree")<Tree, TreeShape>() {}
 
 const validated = new WeakSet<ConnectionShape>()
+// A reconnected connection's generations: each one's negotiation is validated once.
+const validatedGenerations = new WeakSet<object>()
 
-const validateNegotiate = (session: SessionShape, treeId: number) =>
+const validateNegotiate = (
+  connection: Pick<ConnectionShape, "negotiation" | "negotiated" | "handler">,
+  sessionId: bigint,
+  treeId: number
+) =>
   Effect.gen(function*() {
-    const { connection } = session
     const { negotiation, negotiated, handler } = connection
     const request = makeValidateNegotiateInfoIoctl({
       capabilities: negotiation.capabilities,
@@ -123,7 +128,7 @@ const validateNegotiate = (session: SessionShape, treeId: number) =>
     // The request is signed, so the transformer rejects an unsigned or badly signed answer; either
     // way the negotiation was tampered with (3.2.5.14.12).
     const reply = yield* handler.sendRecv(
-      { command: Command.IOCTL, sessionId: session.id, treeId, body: encodeIoctlRequest(request), responseSize: 24, sign: true },
+      { command: Command.IOCTL, sessionId, treeId, body: encodeIoctlRequest(request), responseSize: 24, sign: true },
       { command: Command.IOCTL }
     ).pipe(
       Effect.catchIf(
@@ -193,8 +198,28 @@ export const make = (
     const dialect = connection.negotiated.dialectRevision
     const validates = dialect === Dialect.SMB_3_0 || dialect === Dialect.SMB_3_0_2
     if (validates && hasKey && !validated.has(connection)) {
-      yield* validateNegotiate(session, treeId)
+      yield* validateNegotiate(connection, session.id, treeId)
       validated.add(connection)
+    }
+    // After a reconnect the share is connected again (and on 3.0, 3.0.2 the new negotiation
+    // validated once per generation, as on a first connection).
+    if (connection.reconnect !== undefined) {
+      yield* connection.reconnect.register("tree", (target) =>
+        Effect.gen(function*() {
+          const again = yield* target.handler.sendRecvDecode(
+            { command: Command.TREE_CONNECT, sessionId: session.id, body: encodeTreeConnectRequest({ flags: 0, path }), sign: hasKey },
+            decodeTreeConnectResponse,
+            { command: Command.TREE_CONNECT }
+          )
+          target.setTreeId(session.id, treeId, again.message.header.treeId)
+          if (shareEncrypts) {
+            yield* target.handler.updateTransformer({ _tag: "TreeEncryption", sessionId: session.id, treeId, encrypt: true })
+          }
+          if (validates && hasKey && !validatedGenerations.has(target.negotiation)) {
+            yield* validateNegotiate(target, session.id, treeId)
+            validatedGenerations.add(target.negotiation)
+          }
+        }))
     }
     const tree: TreeShape = {
       id: treeId,

@@ -7,6 +7,10 @@
  *
  * The negotiated properties are plain data on the service (`negotiated`).
  *
+ * `layer` reconnects by default (see Reconnect.ts): its service's `handler` carries requests
+ * across the generations of the connection, and `negotiation`, `preauthHash` and
+ * `securityBuffer` are the current generation's. `make` over a handler in context never does.
+ *
  * @since 0.1.0
  */
 import { randomBytes } from "node:crypto"
@@ -38,6 +42,8 @@ import * as ParallelWorker from "./ParallelWorker.js"
 import * as SingleWorker from "./SingleWorker.js"
 import * as ThreadBackend from "./ThreadBackend.js"
 import type { Worker } from "./Worker.js"
+import * as Reconnecting from "./internal/reconnecting.js"
+import type { ReconnectShape } from "./Reconnect.js"
 
 /**
  * What negotiation decided, as users read it.
@@ -102,6 +108,8 @@ export interface ConnectionShape {
   readonly handler: MessageHandlerShape
   /** ECHO round trip. */
   readonly echo: Effect.Effect<void, RequestError>
+  /** Present when the connection reconnects (see Reconnect.ts): its events, stats and recoveries. */
+  readonly reconnect?: ReconnectShape
 }
 
 /**
@@ -124,7 +132,7 @@ const decodeOrFail = <A>(value: Either.Either<A, unknown>) =>
  * @since 0.1.0
  * @category constructors
  */
-export const negotiate = (options: ResolvedConnectionOptions) =>
+export const negotiate = (options: ResolvedConnectionOptions, clientGuidToUse?: Uint8Array) =>
   Effect.gen(function*() {
     const handler = yield* MessageHandler
     const min = Options.dialectValue(options.minDialect)
@@ -136,7 +144,8 @@ export const negotiate = (options: ResolvedConnectionOptions) =>
     const securityMode = SecurityMode.SIGNING_ENABLED | (signingRequired ? SecurityMode.SIGNING_REQUIRED : 0)
     const capabilities = Capabilities.LARGE_MTU |
       (encryptionMode !== "off" && max >= Dialect.SMB_3_0 ? Capabilities.ENCRYPTION : 0)
-    const clientGuid = new Uint8Array(randomBytes(16))
+    // A reconnect presents the same ClientGuid: the server finds its durable handles by it.
+    const clientGuid = clientGuidToUse ?? new Uint8Array(randomBytes(16))
     const cipherPreference = options.ciphers.map(Options.cipherValue)
     const signingPreference = options.signingAlgorithms.map(Options.signingValue)
     const contexts: Array<NegotiateContext> = [
@@ -338,8 +347,49 @@ export const layerStack = (
  */
 export const layer = (
   options: ConnectionOptions
-): Layer.Layer<Connection, NegotiationFailed | RequestError | TransportError | ConnectionStopped> =>
-  Layer.scoped(Connection, Effect.tap(make(options), keepAlive)).pipe(Layer.provide(layerStack(options)))
+): Layer.Layer<Connection, NegotiationFailed | RequestError | TransportError | ConnectionStopped> => {
+  const resolved = Options.resolve(options)
+  if (resolved.reconnect === undefined) {
+    return Layer.scoped(Connection, Effect.tap(make(options), keepAlive)).pipe(Layer.provide(layerStack(options)))
+  }
+  return Layer.scoped(Connection, Effect.tap(makeReconnecting(resolved, resolved.reconnect), keepAlive))
+}
+
+/**
+ * A connection that reconnects (see Reconnect.ts): each generation is the stack of `layerStack`,
+ * negotiated with the first one's ClientGuid.
+ */
+const makeReconnecting = (options: ResolvedConnectionOptions, policy: Options.ResolvedReconnectPolicy) =>
+  Effect.gen(function*() {
+    const stack = layerStack(options)
+    const service = yield* Reconnecting.make(options, policy, (scope, clientGuid) =>
+      Effect.gen(function*() {
+        const context = yield* Layer.buildWithScope(stack, scope)
+        const handler = Context.get(context, MessageHandler)
+        const result = yield* Effect.provideService(negotiate(options, clientGuid), MessageHandler, handler)
+        return { handler, ...result }
+      }))
+    const { handler } = service
+    const connection: ConnectionShape = {
+      host: options.host,
+      options,
+      negotiated: service.first.negotiated,
+      // A session set up after a reconnect continues the current generation's negotiation.
+      get negotiation() {
+        return service.latest().negotiation
+      },
+      get preauthHash() {
+        return service.latest().preauthHash
+      },
+      get securityBuffer() {
+        return service.latest().securityBuffer
+      },
+      handler,
+      echo: Effect.asVoid(handler.sendRecv({ command: Command.ECHO, body: encodeEchoRequest() }, { command: Command.ECHO })),
+      reconnect: service.reconnect
+    }
+    return connection
+  })
 
 /**
  * The same, with the options read from a `Config` (such as `ConnectionOptions.config`, the

@@ -92,6 +92,42 @@ export interface ConnectionOptions {
    * name, not the address, is what the server is asked for (the Kerberos SPN cifs/<host>).
    */
   readonly hosts?: Readonly<Record<string, string>> | undefined
+  /**
+   * When the transport fails, reconnect to the same server and carry on (see Reconnect.ts):
+   * negotiate again, re-establish sessions and trees, reopen durable handles and re-send the
+   * requests in flight. `false` turns it off (a lost connection fails everything on it with
+   * ConnectionStopped, as before). Default on, with the default policy. Only the connection
+   * built by `Connection.layer` reconnects.
+   */
+  readonly reconnect?: ReconnectPolicy | false | undefined
+}
+
+/**
+ * How hard a connection tries to come back. Every reconnect counts toward `attempts`, and the
+ * count starts over only once a new connection has completed a request of the caller's: a link
+ * that drops every connection before anything gets through ends in ConnectionStopped
+ * ("ReconnectFailed") after `attempts` tries rather than looping for ever.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReconnectPolicy {
+  /** Reconnects in a row without progress before giving up. Default 5. */
+  readonly attempts?: number | undefined
+  /** Wait before the second try; doubled per try after it (the first is immediate). Default 100 ms. */
+  readonly backoff?: Duration.DurationInput | undefined
+  /** Longest wait between tries. Default 5 seconds. */
+  readonly maxBackoff?: Duration.DurationInput | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ResolvedReconnectPolicy {
+  readonly attempts: number
+  readonly backoff: Duration.Duration
+  readonly maxBackoff: Duration.Duration
 }
 
 /**
@@ -120,6 +156,8 @@ export interface ResolvedConnectionOptions {
   /** Undefined: off. */
   readonly keepAlive: Duration.Duration | undefined
   readonly hosts: Readonly<Record<string, string>>
+  /** Undefined: off. */
+  readonly reconnect: ResolvedReconnectPolicy | undefined
 }
 
 /**
@@ -145,7 +183,12 @@ export const resolve = (options: ConnectionOptions): ResolvedConnectionOptions =
   connectTimeout: Duration.decode(options.connectTimeout ?? tcpDefaults.connectTimeout),
   creditBacklog: options.creditBacklog ?? defaultHandlerOptions.creditBacklog,
   keepAlive: options.keepAlive === false ? undefined : Duration.decode(options.keepAlive ?? Duration.seconds(60)),
-  hosts: options.hosts ?? {}
+  hosts: options.hosts ?? {},
+  reconnect: options.reconnect === false ? undefined : {
+    attempts: Math.max(1, options.reconnect?.attempts ?? 5),
+    backoff: Duration.decode(options.reconnect?.backoff ?? Duration.millis(100)),
+    maxBackoff: Duration.decode(options.reconnect?.maxBackoff ?? Duration.seconds(5))
+  }
 })
 
 /**

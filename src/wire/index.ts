@@ -46,6 +46,9 @@ export * as Echo from "./Echo.js"
 export * as ErrorResponse from "./ErrorResponse.js"
 
 /** @since 0.1.0 */
+export * as FileIdOffset from "./FileIdOffset.js"
+
+/** @since 0.1.0 */
 export * as FileInformation from "./FileInformation.js"
 
 /** @since 0.1.0 */

@@ -42,7 +42,7 @@ const negotiateResponse = (dialect: number, cipher?: number) =>
 const connect = (options: Partial<ConnectionOptions> = {}) =>
   Effect.gen(function*() {
     const server = yield* Peer.makeTcp()
-    const building = yield* Effect.fork(Layer.build(Connection.layer({ host: "127.0.0.1", port: server.port, ...options })))
+    const building = yield* Effect.fork(Layer.build(Connection.layer({ host: "127.0.0.1", port: server.port, reconnect: false, ...options })))
     const peer = yield* server.connections
     const request = yield* peer.next
     expect([request.kind, request.header.command]).toEqual(["smb2", Command.NEGOTIATE])

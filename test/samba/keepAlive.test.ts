@@ -23,7 +23,7 @@ describeSamba("Samba: keep-alive", (servers) => {
       const proxy = yield* scopedProxy({ targetHost: server.host, targetPort: server.port })
       const connect = (keepAlive: Duration.DurationInput | false) =>
         Effect.map(
-          Layer.build(Connection.layer({ host: proxy.host, port: proxy.port, keepAlive, timeout: "300 millis" })),
+          Layer.build(Connection.layer({ host: proxy.host, port: proxy.port, keepAlive, timeout: "300 millis", reconnect: false })),
           Context.get(Connection.Connection)
         )
       const echoes = () =>

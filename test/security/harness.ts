@@ -117,7 +117,8 @@ const disarmFirst = (proxy: TamperProxy) => Effect.addFinalizer(() => Effect.syn
 /** Negotiates through the proxy. */
 export const connectOnly = (proxy: TamperProxy, options: ConnectionOptions) =>
   Effect.gen(function*() {
-    const context = yield* Layer.build(Connection.layer(options))
+    // One connection's security is under test: no reconnect to another.
+    const context = yield* Layer.build(Connection.layer({ reconnect: false, ...options }))
     yield* disarmFirst(proxy)
     return Context.get(context, Connection.Connection)
   })

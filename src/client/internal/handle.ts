@@ -25,6 +25,7 @@ import * as FramePool from "../../transport/FramePool.js"
 import { LockFlags } from "../../wire/Lock.js"
 import { Status } from "../../wire/Status.js"
 import * as ChunkWriter from "./ChunkWriter.js"
+import * as Durable from "./durable.js"
 import { fromWirePath, joinPath, toWirePath } from "./path.js"
 import * as Requests from "./requests.js"
 import { createName } from "../Tree.js"
@@ -529,10 +530,18 @@ const onTarget = (asked: string, reached: string, kept: number) => {
 /** Referrals one open follows at most (a namespace whose links point at each other must not loop). */
 const MAX_DFS_HOPS = 8
 
+/** What `createFollowing` opened: where, the CREATE response, and how paths there are named. */
+interface Opened {
+  readonly at: TreeShape
+  readonly created: CreateResponse
+  readonly onTree: (path: string) => string | undefined
+}
+
 /**
  * CREATE `path` on `tree`, following DFS links where the tree does: yields the tree the file was
  * opened on, the CREATE response, and how paths on that tree are named (see `make`). Not
- * interruptible while the CREATE is out (the caller closes what it opened); referrals are.
+ * interruptible while the CREATE is out (the caller closes what it opened); referrals are. A
+ * durable open is registered for reconnects in the Scope.
  *
  * @since 0.1.0
  * @internal
@@ -540,13 +549,16 @@ const MAX_DFS_HOPS = 8
 export const createFollowing = (
   tree: TreeShape,
   path: string,
-  parameters: Requests.CreateParameters
-): Effect.Effect<{ readonly at: TreeShape; readonly created: CreateResponse; readonly onTree: (path: string) => string | undefined }, RequestError> => {
-  const create = (at: TreeShape, atPathName: string) =>
-    Effect.mapError(
-      Requests.create(at, { ...parameters, name: createName(at, toWirePath(atPathName)) }),
+  parameters: Requests.CreateParameters,
+  durable = false
+): Effect.Effect<Opened, RequestError, Scope.Scope> => {
+  const create = (at: TreeShape, atPathName: string) => {
+    const named = { ...parameters, name: createName(at, toWirePath(atPathName)) }
+    return Effect.mapError(
+      durable && Durable.supported(at) ? Durable.create(at, named) : Requests.create(at, named),
       atPath(at.share, fromWirePath(atPathName))
     )
+  }
   // On a tree that follows DFS links, STATUS_PATH_NOT_COVERED sends the open where the referral
   // says; the handle keeps the caller's path (listings name entries as the caller sees them).
   // `kept`: how many trailing components of `path` end the path on `at` too; a rename's target
@@ -556,7 +568,7 @@ export const createFollowing = (
     atPathName: string,
     kept: number,
     hops: number
-  ): Effect.Effect<{ readonly at: TreeShape; readonly created: CreateResponse; readonly onTree: (path: string) => string | undefined }, RequestError> =>
+  ): Effect.Effect<Opened, RequestError, Scope.Scope> =>
     Effect.catchIf(
       Effect.map(create(at, atPathName), (created) => ({ at, created, onTree: onTarget(path, atPathName, kept) })),
       (error) => at.referrals !== undefined && error._tag === "ServerError" && error.status === Status.PATH_NOT_COVERED,
@@ -584,7 +596,10 @@ export const open = (
 ): Effect.Effect<FileHandle, RequestError, Scope.Scope> =>
   // Acquisition is uninterruptible: a CREATE the server completed must be closed, not leaked.
   Effect.acquireRelease(
-    Effect.map(createFollowing(tree, path, createParameters(path, options)), ({ at, created, onTree }) => make(at, path, created, onTree)),
+    Effect.map(
+      createFollowing(tree, path, createParameters(path, options), options.durable === true),
+      ({ at, created, onTree }) => make(at, path, created, onTree)
+    ),
     (handle) => Effect.ignore(handle.close)
   ).pipe(Effect.withSpan("smb.file.open", { attributes: { path: fromWirePath(path), share: tree.share } }))
 

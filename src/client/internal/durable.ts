@@ -1,0 +1,203 @@
+/**
+ * Durable handles with leases (MS-SMB2 3.2.4.3.5, 3.2.4.3.8, 3.2.4.4, 3.2.5.19.2), as Windows
+ * opens files for transfers: the CREATE asks for a durable v2 handle (DH2Q, with a CreateGuid)
+ * and a lease (RqLs v2: read and handle caching, and write caching when the handle writes), with
+ * one lease key per file per connection (two keys for one file make the second open wait for a
+ * break acknowledgement that the first would have to send to itself).
+ *
+ * While the handle is open, its lease breaks are acknowledged at once, in a fiber of their own
+ * (never in the receive loop): the client caches nothing, so there is nothing to flush first.
+ * Breaks are counted per connection. On a reconnecting connection the handle registers a
+ * recovery: CREATE with DH2C (the FileId the server knew last, the CreateGuid, the same lease
+ * key); a server's refusal loses the handle (its requests then fail with HandleLost), a lost
+ * connection fails the try.
+ *
+ * Durable v2 needs 3.x; on 2.x the open is a plain one.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+import { randomBytes } from "node:crypto"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
+import type * as Scope from "effect/Scope"
+import type { ConnectionShape } from "../../connection/Connection.js"
+import type { RequestError } from "../../errors.js"
+import { Command } from "../../wire/Command.js"
+import { CreateDisposition, decodeCreateResponse, encodeCreateRequest, ImpersonationLevel, OplockLevel } from "../../wire/Create.js"
+import type { CreateResponse } from "../../wire/Create.js"
+import {
+  CreateContextName,
+  encodeDurableHandleReconnectV2,
+  encodeDurableHandleRequestV2,
+  encodeLease,
+  findCreateContext,
+  LeaseState
+} from "../../wire/CreateContext.js"
+import { Dialect } from "../../wire/Negotiate.js"
+import { decodeOplockBreak, encodeLeaseBreakAcknowledgment, LeaseBreakFlags } from "../../wire/OplockBreak.js"
+import { ServerError } from "../../errors.js"
+import { Status } from "../../wire/Status.js"
+import type { TreeShape } from "../Tree.js"
+import type { CreateParameters } from "./requests.js"
+
+/**
+ * Lease breaks seen and acknowledged on a connection.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export interface LeaseStats {
+  breaks: number
+  acknowledged: number
+}
+
+const leaseKeys = new WeakMap<ConnectionShape, Map<string, Uint8Array>>()
+const leaseStats = new WeakMap<ConnectionShape, LeaseStats>()
+
+/** @since 0.1.0 @internal */
+export const statsOf = (connection: ConnectionShape): LeaseStats => {
+  let stats = leaseStats.get(connection)
+  if (stats === undefined) leaseStats.set(connection, stats = { breaks: 0, acknowledged: 0 })
+  return stats
+}
+
+const leaseKeyFor = (tree: TreeShape, name: string): Uint8Array => {
+  const connection = tree.session.connection
+  let keys = leaseKeys.get(connection)
+  if (keys === undefined) leaseKeys.set(connection, keys = new Map())
+  // Names are case-insensitive on the servers this client meets.
+  const id = `${tree.share}\\${name}`.toLowerCase()
+  let key = keys.get(id)
+  if (key === undefined) keys.set(id, key = new Uint8Array(randomBytes(16)))
+  return key
+}
+
+const WRITES = 0x2 | 0x4 | 0x40 | 0x100 // FILE_WRITE_DATA, FILE_APPEND_DATA, FILE_WRITE_EA, FILE_WRITE_ATTRIBUTES
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0
+
+const leaseContext = (leaseKey: Uint8Array, leaseState: number) => ({
+  name: CreateContextName.REQUEST_LEASE,
+  data: encodeLease({ _tag: "LeaseV2", leaseKey, leaseState, leaseFlags: 0, leaseDuration: 0n, parentLeaseKey: new Uint8Array(16), epoch: 0 })
+})
+
+/** Whether `tree` can have durable v2 handles. @since 0.1.0 @internal */
+export const supported = (tree: TreeShape): boolean => tree.session.connection.negotiated.dialectRevision >= Dialect.SMB_3_0
+
+/** Acknowledges the breaks of `leaseKey` for as long as the Scope, on `tree`. */
+const acknowledgeBreaks = (tree: TreeShape, leaseKey: Uint8Array, notifications: Stream.Stream<import("../../connection/Message.js").IncomingMessage>) => {
+  const { handler } = tree.session.connection
+  const stats = statsOf(tree.session.connection)
+  return notifications.pipe(
+    Stream.filter((m) => m.header.command === Command.OPLOCK_BREAK),
+    Stream.runForEach((m) => {
+      const decoded = decodeOplockBreak(m.message)
+      if (Either.isLeft(decoded) || decoded.right._tag !== "LeaseBreakNotification" || !sameBytes(decoded.right.leaseKey, leaseKey)) {
+        return Effect.void
+      }
+      const notification = decoded.right
+      stats.breaks++
+      if ((notification.flags & LeaseBreakFlags.ACK_REQUIRED) === 0) return Effect.void
+      return handler.sendRecv(
+        {
+          command: Command.OPLOCK_BREAK,
+          sessionId: tree.session.id,
+          treeId: tree.id,
+          body: encodeLeaseBreakAcknowledgment({
+            _tag: "LeaseBreakAcknowledgment",
+            flags: 0,
+            leaseKey,
+            leaseState: notification.newLeaseState,
+            leaseDuration: 0n
+          })
+        },
+        { command: Command.OPLOCK_BREAK }
+      ).pipe(
+        Effect.tap(() => Effect.sync(() => stats.acknowledged++)),
+        Effect.catchAll((error) => Effect.logDebug("lease break acknowledgement failed", error))
+      )
+    }),
+    // Opened inside acquireRelease's uninterruptible acquire: the fiber must not inherit that.
+    Effect.interruptible,
+    Effect.forkScoped
+  )
+}
+
+/**
+ * CREATE asking for a durable v2 handle with a lease; for as long as the Scope, its lease breaks
+ * are acknowledged and (reconnecting) the handle is reopened after a reconnect.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const create = (tree: TreeShape, parameters: CreateParameters): Effect.Effect<CreateResponse, RequestError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const connection = tree.session.connection
+    const leaseKey = leaseKeyFor(tree, parameters.name)
+    const leaseState = LeaseState.READ_CACHING | LeaseState.HANDLE_CACHING |
+      ((parameters.desiredAccess & WRITES) !== 0 ? LeaseState.WRITE_CACHING : 0)
+    const createGuid = new Uint8Array(randomBytes(16))
+    // Subscribed before the CREATE, so that no break of the new lease is missed.
+    const notifications = yield* connection.handler.subscribe
+    const body = encodeCreateRequest({
+      ...parameters,
+      requestedOplockLevel: OplockLevel.LEASE,
+      impersonationLevel: ImpersonationLevel.IMPERSONATION,
+      contexts: [
+        { name: CreateContextName.DURABLE_HANDLE_REQUEST_V2, data: encodeDurableHandleRequestV2({ timeout: 0, flags: 0, createGuid }) },
+        leaseContext(leaseKey, leaseState)
+      ]
+    })
+    const reply = yield* connection.handler.sendRecv(
+      { command: Command.CREATE, sessionId: tree.session.id, treeId: tree.id, body },
+      { command: Command.CREATE, allowAsync: true }
+    )
+    const created = decodeCreateResponse(reply.message)
+    if (Either.isLeft(created)) return yield* created.left
+    const response = created.right
+    if (response.oplockLevel === OplockLevel.LEASE) yield* acknowledgeBreaks(tree, leaseKey, notifications)
+    const durable = findCreateContext(response.contexts, CreateContextName.DURABLE_HANDLE_REQUEST_V2) !== undefined
+    if (durable && connection.reconnect !== undefined) {
+      const original = response.fileId
+      yield* connection.reconnect.register("handle", (target) => {
+        const again = encodeCreateRequest({
+          ...parameters,
+          createDisposition: CreateDisposition.OPEN,
+          requestedOplockLevel: OplockLevel.LEASE,
+          impersonationLevel: ImpersonationLevel.IMPERSONATION,
+          contexts: [
+            {
+              name: CreateContextName.DURABLE_HANDLE_RECONNECT_V2,
+              data: encodeDurableHandleReconnectV2({ fileId: target.currentFileId(original), createGuid, flags: 0 })
+            },
+            leaseContext(leaseKey, leaseState)
+          ]
+        })
+        return target.handler.sendRecv(
+          { command: Command.CREATE, sessionId: tree.session.id, treeId: tree.id, body: again },
+          { command: Command.CREATE, allowAsync: true }
+        ).pipe(
+          // The server may not have finished with the old connection yet (a FIN it has not read):
+          // the open is not disconnected yet, and not found. A few short tries.
+          Effect.retry({
+            while: (error) => error instanceof ServerError && error.status === Status.OBJECT_NAME_NOT_FOUND,
+            schedule: Schedule.exponential("25 millis"),
+            times: 3
+          }),
+          Effect.flatMap((message) => {
+            const reopened = decodeCreateResponse(message.message)
+            return Either.isLeft(reopened) ? Effect.fail(reopened.left) : Effect.succeed(reopened.right)
+          }),
+          Effect.matchEffect({
+            onSuccess: (reopened) => Effect.sync(() => target.setFileId(original, reopened.fileId)),
+            // The server refused: this handle is gone. Anything else: this try failed.
+            onFailure: (error) => error instanceof ServerError ? Effect.sync(() => target.loseFile(original, error)) : Effect.fail(error)
+          })
+        )
+      })
+    }
+    return response
+  })
