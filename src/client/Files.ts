@@ -13,10 +13,12 @@
  */
 import { type PlatformError, SystemError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
+import { randomBytes } from "node:crypto"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
@@ -147,10 +149,14 @@ const positioned = (local: FileSystem.File) =>
   )
 
 /**
- * Copies the file to `destination` on the local file system (created, or emptied when it
- * exists) and returns the bytes copied. Chunks are read in parallel and written at their
- * positions as they arrive; their buffers are reused, so a large download allocates next to
- * nothing per chunk. On failure the local file keeps what was written so far.
+ * Copies the file to `destination` on the local file system and returns the bytes copied. Chunks
+ * are read in parallel and written at their positions as they arrive; their buffers are reused,
+ * so a large download allocates next to nothing per chunk.
+ *
+ * Nothing is lost on failure: a regular (or missing) destination is written as a temporary file
+ * beside it (".name.smb-<random>.part", created exclusively) and renamed over it once complete,
+ * so a failed download leaves the old file as it was and removes the temporary one. Anything else
+ * (a device, a pipe) and `inPlace: true` are written directly.
  *
  * @since 0.1.0
  * @category operations
@@ -159,15 +165,39 @@ export const download = (
   tree: TreeShape,
   path: string,
   destination: string,
-  options?: TransferOptions
+  options: DownloadOptions = {}
 ): Effect.Effect<number, RequestError | PlatformError, FileSystem.FileSystem> =>
   Effect.scoped(Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const handle = yield* File.open(tree, path, { access: "read", directory: false, durable: true })
-    const local = yield* fs.open(destination, { flag: "w" })
+    const existing = yield* Effect.option(fs.stat(destination))
+    const replace = options.inPlace !== true && (Option.isNone(existing) || existing.value.type === "File")
+    const target = replace ? localTemporaryPath(destination) : destination
+    const local = yield* fs.open(target, { flag: replace ? "wx" : "w" })
+    if (replace) yield* Effect.addFinalizer((exit) => Exit.isSuccess(exit) ? Effect.void : Effect.ignore(fs.remove(target)))
     const at = yield* positioned(local)
-    return yield* handle.readEach((chunk, position) => at(position, local.writeAll(chunk)), options)
+    const bytes = yield* handle.readEach((chunk, position) => at(position, local.writeAll(chunk)), options)
+    if (replace) {
+      yield* local.sync
+      yield* fs.rename(target, destination)
+    }
+    return bytes
   })).pipe(span("download", tree, { path }))
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface DownloadOptions extends TransferOptions {
+  /** Write into the existing local file (truncated first) rather than replace it whole. Default false. */
+  readonly inPlace?: boolean | undefined
+}
+
+/** The temporary name a download writes beside `destination` before renaming it over. */
+const localTemporaryPath = (destination: string): string => {
+  const slash = destination.lastIndexOf("/")
+  return `${destination.slice(0, slash + 1)}.${destination.slice(slash + 1)}.smb-${randomBytes(6).toString("hex")}.part`
+}
 
 /**
  * @since 0.1.0
@@ -563,7 +593,7 @@ export interface FilesShape {
   readonly download: (
     path: string,
     destination: string,
-    options?: TransferOptions
+    options?: DownloadOptions
   ) => Effect.Effect<number, RequestError | PlatformError, FileSystem.FileSystem>
   readonly upload: (
     source: string,

@@ -4,7 +4,8 @@
  *   long as its Scope; a conflict is a typed ServerError at once, or, asked to wait, a pending
  *   LOCK that completes when the range is freed, or is cancelled when interrupted), and errors
  *   that name the file;
- * - an upload over an existing file that does not complete (the old content stays);
+ * - an upload over an existing file that does not complete (the old content stays), and a
+ *   download over an existing local file (the same on the local side);
  * - the volume's size (Files.statfs) against the local file system's.
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
@@ -88,6 +89,39 @@ describeSamba("Samba: byte-range locks", (servers) => {
       yield* Scope.close(blocker, Exit.void)
       yield* Effect.scoped(theirs.lock(0, 100))
       expect((yield* b.connection.handler.stats).inFlight).toBe(0)
+      yield* Files.remove(a.tree, name)
+    }))
+})
+
+describeSamba("Samba: a download over an existing local file loses nothing when it fails", (servers) => {
+  it.scopedLive("a read refused mid-way keeps the old local file and leaves no temporary one; a complete one replaces it; inPlace writes into it", () =>
+    Effect.gen(function*() {
+      const server = servers.default
+      const name = fresh("download-safe")
+      const a = yield* scenario(server, {})
+      const b = yield* scenario(server, {})
+      const size = 3 * 1024 * 1024
+      yield* Files.writeFile(a.tree, name, new Uint8Array(size).fill(7))
+      const dir = mkdtempSync(join(tmpdir(), "esmb-download-"))
+      const local = join(dir, "copy.bin")
+      writeFileSync(local, "the old content")
+      const download = (options?: Files.DownloadOptions) =>
+        Effect.exit(Files.download(b.tree, name, local, { chunkSize: 65536, ...options }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+      // Another open holds the file's last MiB: the download's reads of it are refused.
+      const held = yield* Scope.make()
+      const mine = yield* File.open(a.tree, name, { access: "readWrite" })
+      yield* mine.lock(size - 1024 * 1024, 1024 * 1024).pipe(Scope.extend(held))
+      expect(failureOf(yield* download())).toMatchObject({ _tag: "ServerError", reason: "STATUS_FILE_LOCK_CONFLICT" })
+      expect(readFileSync(local, "utf8")).toBe("the old content")
+      expect(readdirSync(dir)).toEqual(["copy.bin"])
+      expect(failureOf(yield* download({ inPlace: true }))).toMatchObject({ reason: "STATUS_FILE_LOCK_CONFLICT" })
+      expect(readFileSync(local, "utf8")).not.toBe("the old content")
+
+      yield* Scope.close(held, Exit.void)
+      expect(yield* download()).toEqual(Exit.succeed(size))
+      expect(readFileSync(local).equals(Buffer.alloc(size, 7))).toBe(true)
+      expect(readdirSync(dir)).toEqual(["copy.bin"])
       yield* Files.remove(a.tree, name)
     }))
 })
