@@ -119,8 +119,10 @@ const roundTrip = (server: SambaInstance, options: Partial<ConnectionOptions>, l
 
 describeSamba("Samba: files", (servers) => {
   for (const dialect of ["2.0.2", "2.1", "3.0", "3.0.2", "3.1.1"] as ReadonlyArray<DialectName>) {
-    it.scopedLive(`40 MiB put/get round trip: ${dialect}`, () =>
-      roundTrip(servers.default, { minDialect: dialect, maxDialect: dialect }, `rt-${dialect}`), 120_000)
+    // 2.0.2 moves 64 KiB per request: 12 MiB already spans its window (128 credits of 64 KiB).
+    const size = dialect === "2.0.2" ? 12 * MiB : BIG
+    it.scopedLive(`${size / MiB} MiB put/get round trip: ${dialect}`, () =>
+      roundTrip(servers.default, { minDialect: dialect, maxDialect: dialect }, `rt-${dialect}`, size), 120_000)
   }
 
   for (const cipher of ["AES-128-CCM", "AES-128-GCM", "AES-256-CCM", "AES-256-GCM"] as ReadonlyArray<CipherName>) {
