@@ -218,29 +218,13 @@ export class Transformer {
       const parts = toParts(message.body)
       return Either.right(message.returnRaw === true ? { frame: parts, raw: concatBytes(parts) } : { frame: parts })
     }
-    if (this.ended.has(header.sessionId)) {
-      return Either.left(
-        new TransformFailed({ reason: "SessionEnded", messageId: header.messageId, cause: new Error(`session ${header.sessionId} has ended`) })
-      )
-    }
-    const session = header.sessionId === 0n ? undefined : this.sessions.get(header.sessionId)
-    const encrypt = session !== undefined && session.encryption !== undefined &&
-      header.command !== Command.SESSION_SETUP && (message.encrypt === true || this.mustEncrypt(session, header))
-    if (message.encrypt === true && !encrypt) {
-      return Either.left(
-        new TransformFailed({ reason: "NoKey", messageId: header.messageId, cause: new Error("no encryption key for this session") })
-      )
-    }
-    const sign = !encrypt && session !== undefined && (message.sign === true || session.signingRequired)
-    if (message.sign === true && session === undefined) {
-      return Either.left(
-        new TransformFailed({ reason: "NoKey", messageId: header.messageId, cause: new Error("no signing key for this session") })
-      )
-    }
+    const protection = this.protection(message)
+    if (Either.isLeft(protection)) return Either.left(protection.left)
+    const { encrypt, session, sign } = protection.right
     const headerBytes = new Uint8Array(HEADER_SIZE)
     writeHeader(sign ? { ...header, flags: header.flags | HeaderFlags.SIGNED } : header, headerBytes)
     const parts = [headerBytes, ...toParts(message.body)]
-    if (sign) headerBytes.set(Signing.sign(session.signingAlgorithm, session.signingKey, parts), Signing.SIGNATURE_OFFSET)
+    if (sign) headerBytes.set(Signing.sign(session!.signingAlgorithm, session!.signingKey, parts), Signing.SIGNATURE_OFFSET)
     const raw = message.returnRaw === true ? concatBytes(parts) : undefined
     // CANCEL reuses the id of the request it cancels and is never answered itself.
     const sent: SentRequest | undefined = header.command === Command.CANCEL
@@ -250,8 +234,9 @@ export class Transformer {
       if (sent !== undefined) this.sent.set(header.messageId, sent)
       return Either.right(raw === undefined ? { frame: parts } : { frame: parts, raw })
     }
-    const { cipher, encryptionKey } = session.encryption!
-    const encrypted = Encryption.encrypt(cipher, encryptionKey, header.sessionId, session.nonces!.next(), parts, ownsBody)
+    // Encrypting and signing each need the session (protection says so).
+    const { cipher, encryptionKey } = session!.encryption!
+    const encrypted = Encryption.encrypt(cipher, encryptionKey, header.sessionId, session!.nonces!.next(), parts, ownsBody)
     if (Either.isRight(encrypted) && sent !== undefined) this.sent.set(header.messageId, sent)
     return Either.map(encrypted, (frame) => (raw === undefined ? { frame } : { frame, raw }))
   }
@@ -321,7 +306,7 @@ export class Transformer {
     return Either.map(encrypted, (frame) => ({ frame }))
   }
 
-  /** How one message of a compound must be protected, as `outgoing` decides it for a lone one. */
+  /** How a message must be protected (a lone one, or one of a compound): its session's keys, encrypted, signed. */
   private protection(
     message: OutgoingMessage
   ): Either.Either<{ readonly session: SessionState | undefined; readonly encrypt: boolean; readonly sign: boolean }, TransformFailed> {
