@@ -85,6 +85,13 @@ const program = Effect.gen(function*() {
   ])
 )
 
+// A reader that stops early (`smb ls URL | head`) closes the pipe: stop quietly, as Unix tools
+// do, rather than die of an unhandled EPIPE.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error
+  process.exit(ExitCode.Ok)
+})
+
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,
   disablePrettyLogger: true,

@@ -5,6 +5,7 @@
  * its own directory of the share.
  */
 import { afterAll, beforeAll, expect, it } from "@effect/vitest"
+import { execFile } from "node:child_process"
 import { createHash, randomUUID } from "node:crypto"
 import { chown, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
@@ -97,6 +98,19 @@ describeSamba("smb file commands against Samba", (servers) => {
     expect(succeeded(text).stdout).toMatch(/^d +0 +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ +listed\/$/m)
     expect(JSON.parse(succeeded(json).stdout.trim())).toMatchObject({ name: "small.txt", path: `${dir}/listed/small.txt`, type: "file", size: 6 })
     expect(succeeded(single).stdout).toMatch(/^- +6 +\S+ +small\.txt\n$/)
+  })
+
+  it("ls into a reader that stops early (| head -1) ends quietly with status 0, not with an EPIPE", async () => {
+    await mkdir(onServer("many"))
+    await Promise.all(Array.from({ length: 5000 }, (_, i) => writeFile(onServer(`many/a-longer-file-name-${i}.txt`), "")))
+    const piped = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+      execFile(
+        "bash",
+        ["-c", `"$0" "$1" ls "$2" | head -1; echo "status \${PIPESTATUS[0]}" >&2`, process.execPath, cli.main, url("many")],
+        (error, stdout, stderr) => (error === null ? resolve({ stdout, stderr }) : reject(error))
+      ))
+    expect(piped.stdout.split("\n").filter((line) => line !== "")).toHaveLength(1)
+    expect(piped.stderr).toBe("status 0\n")
   })
 
   it("mkdir (with --parents), rmdir and rm change the share, and fail with the server's status", async () => {
