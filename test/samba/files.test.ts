@@ -119,8 +119,10 @@ const roundTrip = (server: SambaInstance, options: Partial<ConnectionOptions>, l
 
 describeSamba("Samba: files", (servers) => {
   for (const dialect of ["2.0.2", "2.1", "3.0", "3.0.2", "3.1.1"] as ReadonlyArray<DialectName>) {
-    // 2.0.2 moves 64 KiB per request: 12 MiB already spans its window (128 credits of 64 KiB).
-    const size = dialect === "2.0.2" ? 12 * MiB : BIG
+    // Each dialect's round trip is a few chunks; spanning more than one window (and buffers reused
+    // within a transfer) is 3.1.1's, the ciphers' and the thread worker's below. 2.0.2 moves 64 KiB
+    // per request: 12 MiB spans its window (128 credits of 64 KiB) too.
+    const size = dialect === "3.1.1" ? BIG : 12 * MiB
     it.scopedLive(`${size / MiB} MiB put/get round trip: ${dialect}`, () =>
       roundTrip(servers.default, { minDialect: dialect, maxDialect: dialect }, `rt-${dialect}`, size), 120_000)
   }
