@@ -426,60 +426,57 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
       }
     })
 
-    /** Sends on the current generation; a lost generation is replaced and the request sent again. */
-    const carry = <A>(
-      request: Request,
-      run: (handler: MessageHandlerShape, request: Request) => Effect.Effect<A, RequestError>,
-      replyOf: (a: A) => IncomingMessage,
+    /**
+     * Sends on the current generation what `prepare` re-addresses (flagged as a replay after the
+     * first try); a lost generation is replaced and the same sent again. `done` books the reply.
+     */
+    const carry = <R, A>(
+      prepare: (replay: boolean) => Either.Either<R, HandleLost>,
+      run: (handler: MessageHandlerShape, readdressed: R) => Effect.Effect<A, RequestError>,
+      done: (a: A, generation: Generation) => void,
       tries: number
     ): Effect.Effect<A, RequestError> =>
       Effect.flatMap(current, (generation) => {
-        const readdressed = readdress(request, tries > 0)
-        if (Either.isLeft(readdressed)) {
-          if (request.command === Command.CLOSE) forgetFile(request)
-          return Effect.fail(readdressed.left)
-        }
+        const readdressed = prepare(tries > 0)
+        if (Either.isLeft(readdressed)) return Effect.fail(readdressed.left)
         if (tries > 0) stats.resent++
         return Effect.matchEffect(run(generation.handler, readdressed.right), {
           onSuccess: (a) => {
             generation.progress++
-            bookkeep(request, replyOf(a), generation)
+            done(a, generation)
             return Effect.succeed(a)
           },
           onFailure: (error) =>
-            isLoss(error) ? Effect.zipRight(replace(generation, error), carry(request, run, replyOf, tries + 1)) : Effect.fail(error)
+            isLoss(error) ? Effect.zipRight(replace(generation, error), carry(prepare, run, done, tries + 1)) : Effect.fail(error)
         })
       })
 
-    /**
-     * A chain goes as a whole: lost with its generation, it is sent again, every element
-     * re-addressed (and flagged as a replay). Its CREATE and CLOSE travel together, so it leaves no
-     * open of its own to book.
-     */
-    const carryCompound = (
-      elements: ReadonlyArray<CompoundRequest>,
-      compound: CompoundOptions,
-      tries: number
-    ): Effect.Effect<ReadonlyArray<IncomingMessage>, RequestError> =>
-      Effect.flatMap(current, (generation) => {
-        const readdressed: Array<CompoundRequest> = []
-        for (const element of elements) {
-          const request = readdress(element.request, tries > 0)
-          if (Either.isLeft(request)) return Effect.fail(request.left)
-          readdressed.push({ ...element, request: request.right })
-        }
-        if (tries > 0) stats.resent++
-        return Effect.matchEffect(generation.handler.sendRecvCompound(readdressed, compound), {
-          onSuccess: (replies) => {
-            generation.progress++
-            return Effect.succeed(replies)
-          },
-          onFailure: (error) =>
-            isLoss(error)
-              ? Effect.zipRight(replace(generation, error), carryCompound(elements, compound, tries + 1))
-              : Effect.fail(error)
-        })
-      })
+    /** One request, its open or close booked; a CLOSE of a handle already lost forgets it. */
+    const carryOne = <A>(
+      request: Request,
+      run: (handler: MessageHandlerShape, request: Request) => Effect.Effect<A, RequestError>,
+      replyOf: (a: A) => IncomingMessage
+    ): Effect.Effect<A, RequestError> =>
+      carry(
+        (replay) => {
+          const readdressed = readdress(request, replay)
+          if (Either.isLeft(readdressed) && request.command === Command.CLOSE) forgetFile(request)
+          return readdressed
+        },
+        run,
+        (a, generation) => bookkeep(request, replyOf(a), generation),
+        0
+      )
+
+    // A chain goes as a whole, every element re-addressed. Its CREATE and CLOSE travel together,
+    // so it leaves no open of its own to book.
+    const carryCompound = (elements: ReadonlyArray<CompoundRequest>, compound: CompoundOptions) =>
+      carry(
+        (replay) => Either.all(elements.map((element) => Either.map(readdress(element.request, replay), (request) => ({ ...element, request })))),
+        (handler, readdressed) => handler.sendRecvCompound(readdressed, compound),
+        () => undefined,
+        0
+      )
 
     const onCurrent = <A, E>(use: (generation: Generation) => Effect.Effect<A, E>): Effect.Effect<A, E | ConnectionStopped> =>
       Effect.flatMap(current, use)
@@ -491,10 +488,9 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
           return Either.isLeft(readdressed) ? Effect.fail(readdressed.left) : generation.handler.sendo(readdressed.right)
         }),
       recvo: (receive) => onCurrent((generation) => generation.handler.recvo(receive)),
-      sendRecv: (request, receive) => carry(request, (h, r) => h.sendRecv(r, receive), (reply) => reply, 0),
-      sendRecvDecode: (request, decode, receive) =>
-        carry(request, (h, r) => h.sendRecvDecode(r, decode, receive), (result) => result.message, 0),
-      sendRecvCompound: (elements, compound) => carryCompound(elements, compound, 0),
+      sendRecv: (request, receive) => carryOne(request, (h, r) => h.sendRecv(r, receive), (reply) => reply),
+      sendRecvDecode: (request, decode, receive) => carryOne(request, (h, r) => h.sendRecvDecode(r, decode, receive), (result) => result.message),
+      sendRecvCompound: carryCompound,
       cancel: (cancelled) => onCurrent((generation) => generationHandler(generation).cancel(cancelled)),
       setNegotiated: (negotiated) => Effect.ignore(onCurrent((generation) => generation.handler.setNegotiated(negotiated))),
       updateTransformer: (update) => onCurrent((generation) => generation.handler.updateTransformer(readdressUpdate(update))),
