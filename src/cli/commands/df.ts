@@ -13,17 +13,7 @@ import * as Files from "../../client/Files.js"
 import * as Connect from "../Connect.js"
 import * as ConnectOptions from "../ConnectOptions.js"
 import { run } from "../Run.js"
-
-const readable = (bytes: number): string => {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
-}
+import { readable } from "../Size.js"
 
 /**
  * @since 0.1.0

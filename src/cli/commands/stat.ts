@@ -18,6 +18,7 @@ import * as Connect from "../Connect.js"
 import * as ConnectOptions from "../ConnectOptions.js"
 import * as Escape from "../Escape.js"
 import { run } from "../Run.js"
+import { readable } from "../Size.js"
 import * as Url from "../Url.js"
 
 /**
@@ -44,17 +45,6 @@ export const describe = (share: string, path: string, d: FileDetails) => ({
   eaSize: d.eaSize,
   serverName: d.serverName
 })
-
-const readable = (bytes: number): string => {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`
-}
 
 const text = (info: ReturnType<typeof describe>): string => {
   const rows: Array<readonly [string, string]> = [
