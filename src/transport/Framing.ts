@@ -58,7 +58,7 @@ export const encodePrefix = (length: number): Uint8Array => {
 
 /**
  * The session header and the frame's parts in one new buffer (one copy). For the in-memory
- * transport and the test peer; the TCP transport writes the parts without joining them.
+ * transport and the test peer; the TCP transport joins only small frames (see writeFrame).
  *
  * @since 0.1.0
  * @category encoding
@@ -66,17 +66,28 @@ export const encodePrefix = (length: number): Uint8Array => {
 export const encodeFrame = (frame: Frame): Uint8Array => {
   const length = frameLength(frame)
   const out = new Uint8Array(PREFIX_SIZE + length)
+  writeFrame(out, frame, length)
+  return out
+}
+
+/**
+ * Writes the session header for `length` and the frame's parts into `out` (at least
+ * PREFIX_SIZE + length bytes).
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const writeFrame = (out: Uint8Array, frame: Frame, length: number): void => {
   writePrefix(out, 0, length)
   if (frame instanceof Uint8Array) {
     out.set(frame, PREFIX_SIZE)
-  } else {
-    let at = PREFIX_SIZE
-    for (const part of frame) {
-      out.set(part, at)
-      at += part.byteLength
-    }
+    return
   }
-  return out
+  let at = PREFIX_SIZE
+  for (const part of frame) {
+    out.set(part, at)
+    at += part.byteLength
+  }
 }
 
 /**

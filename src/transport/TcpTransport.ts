@@ -29,7 +29,7 @@ import * as Net from "node:net"
 import { TransportError } from "../errors.js"
 import { closedError } from "./FrameInbox.js"
 import * as FrameInbox from "./FrameInbox.js"
-import { checkOutgoing, encodePrefix, PREFIX_SIZE, writePrefix } from "./Framing.js"
+import { checkOutgoing, encodePrefix, PREFIX_SIZE, writeFrame } from "./Framing.js"
 import { type Frame, frameLength, Transport, type TransportShape } from "./Transport.js"
 
 /**
@@ -232,16 +232,7 @@ export const make = (options: Options): Effect.Effect<TransportShape, TransportE
         // One pooled Buffer, copied into: one write through the stream instead of one per part
         // (and no Uint8Array-to-Buffer wrapping per part).
         const joined = Buffer.allocUnsafe(PREFIX_SIZE + length)
-        writePrefix(joined, 0, length)
-        if (frame instanceof Uint8Array) {
-          joined.set(frame, PREFIX_SIZE)
-        } else {
-          let at = PREFIX_SIZE
-          for (const part of frame) {
-            joined.set(part, at)
-            at += part.byteLength
-          }
-        }
+        writeFrame(joined, frame, length)
         accepted = socket.write(joined, done)
       } else if (frame instanceof Uint8Array) {
         const prefix = encodePrefix(length)
