@@ -29,6 +29,7 @@ import { setTimeout as sleep } from "node:timers/promises"
 import { describeExit, run } from "../samba/exec.js"
 import { findExecutable, isRoot } from "../samba/install.js"
 import { childrenOf, isAlive, pidsUsingConf, startTimeOf } from "../samba/proc.js"
+import { whenProcessEnds } from "../processEnd.js"
 import { SambaError } from "../samba/SambaError.js"
 
 export interface AddcOptions {
@@ -268,28 +269,10 @@ const runSync = (steps: Steps): void => {
   for (let step = steps.next(); step.done !== true; step = steps.next()) Atomics.wait(blocker, 0, 0, step.value)
 }
 
-const onExit = (): void => {
+const setHandlers = whenProcessEnds(() => {
   for (const o of [...owned.values()]) runSync(stopSteps(o))
   owned.clear()
-}
-const onSignal = (sig: NodeJS.Signals): void => {
-  onExit()
-  setHandlers(false)
-  if (process.listenerCount(sig) === 0) process.kill(process.pid, sig)
-}
-const SIGNALS: ReadonlyArray<NodeJS.Signals> = ["SIGINT", "SIGTERM", "SIGHUP"]
-let handlersInstalled = false
-const setHandlers = (on: boolean): void => {
-  if (on === handlersInstalled) return
-  handlersInstalled = on
-  if (on) {
-    process.prependListener("exit", onExit)
-    for (const sig of SIGNALS) process.prependListener(sig, onSignal)
-  } else {
-    process.off("exit", onExit)
-    for (const sig of SIGNALS) process.off(sig, onSignal)
-  }
-}
+})
 
 /** Stops the DC, removes the address it added and its run directory. Idempotent. */
 export const stopAddc = async (instance: Pick<AddcInstance, "workdir">): Promise<void> => {

@@ -27,6 +27,7 @@ import { setTimeout as sleep } from "node:timers/promises"
 import { describeExit, run } from "./exec.js"
 import { findExecutable, isRoot, missingPackages, SMBD } from "./install.js"
 import { childrenOf, isAlive, ownsLoopbackListener, pidsUsingConf, startTimeOf, usesConf } from "./proc.js"
+import { whenProcessEnds } from "../processEnd.js"
 import { SambaError } from "./SambaError.js"
 import type { SambaProtocol, SambaVariant } from "./SmbConf.js"
 import { ENC_SHARE, renderSmbConf, SAMBA_VARIANTS, SHARE } from "./SmbConf.js"
@@ -124,30 +125,7 @@ const cleanUpEverythingSync = (): void => {
   setHandlers(false)
 }
 
-const onExit = (): void => cleanUpEverythingSync()
-
-const onSignal = (sig: NodeJS.Signals): void => {
-  cleanUpEverythingSync()
-  // Re-raise so the process ends as it would have without us, unless someone else handles it.
-  if (process.listenerCount(sig) === 0) process.kill(process.pid, sig)
-}
-
-const SIGNALS: ReadonlyArray<NodeJS.Signals> = ["SIGINT", "SIGTERM", "SIGHUP"]
-let handlersInstalled = false
-
-const setHandlers = (on: boolean): void => {
-  if (on === handlersInstalled) return
-  handlersInstalled = on
-  if (on) {
-    // First in line: vitest's own SIGINT/SIGTERM/exit listeners call process.exit(), and once
-    // that runs from inside an 'exit' listener, the listeners after it are skipped.
-    process.prependListener("exit", onExit)
-    for (const sig of SIGNALS) process.prependListener(sig, onSignal)
-  } else {
-    process.off("exit", onExit)
-    for (const sig of SIGNALS) process.off(sig, onSignal)
-  }
-}
+const setHandlers = whenProcessEnds(cleanUpEverythingSync)
 
 const track = (t: Tracked): void => {
   tracked.set(t.workdir, t)

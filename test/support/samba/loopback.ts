@@ -10,6 +10,7 @@
 import { execFileSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { run } from "./exec.js"
+import { whenProcessEnds } from "../processEnd.js"
 import { SambaError } from "./SambaError.js"
 
 const added = new Set<string>()
@@ -23,9 +24,9 @@ const removeSync = (address: string): void => {
   added.delete(address)
 }
 
-const onExit = (): void => {
+const atEnd = whenProcessEnds(() => {
   for (const address of [...added]) removeSync(address)
-}
+})
 
 const hex = (address: string): string =>
   address.split(".").reverse().map((octet) => Number(octet).toString(16).toUpperCase().padStart(2, "0")).join("")
@@ -50,13 +51,13 @@ export const addLoopbackAddress = async (): Promise<{ readonly address: string; 
     if (inUse(address, shown.stdout)) continue
     const result = await run("ip", ["addr", "add", `${address}/32`, "dev", "lo"])
     if (result.code !== 0) continue
-    if (added.size === 0) process.prependListener("exit", onExit)
+    if (added.size === 0) atEnd(true)
     added.add(address)
     return {
       address,
       remove: () => {
         removeSync(address)
-        if (added.size === 0) process.off("exit", onExit)
+        if (added.size === 0) atEnd(false)
       }
     }
   }
