@@ -13,9 +13,14 @@
 //   cache is only read at run time, never written: it starts with the SHA-256 of the bundle it
 //   was made from and is ignored unless that matches, and V8 itself rejects a cache from another
 //   V8 version or other flags; either way the bundle is compiled as if there were none.
+//
+// `bundleCommand(dir)` writes the command's files into another directory too: the CLI tests run
+// the command laid out as it is published, without a whole tsc build.
 import { build } from "esbuild"
 import { execFileSync } from "node:child_process"
-import { chmodSync, writeFileSync } from "node:fs"
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 
 const path = (relative) => new URL(relative, import.meta.url).pathname
 // Some dependencies are CommonJS and call require(); an ESM bundle has to provide it.
@@ -28,7 +33,7 @@ const bundle = (entry, outfile) =>
     platform: "node",
     format: "esm",
     target: "node20",
-    outfile: path(outfile),
+    outfile,
     allowOverwrite: true,
     logLevel: "warning",
     banner: { js: requireShim }
@@ -36,7 +41,7 @@ const bundle = (entry, outfile) =>
 
 // The CLI as a CommonJS function body for vm.Script (a script, unlike a module, takes a code
 // cache on Node 20); `import.meta.url` becomes the bundle's own URL, which the loader passes in.
-const bundleCli = async () => {
+const bundleCli = async (outfile) => {
   const result = await build({
     entryPoints: [path("../src/cli/main.ts")],
     bundle: true,
@@ -45,12 +50,12 @@ const bundleCli = async () => {
     target: "node20",
     minify: true,
     write: false,
-    outfile: path("../dist/cli/smb.cjs"),
+    outfile,
     logLevel: "warning",
     define: { "import.meta.url": "__importMetaUrl" }
   })
   // The shebang stays with the loader: inside the function wrapper it would not parse.
-  writeFileSync(path("../dist/cli/smb.cjs"), result.outputFiles[0].text.replace(/^#!.*\n/, ""))
+  writeFileSync(outfile, result.outputFiles[0].text.replace(/^#!.*\n/, ""))
 }
 
 // Shared by the loader and the run that makes the cache, so that both compile the same script.
@@ -85,20 +90,30 @@ ${compile}
 compile(fileURLToPath(new URL("./smb.cjs", import.meta.url)), fileURLToPath(new URL("./smb.cjs.cache", import.meta.url))).run()
 `
 
-const makeCache = `${imports}
+const makeCache = (file) => `${imports}
 ${compile}
-const file = ${JSON.stringify(path("../dist/cli/smb.cjs"))}
+const file = ${JSON.stringify(file)}
 const { script, hash, run } = compile(file, "")
 process.on("exit", () => writeFileSync(file + ".cache", Buffer.concat([hash, script.createCachedData()])))
 process.argv = [process.argv[0], file, "--version"]
 run()
 `
 
-await Promise.all([
-  bundle("../src/connection/threadEntry.ts", "../dist/connection/threadEntry.js"),
-  bundle("../src/connection/threadEntry.ts", "../dist/cli/threadEntry.js"),
-  bundleCli()
-])
-writeFileSync(path("../dist/cli/main.js"), loader)
-chmodSync(path("../dist/cli/main.js"), 0o755)
-execFileSync(process.execPath, ["--input-type=module", "-e", makeCache], { stdio: ["ignore", "ignore", "inherit"] })
+/** The `smb` command into `dir`: main.js (the loader), smb.cjs, its code cache and its thread entry. */
+export const bundleCommand = async (dir) => {
+  mkdirSync(dir, { recursive: true })
+  await Promise.all([
+    bundle("../src/connection/threadEntry.ts", join(dir, "threadEntry.js")),
+    bundleCli(join(dir, "smb.cjs"))
+  ])
+  writeFileSync(join(dir, "main.js"), loader)
+  chmodSync(join(dir, "main.js"), 0o755)
+  execFileSync(process.execPath, ["--input-type=module", "-e", makeCache(join(dir, "smb.cjs"))], { stdio: ["ignore", "ignore", "inherit"] })
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await Promise.all([
+    bundle("../src/connection/threadEntry.ts", path("../dist/connection/threadEntry.js")),
+    bundleCommand(path("../dist/cli"))
+  ])
+}

@@ -3,7 +3,7 @@
  * dc1.example.test=ADDRESS` with the user as user@REALM (percent-encoded in the URL) or as
  * REALM;user, and `smb info --json` saying "auth": "kerberos" (or "ntlm").
  */
-import { afterAll, beforeAll, expect, it } from "@effect/vitest"
+import { beforeAll, expect, it } from "@effect/vitest"
 import { writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import type { Cli } from "../cli/cliProcess.js"
@@ -14,7 +14,6 @@ let cli: Cli
 beforeAll(async () => {
   cli = await bundleCli()
 })
-afterAll(() => cli.dispose())
 
 describeAddc("smb with Kerberos against the AD DC", (dc) => {
   const resolve = `--resolve=${dc.hostname}=${dc.address}`

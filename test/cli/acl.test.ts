@@ -16,7 +16,6 @@ let cli: Cli
 beforeAll(async () => {
   cli = await bundleCli()
 })
-afterAll(() => cli.dispose())
 
 describeSamba("smb acl against Samba", (servers) => {
   const server: SambaInstance = servers.default

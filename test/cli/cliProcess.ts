@@ -1,14 +1,17 @@
 /**
  * Runs the `smb` tool as a user would: a separate node process with arguments, environment and
- * signals. The tool is bundled once per test file with esbuild (well under a second) rather than
- * built with `npm run build` (tsc over the whole project takes 10 to 20 s); the bundle is the
- * same source, and main.ts keeps the shebang that tsc carries over to dist/cli/main.js.
+ * signals. The command is laid out as it is published (the loader, the minified bundle with its
+ * code cache, the thread entry beside them: scripts/bundle-entries.mjs), bundled from the sources
+ * once per test process rather than built with `npm run build` (tsc over the whole project takes
+ * 10 to 20 s). Test files share a process's modules (vitest's `isolate: false`), so they share
+ * the bundle too; it is removed when the process ends.
  */
 import { spawn } from "node:child_process"
-import { chmod, mkdtemp, rm } from "node:fs/promises"
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { build } from "esbuild"
+import { bundleCommand } from "../../scripts/bundle-entries.mjs"
+import { whenProcessEnds } from "../support/processEnd.js"
 
 export interface CliResult {
   readonly code: number | null
@@ -37,37 +40,29 @@ export interface Cli {
   readonly main: string
   readonly start: (args: ReadonlyArray<string>, env?: Readonly<Record<string, string>>, as?: User) => CliRun
   readonly run: (args: ReadonlyArray<string>, env?: Readonly<Record<string, string>>, as?: User) => Promise<CliResult>
-  readonly dispose: () => Promise<void>
 }
 
-/** Bundles src/cli/main.ts into a temporary directory. */
-export const bundleCli = async (): Promise<Cli> => {
-  const dir = await mkdtemp(join(tmpdir(), "effect-smb-cli-"))
-  const main = join(dir, "main.mjs")
-  // The thread backend looks for its entry next to the module that spawns it: here, the bundle.
-  await build({
-    entryPoints: [new URL("../../src/connection/threadEntry.ts", import.meta.url).pathname],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    outfile: join(dir, "threadEntry.js"),
-    logLevel: "error",
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" }
-  })
-  await build({
-    entryPoints: [new URL("../../src/cli/main.ts", import.meta.url).pathname],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    outfile: main,
-    logLevel: "error",
-    // Some dependencies are CommonJS and call require(); an ESM bundle has to provide it.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" }
-  })
+let bundled: Promise<string> | undefined
 
-  await chmod(dir, 0o755)
+/** The command's bin in a temporary directory: `<dir>/dist/cli/main.js`, `<dir>/package.json`. */
+const bundle = (): Promise<string> => {
+  bundled ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), "effect-smb-cli-"))
+    whenProcessEnds(() => rmSync(dir, { recursive: true, force: true }))(true)
+    // The loader is an ES module, and `smb --version` reads the version two levels up.
+    const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module", version }))
+    await bundleCommand(join(dir, "dist", "cli"))
+    // Readable by the other users some tests run it as.
+    chmodSync(dir, 0o755)
+    return join(dir, "dist", "cli", "main.js")
+  })()
+  return bundled
+}
+
+/** The `smb` command, bundled from src/cli/main.ts once per test process. */
+export const bundleCli = async (): Promise<Cli> => {
+  const main = await bundle()
 
   const start = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}, as?: User): CliRun => {
     // Only what node needs: no SMB_PASSWORD or CI settings leak in from the test run.
@@ -109,7 +104,6 @@ export const bundleCli = async (): Promise<Cli> => {
   return {
     main,
     start,
-    run: (args, env, as) => start(args, env, as).done,
-    dispose: () => rm(dir, { recursive: true, force: true })
+    run: (args, env, as) => start(args, env, as).done
   }
 }

@@ -23,7 +23,7 @@ beforeAll(async () => {
   ;[cli, local] = await Promise.all([bundleCli(), mkdtemp(join(tmpdir(), "effect-smb-cli-files-"))])
 })
 afterAll(async () => {
-  await Promise.all([cli.dispose(), rm(local, { recursive: true, force: true })])
+  await rm(local, { recursive: true, force: true })
 })
 
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex")

@@ -24,7 +24,7 @@ beforeAll(async () => {
   ;[cli, local] = await Promise.all([bundleCli(), mkdtemp(join(tmpdir(), "effect-smb-cli-folders-"))])
 })
 afterAll(async () => {
-  await Promise.all([cli.dispose(), rm(local, { recursive: true, force: true })])
+  await rm(local, { recursive: true, force: true })
 })
 
 /** Every file below `root`, relative path -> SHA-256, and every directory. */

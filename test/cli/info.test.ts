@@ -15,7 +15,6 @@ let cli: Cli
 beforeAll(async () => {
   cli = await bundleCli()
 })
-afterAll(() => cli.dispose())
 
 const url = (server: SambaInstance, options: { readonly password?: string; readonly share?: string | null } = {}) => {
   const password = encodeURIComponent(options.password ?? server.password)

@@ -20,7 +20,7 @@ let dir: string
 beforeAll(async () => {
   ;[cli, dir] = await Promise.all([bundleCli(), mkdtemp(join(tmpdir(), "effect-smb-cli-login-"))])
 })
-afterAll(() => Promise.all([cli.dispose(), rm(dir, { recursive: true, force: true })]))
+afterAll(() => rm(dir, { recursive: true, force: true }))
 
 const authenticated = (result: CliResult) => {
   expect([result.code, result.stderr]).toEqual([0, ""])

@@ -3,7 +3,7 @@
  * (test/support/samba): it lists the shares through srvsvc, as text columns or JSON lines, and
  * fails in one line like every other command.
  */
-import { afterAll, beforeAll, expect, it } from "@effect/vitest"
+import { beforeAll, expect, it } from "@effect/vitest"
 import type { SambaInstance } from "../support/samba/index.js"
 import { describeSamba } from "../support/samba/index.js"
 import type { Cli, CliResult } from "./cliProcess.js"
@@ -13,7 +13,6 @@ let cli: Cli
 beforeAll(async () => {
   cli = await bundleCli()
 })
-afterAll(() => cli.dispose())
 
 const succeeded = (result: CliResult) => {
   expect(result.stderr).toBe("")

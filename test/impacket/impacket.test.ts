@@ -46,7 +46,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([
     server === undefined ? undefined : stopImpacket(server),
-    cli?.dispose(),
     local === "" ? undefined : rm(local, { recursive: true, force: true })
   ])
 })

@@ -74,7 +74,7 @@ describeSamba("DFS: a standalone namespace on Samba, links to the same and to a 
     await owned(second.sharePath, "b.txt", "on the second server")
   })
   afterAll(async () => {
-    await Promise.all([cli?.dispose(), root === undefined ? undefined : stopSamba(root), second === undefined ? undefined : stopSamba(second)])
+    await Promise.all([root === undefined ? undefined : stopSamba(root), second === undefined ? undefined : stopSamba(second)])
     for (const remove of removals) remove()
   })
 

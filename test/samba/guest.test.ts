@@ -22,7 +22,7 @@ describeSamba("Samba that maps bad users to guest", () => {
   beforeAll(async () => {
     ;[cli, server] = await Promise.all([bundleCli(), startSamba({ extraGlobal: ["map to guest = bad user"] })])
   })
-  afterAll(() => Promise.all([cli?.dispose(), server === undefined ? undefined : stopSamba(server)]))
+  afterAll(() => server === undefined ? undefined : stopSamba(server))
 
   const logOn = (options: Partial<ConnectionOptions>, sessionOptions: Session.SessionOptions = {}) =>
     Effect.gen(function*() {

@@ -4,7 +4,7 @@
  * non-zero exit and one clear line saying what the client refused, not with the server's own
  * refusal of requests the client should never have sent that way, and never with output.
  */
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import type { Cli } from "../cli/cliProcess.js"
 import { bundleCli } from "../cli/cliProcess.js"
@@ -18,7 +18,6 @@ let cli: Cli
 beforeAll(async () => {
   cli = await bundleCli()
 })
-afterAll(() => cli?.dispose())
 
 const url = (server: SambaInstance, proxy: TamperProxy) =>
   `smb://${encodeURIComponent(server.user)}:${encodeURIComponent(server.password)}@${proxy.host}:${proxy.port}/${server.share}`
