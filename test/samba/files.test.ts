@@ -65,7 +65,17 @@ let counter = 0
 /** A fresh directory name per test, so files never collide across tests and runs. */
 const fresh = (label: string) => `${label}-${process.pid}-${Date.now()}-${counter++}`
 
-const roundTrip = (server: SambaInstance, options: Partial<ConnectionOptions>, label: string, size = BIG) =>
+/**
+ * `streams` moves the data up and down once (writeStream, readStream); `all` adds the paths that
+ * hand frames back to the pool (download and readFile twice each, upload).
+ */
+const roundTrip = (
+  server: SambaInstance,
+  options: Partial<ConnectionOptions>,
+  label: string,
+  size = BIG,
+  paths: "all" | "streams" = "all"
+) =>
   Effect.gen(function*() {
     const whole = big()
     const data = size === BIG ? whole.data : whole.data.subarray(0, size)
@@ -97,18 +107,20 @@ const roundTrip = (server: SambaInstance, options: Partial<ConnectionOptions>, l
     const get = performance.now()
     expect(received).toBe(size)
     expect(hash.digest("hex")).toBe(digest)
-    // The paths that hand frames back to the pool, twice each, so that reused buffers are
-    // checked too: a frame reused while its data was still needed would change the digest.
-    const local = join(yield* localDir, name)
-    for (let i = 0; i < 2; i++) {
-      expect(yield* Files.download(tree, name, local).pipe(Effect.provide(NodeFileSystem.layer))).toBe(size)
-      expect(sha256File(local)).toBe(digest)
-      expect(createHash("sha256").update(yield* Files.readFile(tree, name)).digest("hex")).toBe(digest)
+    if (paths === "all") {
+      // The paths that hand frames back to the pool, twice each, so that reused buffers are
+      // checked too: a frame reused while its data was still needed would change the digest.
+      const local = join(yield* localDir, name)
+      for (let i = 0; i < 2; i++) {
+        expect(yield* Files.download(tree, name, local).pipe(Effect.provide(NodeFileSystem.layer))).toBe(size)
+        expect(sha256File(local)).toBe(digest)
+        expect(createHash("sha256").update(yield* Files.readFile(tree, name)).digest("hex")).toBe(digest)
+      }
+      // And back up from the local copy, through buffers reused from chunk to chunk.
+      expect(yield* Files.upload(tree, local, `${name}.up`).pipe(Effect.provide(NodeFileSystem.layer))).toBe(size)
+      expect(sha256File(join(server.sharePath, `${name}.up`))).toBe(digest)
+      yield* Files.remove(tree, `${name}.up`)
     }
-    // And back up from the local copy, through buffers reused from chunk to chunk.
-    expect(yield* Files.upload(tree, local, `${name}.up`).pipe(Effect.provide(NodeFileSystem.layer))).toBe(size)
-    expect(sha256File(join(server.sharePath, `${name}.up`))).toBe(digest)
-    yield* Files.remove(tree, `${name}.up`)
     yield* Files.remove(tree, name)
     expect(existsSync(join(server.sharePath, name))).toBe(false)
     yield* expectWorker(connection.handler, kind, threads)
@@ -127,9 +139,12 @@ describeSamba("Samba: files", (servers) => {
       roundTrip(servers.default, { minDialect: dialect, maxDialect: dialect }, `rt-${dialect}`, size), 120_000)
   }
 
+  // Every cipher moves 40 MiB each way; the pooled paths, which decrypt the same way whatever
+  // the cipher, go with the one most servers choose (and with the thread worker's below).
   for (const cipher of ["AES-128-CCM", "AES-128-GCM", "AES-256-CCM", "AES-256-GCM"] as ReadonlyArray<CipherName>) {
-    it.scopedLive(`40 MiB put/get round trip, encrypted: ${cipher}`, () =>
-      roundTrip(servers.encrypt, { ciphers: [cipher] }, `rt-${cipher}`), 120_000)
+    const paths = cipher === "AES-128-GCM" ? "all" : "streams"
+    it.scopedLive(`40 MiB put/get round trip, encrypted: ${cipher}${paths === "all" ? ", every path" : ""}`, () =>
+      roundTrip(servers.encrypt, { ciphers: [cipher] }, `rt-${cipher}`, BIG, paths), 120_000)
   }
 
   // Decrypted in place in the thread's pooled frames, which the downloads send back to the thread.
