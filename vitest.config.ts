@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os"
 import { defineConfig, mergeConfig } from "vitest/config"
+import { Sequencer } from "./test/support/sequencer.js"
 import viteConfig from "./vite.config.js"
 
 export default mergeConfig(viteConfig, defineConfig({
@@ -16,6 +17,7 @@ export default mergeConfig(viteConfig, defineConfig({
     isolate: false,
     // vitest's default is one worker fewer than the cores: a single worker on 2 cores, which
     // leaves a core idle while tests wait on smbd, on child processes or on the network.
-    maxWorkers: Math.max(2, availableParallelism() - 1)
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    sequence: { sequencer: Sequencer }
   }
 }))
