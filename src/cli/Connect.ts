@@ -82,7 +82,7 @@ export const session = (
 ): Effect.Effect<Session.SessionShape, RequestError | AuthenticationFailed | CliError, Scope.Scope> =>
   Effect.gen(function*() {
     const credentials = Url.credentials(url) ?? Session.anonymous
-    return yield* logOn(url, o, Session.make(connection, credentials, sessionOptions(o)))
+    return yield* logOn(url, o, Session.make(connection, credentials, sessionOptions(o)), (session) => session)
   })
 
 const sessionOptions = (o: ConnectOptions): Session.SessionOptions => ({
@@ -92,10 +92,10 @@ const sessionOptions = (o: ConnectOptions): Session.SessionOptions => ({
 })
 
 /** Says how a session was set up; a refused logon with no password given says where one comes from. */
-const logOn = <E, R>(url: Url.SmbUrl, o: ConnectOptions, make: Effect.Effect<Session.SessionShape, E, R>) =>
+const logOn = <A, E, R>(url: Url.SmbUrl, o: ConnectOptions, make: Effect.Effect<A, E, R>, sessionOf: (a: A) => Session.SessionShape) =>
   Effect.gen(function*() {
     const noPassword = url.user !== undefined && (url.password === undefined || Redacted.value(url.password) === "")
-    const session = yield* make.pipe(
+    const made = yield* make.pipe(
       Effect.catchIf(
         (error): error is E & ServerError => noPassword && error instanceof ServerError && error.reason === "STATUS_LOGON_FAILURE",
         (cause) =>
@@ -107,9 +107,10 @@ const logOn = <E, R>(url: Url.SmbUrl, o: ConnectOptions, make: Effect.Effect<Ses
           })
       )
     )
+    const session = sessionOf(made)
     const as = session.isAnonymous ? "anonymous" : session.isGuest ? "guest" : (url.user ?? "")
     yield* progress(o, `session set up as ${as} (${session.auth})${session.encrypted ? ", encrypted" : session.signingRequired ? ", signed" : ""}`)
-    return session
+    return made
   })
 
 const requireShare = (url: Url.SmbUrl): Effect.Effect<string, CliError> =>
@@ -153,7 +154,8 @@ export const share = (url: Url.SmbUrl, o: ConnectOptions) =>
 /**
  * The URL's tree, following DFS links: the connection and session come from a SessionPool, where
  * referrals to other servers (reached on port 445, as the same user) open theirs and referrals
- * back to the same server reuse it.
+ * back to the same server reuse it. The URL's host may be a domain (a domain-based namespace, see
+ * Dfs.ts): then no connection is made to it, only to its DCs and the root's targets.
  */
 const dfsShare = (url: Url.SmbUrl, o: ConnectOptions) =>
   Effect.gen(function*() {
@@ -162,11 +164,12 @@ const dfsShare = (url: Url.SmbUrl, o: ConnectOptions) =>
     yield* progress(o, `connecting to ${Url.format({ ...url, user: undefined, share: undefined, path: [] })} (${o.worker} worker)`)
     const pool = yield* SessionPool.make(options)
     const credentials = Url.credentials(url) ?? Session.anonymous
-    const first = yield* logOn(url, o, pool.session(url.host, credentials, sessionOptions(o)))
-    const { negotiated } = first.connection
+    const dfs = Dfs.make(pool, credentials, { session: sessionOptions(o) })
+    const tree = yield* logOn(url, o, dfs.tree(url.host, name), (tree) => tree.session)
+    const { negotiated } = tree.session.connection
     yield* progress(o, `negotiated SMB ${negotiated.dialect}, signing ${negotiated.signing}, cipher ${negotiated.encryption ?? "none"}`)
-    const tree = yield* Dfs.make(pool, credentials, { session: sessionOptions(o) }).tree(url.host, name)
-    yield* progress(o, `connected to share ${name}${tree.encrypted ? " (encrypted)" : ""}${tree.isDfs === true ? " (DFS)" : ""}`)
+    const where = tree.server !== undefined && tree.server.toLowerCase() !== url.host.toLowerCase() ? ` on ${tree.server}` : ""
+    yield* progress(o, `connected to share ${tree.share}${where}${tree.encrypted ? " (encrypted)" : ""}${tree.isDfs === true ? " (DFS)" : ""}`)
     return tree
   })
 

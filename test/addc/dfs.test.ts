@@ -2,12 +2,21 @@
  * DFS in a Kerberos-only domain: a private AD DC (`ntlm auth = disabled`) whose MS-DFS root `dfs`
  * holds a link to the DC's own `share` under its DNS name (dc1.example.test, resolved in the
  * client). The library follows the link with Kerberos sessions and reuses the one connection;
- * `smb get` and `smb ls` reach a file through the link with --auth kerberos. The link to a second
- * server is tested against standalone Samba (test/samba/dfs.test.ts): a standalone smbd next to
- * the DC would need the DC's user as a local account.
+ * `smb get` and `smb ls` reach a file through the link with --auth kerberos.
+ *
+ * Domain-based namespaces (MS-DFSC 3.1.4.1): \\EXAMPLE.TEST\sysvol and \\EXAMPLE\netlogon reach
+ * the DC's shares through a domain referral, a DC referral and a root referral (Samba's DC answers
+ * them in dfs_server_ad.c: names with TTL 600 s, SYSVOL/NETLOGON storage targets with TTL 900 s),
+ * and the `dfs` root through the domain name reaches the link too. The DC is found as the realm's
+ * KDC (an address, named by the `hosts` map). The link to a second server is tested against
+ * standalone Samba (test/samba/dfs.test.ts): a standalone smbd next to the DC would need the DC's
+ * user as a local account.
  */
 import { afterAll, beforeAll, expect, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import { chmod, mkdir, symlink, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import * as Dfs from "../../src/client/Dfs.js"
@@ -30,6 +39,7 @@ describeAddc("DFS in a Kerberos-only domain", () => {
     await mkdir(join(dc.sharePath, "reports"), { recursive: true })
     await writeFile(join(dc.sharePath, "reports", "q3.txt"), "through the link\n")
     await chmod(join(dc.sharePath, "reports"), 0o777)
+    await writeFile(join(dc.workdir, "state", "sysvol", dc.realm.toLowerCase(), "scripts", "logon.cmd"), "rem from netlogon\r\n")
   }, 120_000)
   afterAll(() => Promise.all([cli?.dispose(), dc === undefined ? undefined : stopAddc(dc)]))
 
@@ -64,5 +74,91 @@ describeAddc("DFS in a Kerberos-only domain", () => {
     const ls = await cli!.run(["ls", ...options, `${base}/`], env)
     expect(ls.stderr).toBe("")
     expect(ls.stdout).toContain("q3.txt")
+  })
+
+  /** A pool and resolver as the Kerberos user, the DC named only by the KDC address and the `hosts` map. */
+  const domainSetup = () =>
+    Effect.gen(function*() {
+      const server = dc!
+      const pool = yield* SessionPool.make({ host: server.hostname, hosts: { [server.hostname]: server.address, dc1: server.address } })
+      const dfs = Dfs.make(pool, Session.user(`${server.user}@${server.realm}`, server.password), {
+        session: { auth: "kerberos", kerberos: { kdc: [server.address], ccache: false } }
+      })
+      return { server, pool, dfs }
+    })
+
+  const names = (tree: Parameters<typeof Files.list>[0], path: string) =>
+    Effect.map(Stream.runCollect(Files.list(tree, path)), (entries) => Chunk.toReadonlyArray(entries).map((entry) => entry.name))
+
+  it.scopedLive("domain-based: \\\\EXAMPLE.TEST\\sysvol and \\\\EXAMPLE\\netlogon through domain, DC and root referrals, cached with their TTLs", () =>
+    Effect.gen(function*() {
+      const { dfs, pool, server } = yield* domainSetup()
+      // A clock that runs ahead by `ahead` ms; sleeps and timeouts keep real time.
+      let ahead = 0
+      const clock = yield* Effect.clock
+      const later: Clock.Clock = {
+        [Clock.ClockTypeId]: Clock.ClockTypeId,
+        unsafeCurrentTimeMillis: () => clock.unsafeCurrentTimeMillis() + ahead,
+        unsafeCurrentTimeNanos: () => clock.unsafeCurrentTimeNanos() + BigInt(ahead) * 1_000_000n,
+        currentTimeMillis: Effect.sync(() => clock.unsafeCurrentTimeMillis() + ahead),
+        currentTimeNanos: Effect.sync(() => clock.unsafeCurrentTimeNanos() + BigInt(ahead) * 1_000_000n),
+        sleep: (duration) => clock.sleep(duration)
+      }
+      const tree = (domain: string, share: string) => Effect.withClock(dfs.tree(domain, share), later)
+
+      const sysvol = yield* tree(server.realm, "sysvol")
+      expect([sysvol.server, sysvol.share, sysvol.session.auth]).toEqual([server.hostname, "sysvol", "kerberos"])
+      expect(yield* names(sysvol, `${server.realm.toLowerCase()}/Policies`)).toContain("{31B2F340-016D-11D2-945F-00C04FB984F9}")
+      // The domain referral, the DC referral for EXAMPLE.TEST, the root referral for \\EXAMPLE.TEST\sysvol.
+      expect(yield* dfs.requested).toBe(3)
+
+      const netlogon = yield* tree(server.domain, "netlogon")
+      // The NetBIOS domain's DCs come back by NetBIOS name; `hosts` maps "dc1", names compare case-insensitively.
+      expect([netlogon.server, netlogon.share]).toEqual(["DC1", "netlogon"])
+      expect(new TextDecoder().decode(yield* Files.readFile(netlogon, "logon.cmd"))).toBe("rem from netlogon\r\n")
+      expect(yield* dfs.requested).toBe(5)
+
+      // Cached, case-insensitively: nothing more is asked; resolve maps the whole path.
+      yield* tree(server.realm.toLowerCase(), "SYSVOL")
+      const located = yield* Effect.withClock(dfs.resolve(`\\\\${server.realm}\\sysvol\\${server.realm}\\Policies`), later)
+      expect([located.tree.server, located.tree.share, located.path]).toEqual([server.hostname, "sysvol", `${server.realm}/Policies`])
+      ahead = 599_000
+      yield* tree(server.realm, "sysvol")
+      expect(yield* dfs.requested).toBe(5)
+      // Domain and DC lists live 600 s, SYSVOL's root referral 900 s: after 601 s only the domain
+      // list is asked for again (the cached root names the DC itself); after 901 s the DCs and the root too.
+      ahead = 601_000
+      yield* tree(server.realm, "sysvol")
+      expect(yield* dfs.requested).toBe(6)
+      ahead = 901_000
+      yield* tree(server.realm, "sysvol")
+      expect(yield* dfs.requested).toBe(8)
+      expect(yield* pool.connections).toBe(2)
+    }))
+
+  it.scopedLive("domain-based: the DC's dfs root through the domain name, and its link, with Kerberos", () =>
+    Effect.gen(function*() {
+      const { dfs, pool, server } = yield* domainSetup()
+      const root = yield* dfs.tree(server.realm, server.dfsShare)
+      // Samba answers the root referral with "\\EXAMPLE.TEST\dfs" itself: the domain's DC is the target.
+      expect([root.server, root.isDfs]).toEqual([server.hostname, true])
+      expect(new TextDecoder().decode(yield* Files.readFile(root, `${link}/reports/q3.txt`))).toBe("through the link\n")
+      const located = yield* dfs.resolve(`\\\\${server.realm.toLowerCase()}\\${server.dfsShare}\\${link}\\reports\\q3.txt`)
+      expect([located.tree.share, located.path]).toEqual([server.share, "reports/q3.txt"])
+      // Domain, DC, root and link referrals, the root and the link target: all on the one DC connection.
+      expect(yield* dfs.requested).toBe(4)
+      expect(yield* pool.connections).toBe(1)
+    }))
+
+  it("smb ls //EXAMPLE.TEST/sysvol/ and smb get through the domain's dfs root", async () => {
+    const server = dc!
+    const env = { SMB_PASSWORD: server.password, KRB5_CONFIG: server.krb5Conf, KRB5CCNAME: `FILE:${join(server.workdir, "none.ccache")}` }
+    const options = ["--auth", "kerberos", "--kdc", server.address, `--resolve=${server.hostname}=${server.address}`]
+    const ls = await cli!.run(["ls", ...options, `smb://${server.realm};${server.user}@${server.realm}/sysvol/`], env)
+    expect(ls.stderr).toBe("")
+    expect(ls.stdout).toContain(server.realm.toLowerCase())
+    const get = await cli!.run(["get", ...options, `smb://${server.realm};${server.user}@${server.realm}/${server.dfsShare}/${link}/reports/q3.txt`, "-"], env)
+    expect(get.stderr).toBe("")
+    expect(get.stdout).toBe("through the link\n")
   })
 })
