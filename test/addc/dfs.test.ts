@@ -17,7 +17,7 @@ import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import { chmod, mkdir, symlink, writeFile } from "node:fs/promises"
+import { chmod, mkdir, readFile, symlink, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import * as Dfs from "../../src/client/Dfs.js"
 import * as Files from "../../src/client/Files.js"
@@ -25,23 +25,28 @@ import * as Session from "../../src/client/Session.js"
 import * as SessionPool from "../../src/client/SessionPool.js"
 import type { Cli } from "../cli/cliProcess.js"
 import { bundleCli } from "../cli/cliProcess.js"
-import type { AddcInstance } from "../support/addc/index.js"
-import { describeAddc, startAddc, stopAddc } from "../support/addc/index.js"
+import type { AddcInstance, MemberInstance } from "../support/addc/index.js"
+import { describeAddc, startAddc, startMember, stopAddc } from "../support/addc/index.js"
 
 describeAddc("DFS in a Kerberos-only domain", () => {
   let dc: AddcInstance | undefined
+  let member: MemberInstance | undefined
   let cli: Cli | undefined
   const link = `team-${process.pid}`
+  const memberLink = `member-${process.pid}`
 
   beforeAll(async () => {
     ;[cli, dc] = await Promise.all([bundleCli(), startAddc({ ntlm: false })])
+    member = await startMember(dc)
+    await symlink(`msdfs:${member.hostname}\\${member.share}`, join(dc.dfsPath, memberLink))
+    await writeFile(join(member.sharePath, "on-member.txt"), "on the member server\n")
     await symlink(`msdfs:${dc.hostname}\\${dc.share}`, join(dc.dfsPath, link))
     await mkdir(join(dc.sharePath, "reports"), { recursive: true })
     await writeFile(join(dc.sharePath, "reports", "q3.txt"), "through the link\n")
     await chmod(join(dc.sharePath, "reports"), 0o777)
     await writeFile(join(dc.workdir, "state", "sysvol", dc.realm.toLowerCase(), "scripts", "logon.cmd"), "rem from netlogon\r\n")
   }, 120_000)
-  afterAll(() => Promise.all([cli?.dispose(), dc === undefined ? undefined : stopAddc(dc)]))
+  afterAll(() => Promise.all([cli?.dispose(), member === undefined ? undefined : stopAddc(member), dc === undefined ? undefined : stopAddc(dc)]))
 
   it.scopedLive("the library follows the link with Kerberos, on the one connection", () =>
     Effect.gen(function*() {
@@ -80,7 +85,10 @@ describeAddc("DFS in a Kerberos-only domain", () => {
   const domainSetup = () =>
     Effect.gen(function*() {
       const server = dc!
-      const pool = yield* SessionPool.make({ host: server.hostname, hosts: { [server.hostname]: server.address, dc1: server.address } })
+      const pool = yield* SessionPool.make({
+        host: server.hostname,
+        hosts: { [server.hostname]: server.address, dc1: server.address, [member!.hostname]: member!.address }
+      })
       const dfs = Dfs.make(pool, Session.user(`${server.user}@${server.realm}`, server.password), {
         session: { auth: "kerberos", kerberos: { kdc: [server.address], ccache: false } }
       })
@@ -148,6 +156,20 @@ describeAddc("DFS in a Kerberos-only domain", () => {
       // Domain, DC, root and link referrals, the root and the link target: all on the one DC connection.
       expect(yield* dfs.requested).toBe(4)
       expect(yield* pool.connections).toBe(1)
+    }))
+
+  it.scopedLive("a link to a share on a member server of the domain, through the domain name, with Kerberos", () =>
+    Effect.gen(function*() {
+      const { dfs, pool, server } = yield* domainSetup()
+      const root = yield* dfs.tree(server.realm, server.dfsShare)
+      yield* Files.writeFile(root, `${memberLink}/written.txt`, new TextEncoder().encode("by kuser"))
+      expect(new TextDecoder().decode(yield* Files.readFile(root, `${memberLink}/on-member.txt`))).toBe("on the member server\n")
+      const located = yield* dfs.resolve(`\\\\${server.realm}\\${server.dfsShare}\\${memberLink}\\written.txt`)
+      expect([located.tree.server, located.tree.share, located.path, located.tree.session.auth]).toEqual([member!.hostname, "data", "written.txt", "kerberos"])
+      expect(yield* pool.connections).toBe(2)
+      // The member logged the user on with Kerberos, and the file is the domain user's.
+      expect(yield* Effect.promise(() => readFile(member!.logPath, "utf8"))).toMatch(/Successful AuthZ: \[SMB2,krb5\] user \[EXAMPLE\]\\\[kuser\]/)
+      expect(yield* Effect.promise(() => readFile(join(member!.sharePath, "written.txt"), "utf8"))).toBe("by kuser")
     }))
 
   it("smb ls //EXAMPLE.TEST/sysvol/ and smb get through the domain's dfs root", async () => {
