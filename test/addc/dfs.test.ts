@@ -8,9 +8,8 @@
  * the DC's shares through a domain referral, a DC referral and a root referral (Samba's DC answers
  * them in dfs_server_ad.c: names with TTL 600 s, SYSVOL/NETLOGON storage targets with TTL 900 s),
  * and the `dfs` root through the domain name reaches the link too. The DC is found as the realm's
- * KDC (an address, named by the `hosts` map). The link to a second server is tested against
- * standalone Samba (test/samba/dfs.test.ts): a standalone smbd next to the DC would need the DC's
- * user as a local account.
+ * KDC (an address, named by the `hosts` map). A link from the DC's root to a share on MEMBER1,
+ * a member server of the domain (startMember), is followed with Kerberos on a second connection.
  */
 import { afterAll, beforeAll, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
@@ -36,15 +35,21 @@ describeAddc("DFS in a Kerberos-only domain", () => {
   const memberLink = `member-${process.pid}`
 
   beforeAll(async () => {
-    ;[cli, dc] = await Promise.all([bundleCli(), startAddc({ ntlm: false })])
-    member = await startMember(dc)
-    await symlink(`msdfs:${member.hostname}\\${member.share}`, join(dc.dfsPath, memberLink))
-    await writeFile(join(member.sharePath, "on-member.txt"), "on the member server\n")
-    await symlink(`msdfs:${dc.hostname}\\${dc.share}`, join(dc.dfsPath, link))
-    await mkdir(join(dc.sharePath, "reports"), { recursive: true })
-    await writeFile(join(dc.sharePath, "reports", "q3.txt"), "through the link\n")
-    await chmod(join(dc.sharePath, "reports"), 0o777)
-    await writeFile(join(dc.workdir, "state", "sysvol", dc.realm.toLowerCase(), "scripts", "logon.cmd"), "rem from netlogon\r\n")
+    // The member needs the DC running; both start while the CLI is bundled. Each is kept as soon
+    // as it runs, so that afterAll stops it whatever fails next.
+    const servers = async () => {
+      const started = dc = await startAddc({ ntlm: false })
+      return { dc: started, member: member = await startMember(started) }
+    }
+    const [bundled, { dc: controller, member: joined }] = await Promise.all([bundleCli(), servers()])
+    cli = bundled
+    await symlink(`msdfs:${joined.hostname}\\${joined.share}`, join(controller.dfsPath, memberLink))
+    await writeFile(join(joined.sharePath, "on-member.txt"), "on the member server\n")
+    await symlink(`msdfs:${controller.hostname}\\${controller.share}`, join(controller.dfsPath, link))
+    await mkdir(join(controller.sharePath, "reports"), { recursive: true })
+    await writeFile(join(controller.sharePath, "reports", "q3.txt"), "through the link\n")
+    await chmod(join(controller.sharePath, "reports"), 0o777)
+    await writeFile(join(controller.workdir, "state", "sysvol", controller.realm.toLowerCase(), "scripts", "logon.cmd"), "rem from netlogon\r\n")
   }, 120_000)
   afterAll(() => Promise.all([cli?.dispose(), member === undefined ? undefined : stopAddc(member), dc === undefined ? undefined : stopAddc(dc)]))
 
