@@ -85,11 +85,14 @@ export const session = (
     return yield* logOn(url, o, Session.make(connection, credentials, sessionOptions(o)), (session) => session)
   })
 
-const sessionOptions = (o: ConnectOptions): Session.SessionOptions => ({
-  allowGuestFallback: o.allowGuest,
-  auth: o.auth,
-  ...(Option.isSome(o.kdc) ? { kerberos: { kdc: o.kdc.value } } : {})
-})
+const sessionOptions = (o: ConnectOptions): Session.SessionOptions => {
+  const kerberos = {
+    ...(Option.isSome(o.kdc) ? { kdc: o.kdc.value } : {}),
+    ...(Option.isSome(o.keytab) ? { keytab: o.keytab.value } : {}),
+    ...(Option.isSome(o.realm) ? { realm: o.realm.value } : {})
+  }
+  return { allowGuestFallback: o.allowGuest, auth: o.auth, ...(Object.keys(kerberos).length > 0 ? { kerberos } : {}) }
+}
 
 /** Says how a session was set up; a refused logon with no password given says where one comes from. */
 const logOn = <A, E, R>(url: Url.SmbUrl, o: ConnectOptions, make: Effect.Effect<A, E, R>, sessionOf: (a: A) => Session.SessionShape) =>
@@ -175,13 +178,13 @@ const dfsShare = (url: Url.SmbUrl, o: ConnectOptions) =>
 
 /**
  * Parses `text` and supplies the password the URL lacks (Password.ts: --password-file,
- * SMB_PASSWORD, or a prompt).
+ * SMB_PASSWORD, or a prompt); with --keytab the keys come from the keytab, and none is asked for.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const resolve = (text: string, o: ConnectOptions): Effect.Effect<Url.SmbUrl, UrlError | CliError, FileSystem.FileSystem> =>
-  Effect.flatMap(Url.parse(text), (url) => Password.supply(url, o.passwordFile))
+  Effect.flatMap(Url.parse(text), (url) => (Option.isSome(o.keytab) ? Effect.succeed(url) : Password.supply(url, o.passwordFile)))
 
 /**
  * Resolves `text`, connects its share and runs `use` with the tree; everything is closed when
