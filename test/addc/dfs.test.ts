@@ -17,6 +17,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { chmod, mkdir, readFile, symlink, writeFile } from "node:fs/promises"
+import { existsSync } from "node:fs"
 import { join } from "node:path"
 import * as Dfs from "../../src/client/Dfs.js"
 import * as Files from "../../src/client/Files.js"
@@ -26,6 +27,7 @@ import type { Cli } from "../cli/cliProcess.js"
 import { bundleCli } from "../cli/cliProcess.js"
 import type { AddcInstance, MemberInstance } from "../support/addc/index.js"
 import { describeAddc, startAddc, startMember, stopAddc } from "../support/addc/index.js"
+import { pidsUsingConf } from "../support/samba/proc.js"
 
 describeAddc("DFS in a Kerberos-only domain", () => {
   let dc: AddcInstance | undefined
@@ -51,7 +53,11 @@ describeAddc("DFS in a Kerberos-only domain", () => {
     await chmod(join(controller.sharePath, "reports"), 0o777)
     await writeFile(join(controller.workdir, "state", "sysvol", controller.realm.toLowerCase(), "scripts", "logon.cmd"), "rem from netlogon\r\n")
   }, 120_000)
-  afterAll(() => Promise.all([cli?.dispose(), member === undefined ? undefined : stopAddc(member), dc === undefined ? undefined : stopAddc(dc)]))
+  afterAll(async () => {
+    await Promise.all([cli?.dispose(), member === undefined ? undefined : stopAddc(member), dc === undefined ? undefined : stopAddc(dc)])
+    // Stopping the member leaves nothing behind: no smbd, winbindd or RPC helper naming its config, no run directory.
+    if (member !== undefined) expect([pidsUsingConf(member.conf), existsSync(member.workdir)]).toEqual([[], false])
+  })
 
   it.scopedLive("the library follows the link with Kerberos, on the one connection", () =>
     Effect.gen(function*() {
