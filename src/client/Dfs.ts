@@ -19,15 +19,16 @@
  * targets on the DCs). Domain lists and DC lists are cached with their TTLs, like referrals.
  *
  * Which DC is asked first: `domainControllers`, else the KDCs of the realm the session's Kerberos
- * options or the user's @REALM name (MS-DFSC would ask the DC the machine joined; a library has
- * none, and in AD the KDCs are the DCs). A KDC given as an address is reached by a name the
- * connection's `hosts` maps to it, as Kerberos needs a name (cifs/<name>). With no DC known, no
- * domain referral is sent: the first component is connected to as a server (DNS, or `hosts`),
- * and when that server does not hold the root share (STATUS_BAD_NETWORK_NAME), `tree` asks it
- * for a root referral. A name that is itself one of the DCs, or an IP address, is a server. A
- * root target naming a domain (Samba's DC answers "\\EXAMPLE.TEST\\dfs" with itself) is
- * reached through that domain's DCs. Departures from MS-DFSC: no site costing beyond the
- * server's order, and no REQ_GET_DFS_REFERRAL_EX.
+ * options, the user's @REALM or (with no password) the ticket cache's principal name (MS-DFSC
+ * would ask the DC the machine joined; a library has none, and in AD the KDCs are the DCs). A KDC
+ * given as an address is reached by a name the connection's `hosts` maps to it, as Kerberos
+ * needs a name (cifs/<name>). With no DC known, or none answering (then not asked again for a
+ * minute), the first component is connected to as a server (DNS, or `hosts`), and when that
+ * server does not hold the root share (STATUS_BAD_NETWORK_NAME), `tree` asks it for a root
+ * referral. A name that is itself one of the DCs, or an IP address, is a server. A root target
+ * naming a domain (Samba's DC answers "\\EXAMPLE.TEST\\dfs" with itself) is reached through
+ * that domain's DCs. Departures from MS-DFSC: no site costing beyond the server's order, and no
+ * REQ_GET_DFS_REFERRAL_EX.
  *
  * @since 0.1.0
  */
@@ -37,6 +38,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import type { RequestError } from "../errors.js"
 import { DfsFailed } from "../errors.js"
 import { Command } from "../wire/Command.js"
@@ -45,7 +47,7 @@ import { decodeDfsReferralResponse, DfsServerType, encodeDfsReferralRequest, Ref
 import { CtlCode, decodeIoctlResponse, encodeIoctlRequest, IoctlFlags, NO_FILE_ID } from "../wire/Ioctl.js"
 import { Status } from "../wire/Status.js"
 import { parseKdc } from "../auth/kerberos/KdcTransport.js"
-import { splitPrincipal } from "../auth/kerberos/Kerberos.js"
+import { ccacheRealm, splitPrincipal } from "../auth/kerberos/Kerberos.js"
 import * as Krb5Conf from "../auth/kerberos/Krb5Conf.js"
 import { namesOf } from "../transport/hosts.js"
 import { controllerNames, DomainCache, domainNames } from "./internal/domainCache.js"
@@ -169,16 +171,18 @@ const toCached = (requested: ReadonlyArray<string>, response: DfsReferralRespons
 const NO_DOMAINS_MILLIS = 60_000
 
 /**
- * The DCs to ask for domain referrals by default: the KDCs of the realm the Kerberos options or
- * the user name (krb5.conf's default realm alone does not count: the packaged /etc/krb5.conf names
- * one on every machine), each by its host name; a KDC given as an address by the names `hosts`
- * maps to it, else the address.
+ * The DCs to ask for domain referrals by default: the KDCs of the realm the Kerberos options, the
+ * user name or, with no password, the ticket cache's principal name (krb5.conf's default realm alone does not count:
+ * the packaged /etc/krb5.conf names one on every machine), each by its host name; a KDC given as
+ * an address by the names `hosts` maps to it, else the address.
  */
 const kdcControllers = (credentials: Credentials, session: SessionOptions | undefined, hosts: Readonly<Record<string, string>>): Array<string> => {
   if (credentials._tag !== "User" || session?.auth === "ntlm") return []
   const kerberos = session?.kerberos ?? {}
   const dotted = credentials.domain !== undefined && credentials.domain.includes(".") ? credentials.domain : undefined
-  const realm = kerberos.realm ?? splitPrincipal(credentials.user).realm ?? dotted
+  // The ticket cache is where a logon with no password gets its ticket (Kerberos.serviceTicket).
+  const cached = Redacted.value(credentials.password) === "" ? ccacheRealm(kerberos) : undefined
+  const realm = kerberos.realm ?? splitPrincipal(credentials.user).realm ?? dotted ?? cached
   const kdcs = kerberos.kdc ?? (realm === undefined ? [] : Krb5Conf.load(process.env, kerberos.krb5Conf).kdcs[realm.toUpperCase()] ?? [])
   return kdcs.map(parseKdc).flatMap(({ host }) => {
     if (isIP(host) === 0) return [host]

@@ -8,7 +8,8 @@
  * the DC's shares through a domain referral, a DC referral and a root referral (Samba's DC answers
  * them in dfs_server_ad.c: names with TTL 600 s, SYSVOL/NETLOGON storage targets with TTL 900 s),
  * and the `dfs` root through the domain name reaches the link too. The DC is found as the realm's
- * KDC (an address, named by the `hosts` map). A link from the DC's root to a share on MEMBER1,
+ * KDC (an address, named by the `hosts` map); for `smb ls` by a user with a kinit ticket and no
+ * password, as the KDC of the ticket's realm in krb5.conf. A link from the DC's root to a share on MEMBER1,
  * a member server of the domain (startMember), is followed with Kerberos on a second connection.
  */
 import { afterAll, beforeAll, expect, it } from "@effect/vitest"
@@ -16,7 +17,7 @@ import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import { chmod, mkdir, readFile, symlink, writeFile } from "node:fs/promises"
+import { chmod, mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises"
 import { existsSync } from "node:fs"
 import { join } from "node:path"
 import * as Dfs from "../../src/client/Dfs.js"
@@ -27,6 +28,7 @@ import type { Cli } from "../cli/cliProcess.js"
 import { bundleCli } from "../cli/cliProcess.js"
 import type { AddcInstance, MemberInstance } from "../support/addc/index.js"
 import { describeAddc, startAddc, startMember, stopAddc } from "../support/addc/index.js"
+import { run } from "../support/samba/exec.js"
 import { pidsUsingConf } from "../support/samba/proc.js"
 
 describeAddc("DFS in a Kerberos-only domain", () => {
@@ -182,6 +184,22 @@ describeAddc("DFS in a Kerberos-only domain", () => {
       expect(yield* Effect.promise(() => readFile(member!.logPath, "utf8"))).toMatch(/Successful AuthZ: \[SMB2,krb5\] user \[EXAMPLE\]\\\[kuser\]/)
       expect(yield* Effect.promise(() => readFile(join(member!.sharePath, "written.txt"), "utf8"))).toBe("by kuser")
     }))
+
+  it("a user with a ticket from kinit: smb ls //EXAMPLE/netlogon/ with no password, no realm, no --auth", async () => {
+    const server = dc!
+    const ccache = join(server.workdir, `kinit-${process.pid}.ccache`)
+    const env = { KRB5_CONFIG: server.krb5Conf, KRB5CCNAME: `FILE:${ccache}` }
+    const kinit = await run("kinit", [`${server.user}@${server.realm}`], { env: { ...process.env, ...env }, input: `${server.password}\n` })
+    expect(kinit.code, kinit.stderr).toBe(0)
+    try {
+      // The DC is the KDC of the ticket's realm (krb5.conf), by the name --resolve gives its address.
+      const ls = await cli!.run(["ls", `--resolve=${server.hostname}=${server.address},dc1=${server.address}`, `smb://${server.user}@${server.domain}/netlogon/`], env)
+      expect(ls.stderr).toBe("")
+      expect(ls.stdout).toContain("logon.cmd")
+    } finally {
+      await rm(ccache, { force: true })
+    }
+  })
 
   it("smb ls //EXAMPLE.TEST/sysvol/ and smb get through the domain's dfs root", async () => {
     const server = dc!
