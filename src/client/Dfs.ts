@@ -167,7 +167,7 @@ const toCached = (requested: ReadonlyArray<string>, response: DfsReferralRespons
   }
 }
 
-/** How long a failed domain referral keeps the resolver from asking again (milliseconds). */
+/** How long a failed or empty domain referral keeps the resolver from asking again (milliseconds). */
 const NO_DOMAINS_MILLIS = 60_000
 
 /**
@@ -233,7 +233,7 @@ export const make = (pool: SessionPoolShape, credentials: Credentials, options: 
           const answer = yield* Effect.either(ask(dc, ""))
           if (Either.isLeft(answer)) continue
           const { names, ttl } = domainNames(answer.right)
-          domains.putDomains(names, (yield* Clock.currentTimeMillis) + ttl * 1000)
+          domains.putDomains(names, (yield* Clock.currentTimeMillis) + (names.length === 0 ? NO_DOMAINS_MILLIS : ttl * 1000))
           learned = true
           break
         }
