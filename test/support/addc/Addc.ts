@@ -505,12 +505,12 @@ const joinMember = async (dir: string, log: (line: string) => void): Promise<voi
     await writeFile(join(m, "etc", "smb.conf"), renderMemberConf(m, "127.0.0.1", address))
     await hostsFile(join(m, "hosts"), [[address, `${HOSTNAME} ${NETBIOS.toLowerCase()}`]])
     log(`joining ${MEMBER_NETBIOS} to ${REALM}`)
-    const join_ = await run("unshare", inNamespace("mount --bind \"$1\" /etc/hosts && shift && exec \"$@\"", [
+    const joined = await run("unshare", inNamespace("mount --bind \"$1\" /etc/hosts && shift && exec \"$@\"", [
       join(m, "hosts"), "samba-tool", "domain", "join", REALM, "MEMBER", "-s", join(m, "etc", "smb.conf"),
       "-U", "Administrator", `--password=${ADMIN_PASSWORD}`, `--server=${address}`
     ]))
-    if (join_.code !== 0 || !existsSync(join(m, "private", "secrets.tdb"))) {
-      throw new SambaError({ reason: "Setup", detail: `samba-tool domain join failed (${describeExit(join_)}): ${(join_.stderr || join_.stdout).trim().slice(-2000)}` })
+    if (joined.code !== 0 || !existsSync(join(m, "private", "secrets.tdb"))) {
+      throw new SambaError({ reason: "Setup", detail: `samba-tool domain join failed (${describeExit(joined)}): ${(joined.stderr || joined.stdout).trim().slice(-2000)}` })
     }
   } finally {
     await release(o)
