@@ -15,15 +15,18 @@
  * acceptor's subkey from the AP-REP when it sends one, else our authenticator's subkey (the GSS
  * context key), cut or zero-padded to 16 bytes (MS-SMB2 3.2.5.3.1). With AES keys the SPNEGO
  * mechListMIC is an RFC 4121 MIC token (HMAC-SHA1-96, key usages 23/25): the server's is checked
- * whenever sent; ours is sent when the server asks for one (accept-incomplete with a MIC).
+ * whenever sent; ours is sent when the server asks for one (accept-incomplete with a MIC). With
+ * an RC4 context key the MIC is the older RFC 1964 token with RFC 4757's HMAC-MD5 signature and
+ * RC4-encrypted sequence number (MS-KILE 3.4.5.4), framed like an initial context token.
  *
  * @since 0.1.0
  */
-import { randomBytes, timingSafeEqual } from "node:crypto"
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
 import * as Either from "effect/Either"
 import { NodeInspectSymbol } from "effect/Inspectable"
 import { AuthenticationFailed } from "../errors.js"
 import type { Authenticator, AuthenticatorStep, FinalOptions } from "./Authenticator.js"
+import { rc4 } from "./Rc4.js"
 import type { Key } from "./kerberos/Crypto.js"
 import { checksum, decrypt, EncType, encrypt, isSupported, randomKey } from "./kerberos/Crypto.js"
 import * as Der from "./kerberos/Der.js"
@@ -106,6 +109,37 @@ export const micToken = (key: Key, usage: number, flags: number, sequence: numbe
   out.set(header)
   out.set(sum, 16)
   return out
+}
+
+// RFC 4757 7.2: key usage 15 for the signature; SGN_ALG 0x0011 (HMAC-MD5).
+const KG_USAGE_RC4_SIGN = 15
+const RC4_MIC_HEADER = [0x01, 0x01, 0x11, 0x00, 0xff, 0xff, 0xff, 0xff]
+
+const hmacMd5 = (key: Uint8Array, data: Uint8Array): Uint8Array => new Uint8Array(createHmac("md5", key).update(data).digest())
+
+/**
+ * An RC4-HMAC MIC token (RFC 4757 7.2 over RFC 1964 1.2.1): header, the sequence number (big
+ * endian, then four direction bytes: 00 from the initiator, ff from the acceptor) encrypted with
+ * RC4 under a key derived from the checksum, and the first 8 bytes of the HMAC-MD5 checksum of
+ * header and message; inside the GSS framing with the Kerberos OID.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const rc4MicToken = (key: Key, sentByAcceptor: boolean, sequence: number, message: Uint8Array): Uint8Array => {
+  const header = new Uint8Array(RC4_MIC_HEADER)
+  const signed = new Uint8Array(header.byteLength + message.byteLength)
+  signed.set(header)
+  signed.set(message, header.byteLength)
+  const sgnCksum = checksum(key, KG_USAGE_RC4_SIGN, signed).subarray(0, 8)
+  const seq = new Uint8Array(8).fill(sentByAcceptor ? 0xff : 0x00)
+  new DataView(seq.buffer).setUint32(0, sequence >>> 0)
+  const kseq = hmacMd5(hmacMd5(key.value, new Uint8Array(4)), sgnCksum)
+  const body = new Uint8Array(24)
+  body.set(header)
+  body.set(rc4(kseq, seq), 8)
+  body.set(sgnCksum, 16)
+  return Der.tlv(Der.application(0), Der.oid(KRB5_OID), body)
 }
 
 type State = "Initial" | "ApReqSent" | "MicSent" | "Done" | "Failed"
@@ -195,8 +229,9 @@ class KerberosAuthenticator implements Authenticator {
 
   #verifyServerMic(mic: Uint8Array): Either.Either<void, AuthenticationFailed> {
     const key = this.#contextKey()
-    if (key.etype === EncType.RC4_HMAC) return Either.left(failed("Unsupported", "an RC4 (RFC 4757) mechListMIC"))
-    const expected = micToken(key, KG_USAGE_ACCEPTOR_SIGN, this.#micFlags(true), this.#acceptorSequence, MECH_TYPE_LIST)
+    const expected = key.etype === EncType.RC4_HMAC
+      ? rc4MicToken(key, true, this.#acceptorSequence, MECH_TYPE_LIST)
+      : micToken(key, KG_USAGE_ACCEPTOR_SIGN, this.#micFlags(true), this.#acceptorSequence, MECH_TYPE_LIST)
     if (mic.byteLength !== expected.byteLength || !timingSafeEqual(mic, expected)) {
       return Either.left(failed("MicMismatch", "server mechListMIC does not verify"))
     }
@@ -228,8 +263,10 @@ class KerberosAuthenticator implements Authenticator {
       return Either.right({ token: undefined, done: true })
     }
     // The server wants more: our mechListMIC (it sent its own, or asks with request-mic).
-    if (this.#contextKey().etype === EncType.RC4_HMAC) return Either.left(failed("Unsupported", "an RC4 (RFC 4757) mechListMIC"))
-    const ours = micToken(this.#contextKey(), KG_USAGE_INITIATOR_SIGN, this.#micFlags(false), this.#sequence, MECH_TYPE_LIST)
+    const key = this.#contextKey()
+    const ours = key.etype === EncType.RC4_HMAC
+      ? rc4MicToken(key, false, this.#sequence, MECH_TYPE_LIST)
+      : micToken(key, KG_USAGE_INITIATOR_SIGN, this.#micFlags(false), this.#sequence, MECH_TYPE_LIST)
     return Either.right({ token: encodeNegTokenResp({ mechListMIC: ours }), done: true })
   }
 

@@ -82,20 +82,23 @@ export const session = (
 ): Effect.Effect<Session.SessionShape, RequestError | AuthenticationFailed | CliError, Scope.Scope> =>
   Effect.gen(function*() {
     const credentials = Url.credentials(url) ?? Session.anonymous
-    return yield* logOn(url, o, Session.make(connection, credentials, sessionOptions(o)))
+    return yield* logOn(url, o, Session.make(connection, credentials, sessionOptions(o)), (session) => session)
   })
 
-const sessionOptions = (o: ConnectOptions): Session.SessionOptions => ({
-  allowGuestFallback: o.allowGuest,
-  auth: o.auth,
-  ...(Option.isSome(o.kdc) ? { kerberos: { kdc: o.kdc.value } } : {})
-})
+const sessionOptions = (o: ConnectOptions): Session.SessionOptions => {
+  const kerberos = {
+    ...(Option.isSome(o.kdc) ? { kdc: o.kdc.value } : {}),
+    ...(Option.isSome(o.keytab) ? { keytab: o.keytab.value } : {}),
+    ...(Option.isSome(o.realm) ? { realm: o.realm.value } : {})
+  }
+  return { allowGuestFallback: o.allowGuest, auth: o.auth, ...(Object.keys(kerberos).length > 0 ? { kerberos } : {}) }
+}
 
 /** Says how a session was set up; a refused logon with no password given says where one comes from. */
-const logOn = <E, R>(url: Url.SmbUrl, o: ConnectOptions, make: Effect.Effect<Session.SessionShape, E, R>) =>
+const logOn = <A, E, R>(url: Url.SmbUrl, o: ConnectOptions, make: Effect.Effect<A, E, R>, sessionOf: (a: A) => Session.SessionShape) =>
   Effect.gen(function*() {
     const noPassword = url.user !== undefined && (url.password === undefined || Redacted.value(url.password) === "")
-    const session = yield* make.pipe(
+    const made = yield* make.pipe(
       Effect.catchIf(
         (error): error is E & ServerError => noPassword && error instanceof ServerError && error.reason === "STATUS_LOGON_FAILURE",
         (cause) =>
@@ -107,9 +110,10 @@ const logOn = <E, R>(url: Url.SmbUrl, o: ConnectOptions, make: Effect.Effect<Ses
           })
       )
     )
+    const session = sessionOf(made)
     const as = session.isAnonymous ? "anonymous" : session.isGuest ? "guest" : (url.user ?? "")
     yield* progress(o, `session set up as ${as} (${session.auth})${session.encrypted ? ", encrypted" : session.signingRequired ? ", signed" : ""}`)
-    return session
+    return made
   })
 
 const requireShare = (url: Url.SmbUrl): Effect.Effect<string, CliError> =>
@@ -153,7 +157,8 @@ export const share = (url: Url.SmbUrl, o: ConnectOptions) =>
 /**
  * The URL's tree, following DFS links: the connection and session come from a SessionPool, where
  * referrals to other servers (reached on port 445, as the same user) open theirs and referrals
- * back to the same server reuse it.
+ * back to the same server reuse it. The URL's host may be a domain (a domain-based namespace, see
+ * Dfs.ts): then no connection is made to it, only to its DCs and the root's targets.
  */
 const dfsShare = (url: Url.SmbUrl, o: ConnectOptions) =>
   Effect.gen(function*() {
@@ -162,23 +167,24 @@ const dfsShare = (url: Url.SmbUrl, o: ConnectOptions) =>
     yield* progress(o, `connecting to ${Url.format({ ...url, user: undefined, share: undefined, path: [] })} (${o.worker} worker)`)
     const pool = yield* SessionPool.make(options)
     const credentials = Url.credentials(url) ?? Session.anonymous
-    const first = yield* logOn(url, o, pool.session(url.host, credentials, sessionOptions(o)))
-    const { negotiated } = first.connection
+    const dfs = Dfs.make(pool, credentials, { session: sessionOptions(o) })
+    const tree = yield* logOn(url, o, dfs.tree(url.host, name), (tree) => tree.session)
+    const { negotiated } = tree.session.connection
     yield* progress(o, `negotiated SMB ${negotiated.dialect}, signing ${negotiated.signing}, cipher ${negotiated.encryption ?? "none"}`)
-    const tree = yield* Dfs.make(pool, credentials, { session: sessionOptions(o) }).tree(url.host, name)
-    yield* progress(o, `connected to share ${name}${tree.encrypted ? " (encrypted)" : ""}${tree.isDfs === true ? " (DFS)" : ""}`)
+    const where = tree.server !== undefined && tree.server.toLowerCase() !== url.host.toLowerCase() ? ` on ${tree.server}` : ""
+    yield* progress(o, `connected to share ${tree.share}${where}${tree.encrypted ? " (encrypted)" : ""}${tree.isDfs === true ? " (DFS)" : ""}`)
     return tree
   })
 
 /**
  * Parses `text` and supplies the password the URL lacks (Password.ts: --password-file,
- * SMB_PASSWORD, or a prompt).
+ * SMB_PASSWORD, or a prompt); with --keytab the keys come from the keytab, and none is asked for.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const resolve = (text: string, o: ConnectOptions): Effect.Effect<Url.SmbUrl, UrlError | CliError, FileSystem.FileSystem> =>
-  Effect.flatMap(Url.parse(text), (url) => Password.supply(url, o.passwordFile))
+  Effect.flatMap(Url.parse(text), (url) => (Option.isSome(o.keytab) ? Effect.succeed(url) : Password.supply(url, o.passwordFile)))
 
 /**
  * Resolves `text`, connects its share and runs `use` with the tree; everything is closed when

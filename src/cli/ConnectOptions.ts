@@ -8,6 +8,7 @@
  */
 import * as Args from "@effect/cli/Args"
 import * as Options from "@effect/cli/Options"
+import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -37,6 +38,10 @@ export interface ConnectOptions {
   readonly noDfs: boolean
   readonly auth: "kerberos" | "ntlm" | "auto"
   readonly kdc: Option.Option<ReadonlyArray<string>>
+  /** --keytab (or KRB5_CLIENT_KTNAME): the user's keys, instead of a password. */
+  readonly keytab: Option.Option<string>
+  /** --realm (or SMB_REALM): the Kerberos realm, instead of the user's @REALM or krb5.conf's default. */
+  readonly realm: Option.Option<string>
   readonly resolve: Option.Option<Readonly<Record<string, string>>>
   /** --no-reconnect: a lost connection fails the command instead of being reconnected. */
   readonly noReconnect?: boolean
@@ -149,7 +154,7 @@ export const options: Options.Options<ConnectOptions> = Options.all({
     Options.withDefault("auto" as const),
     Options.withDescription(
       "kerberos: a ticket for cifs/<host> (from the password, or from the KRB5CCNAME ticket cache without one); ntlm: " +
-        "NTLMv2; auto: Kerberos when the user is user@REALM or REALM.NAME;user, --kdc is given or a ticket cache exists, " +
+        "NTLMv2; auto: Kerberos when the user is user@REALM or REALM.NAME;user, --kdc, --realm or --keytab is given or a ticket cache exists, " +
         "and the server offers it."
     )
   ),
@@ -157,6 +162,23 @@ export const options: Options.Options<ConnectOptions> = Options.all({
     Options.withPseudoName("host[:port][,host...]"),
     Options.map((text) => text.split(",").map((k) => k.trim()).filter((k) => k !== "")),
     Options.withDescription("The realm's KDC(s); default the kdc lines of krb5.conf (KRB5_CONFIG, else /etc/krb5.conf)."),
+    Options.optional
+  ),
+  keytab: Options.text("keytab").pipe(
+    Options.withPseudoName("file"),
+    // MIT's variable for a client keytab; "FILE:" is the only kind read here.
+    Options.withFallbackConfig(Config.map(Config.string("KRB5_CLIENT_KTNAME"), (name) => name.replace(/^FILE:/, ""))),
+    Options.withDescription(
+      "Log on with the user's keys from this keytab (MIT format, as ktutil writes) instead of a password; no password is " +
+        "asked for. Default: KRB5_CLIENT_KTNAME."
+    ),
+    Options.optional
+  ),
+  realm: Options.text("realm").pipe(
+    Options.withPseudoName("REALM"),
+    Options.withFallbackConfig(Config.string("SMB_REALM")),
+    Options.map((realm) => realm.toUpperCase()),
+    Options.withDescription("The Kerberos realm (default: the user's @REALM, else SMB_REALM, else krb5.conf's default_realm)."),
     Options.optional
   ),
   resolve: Options.text("resolve").pipe(

@@ -11,20 +11,34 @@
  * can be reached, with the rest of the path. A target that is itself a DFS root answers
  * PATH_NOT_COVERED in its turn; File.open follows at most 8 referrals.
  *
- * Standalone namespaces (\\server\\root) need nothing more. For domain-based ones
- * (\\domain\\root) the domain name must reach a domain controller (DNS, or the connection's host
- * mapping); when the DC does not hold the root share itself (STATUS_BAD_NETWORK_NAME), `tree`
- * asks it for a root referral and connects to a root target. Departures from MS-DFSC 3.1.4.1:
- * no domain or DC referrals (the domain name is connected to directly), no site costing beyond
- * the server's order, and no REQ_GET_DFS_REFERRAL_EX.
+ * Standalone namespaces (\\server\\root) need nothing more. Domain-based ones (\\domain\\root,
+ * by the domain's DNS or NetBIOS name) follow MS-DFSC 3.1.4.1: a domain referral (empty path) to a
+ * domain controller lists the domains; a first component that is one of them gets a DC referral
+ * ("\\domain") for the domain's DCs, then a root referral ("\\domain\\root") from one of the
+ * DCs, whose targets are opened as for a standalone root (SYSVOL and NETLOGON come back as storage
+ * targets on the DCs). Domain lists and DC lists are cached with their TTLs, like referrals.
+ *
+ * Which DC is asked first: `domainControllers`, else the KDCs of the realm the session's Kerberos
+ * options, the user's @REALM or (with no password) the ticket cache's principal name (MS-DFSC
+ * would ask the DC the machine joined; a library has none, and in AD the KDCs are the DCs). A KDC
+ * given as an address is reached by a name the connection's `hosts` maps to it, as Kerberos
+ * needs a name (cifs/<name>). With no DC known, or none answering (then not asked again for a
+ * minute), the first component is connected to as a server (DNS, or `hosts`), and when that
+ * server does not hold the root share (STATUS_BAD_NETWORK_NAME), `tree` asks it for a root
+ * referral. A name that is itself one of the DCs, or an IP address, is a server. A root target
+ * naming a domain (Samba's DC answers "\\EXAMPLE.TEST\\dfs" with itself) is reached through
+ * that domain's DCs. Departures from MS-DFSC: no site costing beyond the server's order, and no
+ * REQ_GET_DFS_REFERRAL_EX.
  *
  * @since 0.1.0
  */
+import { isIP } from "node:net"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import type { RequestError } from "../errors.js"
 import { DfsFailed } from "../errors.js"
 import { Command } from "../wire/Command.js"
@@ -32,6 +46,11 @@ import type { DfsReferralResponse } from "../wire/DfsReferral.js"
 import { decodeDfsReferralResponse, DfsServerType, encodeDfsReferralRequest, ReferralHeaderFlags } from "../wire/DfsReferral.js"
 import { CtlCode, decodeIoctlResponse, encodeIoctlRequest, IoctlFlags, NO_FILE_ID } from "../wire/Ioctl.js"
 import { Status } from "../wire/Status.js"
+import { parseKdc } from "../auth/kerberos/KdcTransport.js"
+import { ccacheRealm, splitPrincipal } from "../auth/kerberos/Kerberos.js"
+import * as Krb5Conf from "../auth/kerberos/Krb5Conf.js"
+import { namesOf } from "../transport/hosts.js"
+import { controllerNames, DomainCache, domainNames } from "./internal/domainCache.js"
 import { toWirePath } from "./internal/path.js"
 import type { CachedReferral } from "./internal/referralCache.js"
 import { components, ReferralCache } from "./internal/referralCache.js"
@@ -48,6 +67,11 @@ export interface DfsOptions {
   /** Follow DFS links. Default true; false gives plain trees (a path below a link then fails with STATUS_PATH_NOT_COVERED). */
   readonly dfs?: boolean | undefined
   readonly session?: SessionOptions | undefined
+  /**
+   * Domain controllers (host names) to ask for domain and DC referrals. Default: the KDCs of the
+   * realm the session's Kerberos options or the user's @REALM name; none for NTLM-only sessions.
+   */
+  readonly domainControllers?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -143,6 +167,30 @@ const toCached = (requested: ReadonlyArray<string>, response: DfsReferralRespons
   }
 }
 
+/** How long a failed or empty domain referral keeps the resolver from asking again (milliseconds). */
+const NO_DOMAINS_MILLIS = 60_000
+
+/**
+ * The DCs to ask for domain referrals by default: the KDCs of the realm the Kerberos options, the
+ * user name or, with no password, the ticket cache's principal name (krb5.conf's default realm alone does not count:
+ * the packaged /etc/krb5.conf names one on every machine), each by its host name; a KDC given as
+ * an address by the names `hosts` maps to it, else the address.
+ */
+const kdcControllers = (credentials: Credentials, session: SessionOptions | undefined, hosts: Readonly<Record<string, string>>): Array<string> => {
+  if (credentials._tag !== "User" || session?.auth === "ntlm") return []
+  const kerberos = session?.kerberos ?? {}
+  const dotted = credentials.domain !== undefined && credentials.domain.includes(".") ? credentials.domain : undefined
+  // The ticket cache is where a logon with no password gets its ticket (Kerberos.serviceTicket).
+  const cached = Redacted.value(credentials.password) === "" ? ccacheRealm(kerberos) : undefined
+  const realm = kerberos.realm ?? splitPrincipal(credentials.user).realm ?? dotted ?? cached
+  const kdcs = kerberos.kdc ?? (realm === undefined ? [] : Krb5Conf.load(process.env, kerberos.krb5Conf).kdcs[realm.toUpperCase()] ?? [])
+  return kdcs.map(parseKdc).flatMap(({ host }) => {
+    if (isIP(host) === 0) return [host]
+    const names = namesOf(hosts, host)
+    return names.length > 0 ? names : [host]
+  })
+}
+
 /**
  * A resolver that opens what it needs through `pool`, as `credentials`.
  *
@@ -151,27 +199,96 @@ const toCached = (requested: ReadonlyArray<string>, response: DfsReferralRespons
  */
 export const make = (pool: SessionPoolShape, credentials: Credentials, options: DfsOptions = {}): DfsShape => {
   const cache = new ReferralCache()
+  const domains = new DomainCache()
   let sent = 0
   const enabled = options.dfs !== false
   const poolTree = (server: string, share: string) => pool.tree(server, share, credentials, options.session)
+  let controllers: ReadonlyArray<string> | undefined
 
   const serverOf = (tree: TreeShape): string => tree.server ?? tree.session.connection.host
   const shareOf = (tree: TreeShape): string => tree.share.startsWith("\\\\") ? components(tree.share)[1] ?? tree.share : tree.share
+
+  /** One referral request for `path` to `server`'s IPC$. */
+  const ask = (server: string, path: string): Effect.Effect<DfsReferralResponse, OpenError> =>
+    Effect.flatMap(poolTree(server, "IPC$"), (ipc) => {
+      sent++
+      return getReferrals(ipc, path)
+    })
+
+  /** The DCs to send domain referrals to (computed once: it may read krb5.conf). */
+  const knownControllers = Effect.sync(() => {
+    controllers ??= options.domainControllers ?? kdcControllers(credentials, options.session, pool.options.hosts ?? {})
+    return controllers
+  })
+
+  /** Whether `name` is a domain: by the domain referral of the first known DC that answers. */
+  const isDomain = (name: string): Effect.Effect<boolean> =>
+    Effect.gen(function*() {
+      if (!enabled || isIP(name) !== 0) return false
+      const dcs = yield* knownControllers
+      if (dcs.length === 0 || dcs.some((dc) => dc.toLowerCase() === name.toLowerCase())) return false
+      if (!domains.knowsDomains(yield* Clock.currentTimeMillis)) {
+        let learned = false
+        for (const dc of dcs) {
+          const answer = yield* Effect.either(ask(dc, ""))
+          if (Either.isLeft(answer)) continue
+          const { names, ttl } = domainNames(answer.right)
+          domains.putDomains(names, (yield* Clock.currentTimeMillis) + (names.length === 0 ? NO_DOMAINS_MILLIS : ttl * 1000))
+          learned = true
+          break
+        }
+        // No DC answered: the name is tried as a server, and the DCs are not asked again for a while.
+        if (!learned) domains.putDomains([], (yield* Clock.currentTimeMillis) + NO_DOMAINS_MILLIS)
+      }
+      return domains.isDomain(name, yield* Clock.currentTimeMillis)
+    })
+
+  /** `domain`'s DCs, best first: cached, else by a DC referral from a known DC. */
+  const controllersOf = (domain: string): Effect.Effect<ReadonlyArray<string>, OpenError | DfsFailed> =>
+    Effect.gen(function*() {
+      const cached = domains.controllersOf(domain, yield* Clock.currentTimeMillis)
+      if (cached !== undefined) return cached
+      let last: unknown = undefined
+      for (const dc of yield* knownControllers) {
+        const answer = yield* Effect.either(ask(dc, `\\${domain}`))
+        if (Either.isLeft(answer)) {
+          last = answer.left
+          continue
+        }
+        const { names, ttl } = controllerNames(answer.right)
+        if (names.length === 0) break
+        const now = yield* Clock.currentTimeMillis
+        domains.putControllers(domain, names, now + ttl * 1000, now)
+        return names
+      }
+      return yield* new DfsFailed({ reason: "Unreachable", path: unc([domain]), detail: "no domain controller listed the domain's DCs", cause: last })
+    })
+
+  /** The servers a target's server name stands for: a domain's DCs, or the server itself. */
+  const serversOf = (name: string): Effect.Effect<ReadonlyArray<string>, OpenError | DfsFailed> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => (domains.isDomain(name, now) ? controllersOf(name) : Effect.succeed([name])))
 
   /** The first target of `entry` that can be reached, with `rest` below it. */
   const goTo = (entry: CachedReferral, rest: ReadonlyArray<string>, dfsPath: string): Effect.Effect<DfsLocation, OpenError | DfsFailed> =>
     Effect.gen(function*() {
       let last: unknown = undefined
       for (const target of entry.targets) {
-        const [server, share, ...below] = components(target)
-        if (server === undefined || share === undefined) continue
-        const reached = yield* Effect.either(poolTree(server, share))
-        if (Either.isLeft(reached)) {
-          last = reached.left
+        const [name, share, ...below] = components(target)
+        if (name === undefined || share === undefined) continue
+        const servers = yield* Effect.either(serversOf(name))
+        if (Either.isLeft(servers)) {
+          last = servers.left
           continue
         }
-        cache.prefer(entry, target)
-        return { tree: follow(reached.right), path: [...below, ...rest].join("/"), kept: rest.length }
+        for (const server of servers.right) {
+          const reached = yield* Effect.either(poolTree(server, share))
+          if (Either.isLeft(reached)) {
+            last = reached.left
+            continue
+          }
+          cache.prefer(entry, target)
+          return { tree: follow(reached.right), path: [...below, ...rest].join("/"), kept: rest.length }
+        }
       }
       return yield* new DfsFailed(
         last === undefined
@@ -185,9 +302,7 @@ export const make = (pool: SessionPoolShape, credentials: Credentials, options: 
   /** Asks `server` (its IPC$) for a referral for `requested`, and caches it. */
   const fetch = (server: string, requested: ReadonlyArray<string>): Effect.Effect<CachedReferral, OpenError | DfsFailed> =>
     Effect.gen(function*() {
-      const ipc = yield* poolTree(server, "IPC$")
-      sent++
-      const response = yield* getReferrals(ipc, `\\${requested.join("\\")}`)
+      const response = yield* ask(server, `\\${requested.join("\\")}`)
       const now = yield* Clock.currentTimeMillis
       const entry = toCached(requested, response, now)
       if (entry === undefined) {
@@ -216,16 +331,38 @@ export const make = (pool: SessionPoolShape, credentials: Credentials, options: 
   const follower: DfsFollower = { lookup, refer }
   const follow = (tree: TreeShape): TreeShape => (enabled ? { ...tree, referrals: follower } : tree)
 
-  const tree = (server: string, share: string): Effect.Effect<TreeShape, OpenError | DfsFailed> =>
+  /** A root of a domain-based namespace: a root referral from one of the domain's DCs, its first reachable target. */
+  const domainRoot = (domain: string, share: string): Effect.Effect<TreeShape, OpenError | DfsFailed> =>
+    Effect.gen(function*() {
+      const requested = [domain, share]
+      const hit = cache.lookup(requested, yield* Clock.currentTimeMillis)
+      if (hit !== undefined && hit.rest.length === 0) return (yield* goTo(hit.entry, [], unc(requested))).tree
+      let last: OpenError | DfsFailed | undefined
+      for (const dc of yield* controllersOf(domain)) {
+        const entry = yield* Effect.either(fetch(dc, requested))
+        if (Either.isLeft(entry)) {
+          last = entry.left
+          continue
+        }
+        domains.preferController(domain, dc)
+        return (yield* goTo(entry.right, [], unc(requested))).tree
+      }
+      return yield* (last ?? new DfsFailed({ reason: "Unreachable", path: unc(requested), detail: "the domain lists no DC" }))
+    })
+
+  const serverTree = (server: string, share: string): Effect.Effect<TreeShape, OpenError | DfsFailed> =>
     poolTree(server, share).pipe(
       Effect.map(follow),
       Effect.catchIf(
         (error) => enabled && error._tag === "ServerError" && error.status === Status.BAD_NETWORK_NAME,
-        // A domain-based namespace whose root the DC does not hold: ask it for a root referral.
+        // A domain-based namespace whose root this server (a DC reached by the domain's name) does not hold: ask it for a root referral.
         (error) =>
           Effect.flatMap(Effect.orElseFail(fetch(server, [server, share]), () => error), (entry) => Effect.map(goTo(entry, [], unc([server, share])), (at) => at.tree))
       )
     )
+
+  const tree = (server: string, share: string): Effect.Effect<TreeShape, OpenError | DfsFailed> =>
+    Effect.flatMap(isDomain(server), (domain) => (domain ? domainRoot(server, share) : serverTree(server, share)))
 
   const resolve = (path: string): Effect.Effect<DfsLocation, OpenError | DfsFailed> =>
     Effect.gen(function*() {

@@ -36,6 +36,7 @@ import { encodeSmb1NegotiateRequest, multiProtocolNegotiateRequest } from "../wi
 import * as FiberBackend from "./FiberBackend.js"
 import type { CipherName, ConnectionOptions, DialectName, ResolvedConnectionOptions, SigningName } from "./ConnectionOptions.js"
 import * as Options from "./ConnectionOptions.js"
+import { hostAddress } from "../transport/hosts.js"
 import { MessageHandler, type MessageHandlerShape } from "./MessageHandler.js"
 import * as MessageHandlerModule from "./MessageHandler.js"
 import * as ParallelWorker from "./ParallelWorker.js"
@@ -313,7 +314,7 @@ const handlerLayer = (options: ResolvedConnectionOptions) =>
   MessageHandlerModule.layer({ timeout: options.timeout, creditBacklog: options.creditBacklog })
 
 const tcpOptions = (options: ResolvedConnectionOptions): TcpTransport.Options => ({
-  host: options.hosts[options.host] ?? options.host,
+  host: hostAddress(options.hosts, options.host) ?? options.host,
   port: options.port,
   connectTimeout: options.connectTimeout
 })

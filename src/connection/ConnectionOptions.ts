@@ -90,6 +90,7 @@ export interface ConnectionOptions {
    * Host names mapped to addresses, looked up before DNS: by the TCP transport for `host`, and by
    * Kerberos for the KDC. For names in no DNS (a test domain) or reached through a tunnel. The
    * name, not the address, is what the server is asked for (the Kerberos SPN cifs/<host>).
+   * Names match case-insensitively, as DNS names do.
    */
   readonly hosts?: Readonly<Record<string, string>> | undefined
   /**

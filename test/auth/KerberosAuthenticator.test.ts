@@ -4,7 +4,9 @@
  * the ticket's key, or does not echo our time, or is missing, fails), the session key (acceptor
  * subkey, else ours, 16 bytes), and the mechListMIC both ways. The MIC token is cross-checked
  * against impacket's GSSAPI_AES256/AES128.GSS_GetMIC (impacket 0.10, krb5/gssapi.py), computed
- * with the keys 00..1f / 00..0f over the DER MechTypeList [MS-KRB5, KRB5].
+ * with the keys 00..1f / 00..0f over the DER MechTypeList [MS-KRB5, KRB5]; the RC4 one (RFC 4757
+ * 7.2) against impacket's GSSAPI_RC4.GSS_GetMIC with the key 10..1f, sequence numbers 0x12345678
+ * (direction 'init') and 99 ('accept').
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Either from "effect/Either"
@@ -13,7 +15,7 @@ import type { Key } from "../../src/auth/kerberos/Crypto.js"
 import * as Der from "../../src/auth/kerberos/Der.js"
 import type { ServiceTicket } from "../../src/auth/kerberos/Kerberos.js"
 import { encodeEncryptedData, encodeEncryptionKey, KeyUsage } from "../../src/auth/kerberos/Messages.js"
-import { KRB5_OID, makeKerberosAuthenticator, micToken, MS_KRB5_OID } from "../../src/auth/KerberosAuthenticator.js"
+import { KRB5_OID, makeKerberosAuthenticator, micToken, MS_KRB5_OID, rc4MicToken } from "../../src/auth/KerberosAuthenticator.js"
 import { decodeNegTokenInit, decodeNegTokenResp, encodeMechTypeList, encodeNegTokenResp, NegState } from "../../src/auth/Spnego.js"
 
 const toHex = (b: Uint8Array) => Buffer.from(b).toString("hex")
@@ -27,6 +29,14 @@ describe("RFC 4121 MIC token", () => {
     expect(toHex(micToken(key256, 25, 4, 0x12345678, MECH_TYPE_LIST))).toBe("040404ffffffffff000000001234567886003e7a691c386a7508b88b")
     expect(toHex(micToken(key128, 25, 4, 7, MECH_TYPE_LIST))).toBe("040404ffffffffff00000000000000075e2a8b3f33117efb2e29aeb9")
   })
+
+  it("RC4 (RFC 4757): matches impacket's GSS_GetMIC from either side", () => {
+    const key: Key = { etype: EncType.RC4_HMAC, value: new Uint8Array(Array.from({ length: 16 }, (_, i) => 0x10 + i)) }
+    expect(toHex(rc4MicToken(key, false, 0x12345678, MECH_TYPE_LIST))).toBe(
+      "602306092a864886f71201020201011100ffffffffa26f867e471682de148dfee860f2cbd0"
+    )
+    expect(toHex(rc4MicToken(key, true, 99, MECH_TYPE_LIST))).toBe("602306092a864886f71201020201011100ffffffffb05bd065b8e97d21148dfee860f2cbd0")
+  })
 })
 
 const ticketKey: Key = randomKey(EncType.AES256_CTS_HMAC_SHA1_96)
@@ -39,7 +49,7 @@ const ticket: ServiceTicket = {
 }
 
 /** What the acceptor reads out of our first token. */
-const readApReq = (token: Uint8Array) => {
+const readApReq = (token: Uint8Array, key: Key = ticketKey) => {
   const init = Either.getOrThrow(decodeNegTokenInit(token))
   expect(init.mechTypes).toEqual([MS_KRB5_OID, KRB5_OID])
   const gss = init.mechToken!
@@ -53,7 +63,7 @@ const readApReq = (token: Uint8Array) => {
   const options = d.flags32(d.required(seq, 2, "ap-options"), "ap-options")
   const enc = d.sequenceIn({ ...d.children(seq, "x").find((c) => c.tag === Der.context(4))!, tag: 0 }, "enc")
   const cipher = d.octets(d.required(enc, 2, "cipher"), "cipher")
-  const plain = Either.getOrThrow(decrypt(ticketKey, KeyUsage.AP_REQ_AUTHENTICATOR, cipher))
+  const plain = Either.getOrThrow(decrypt(key, KeyUsage.AP_REQ_AUTHENTICATOR, cipher))
   const a = new Der.DerReader(plain, "Authenticator")
   const aseq = a.sequenceIn(a.root(Der.application(2), "Authenticator"), "Authenticator")
   const cksum = a.expect(a.required(aseq, 3, "cksum"), Der.Tag.SEQUENCE, "cksum")
@@ -119,6 +129,30 @@ describe("Kerberos authenticator", () => {
     expect(toHex(ours)).toBe(toHex(micToken(acceptor, 25, 0x04, req.seq, MECH_TYPE_LIST)))
     expect(Either.isRight(auth.verifyFinal(encodeNegTokenResp({ negState: NegState.AcceptCompleted })))).toBe(true)
     expect(toHex(auth.sessionKey())).toBe(toHex(acceptor.value.subarray(0, 16)))
+  })
+
+  it("with RC4 keys: the server's RFC 4757 mechListMIC checked and ours sent; a wrong one refused", () => {
+    const rc4Ticket: ServiceTicket = { ...ticket, key: randomKey(EncType.RC4_HMAC) }
+    const acceptor = randomKey(EncType.RC4_HMAC)
+    const exchange = (serverMic: (seq: number) => Uint8Array) => {
+      const auth = makeKerberosAuthenticator({ ticket: rc4Ticket })
+      const req = readApReq(auth.initialToken(), rc4Ticket.key)
+      const token = encodeNegTokenResp({
+        negState: NegState.AcceptIncomplete,
+        supportedMech: KRB5_OID,
+        responseToken: apRep(rc4Ticket.key, { ...req, subkey: acceptor, seq: 99 }),
+        mechListMIC: serverMic(99)
+      })
+      return { auth, req, step: auth.next(token) }
+    }
+    const { auth, req, step } = exchange((seq) => rc4MicToken(acceptor, true, seq, MECH_TYPE_LIST))
+    const ours = Either.getOrThrow(decodeNegTokenResp(Either.getOrThrow(step).token!)).mechListMIC!
+    expect(toHex(ours)).toBe(toHex(rc4MicToken(acceptor, false, req.seq, MECH_TYPE_LIST)))
+    expect(Either.isRight(auth.verifyFinal(encodeNegTokenResp({ negState: NegState.AcceptCompleted })))).toBe(true)
+    expect(toHex(auth.sessionKey())).toBe(toHex(acceptor.value))
+    // Signed as if by the initiator (direction 00), or with another sequence number: refused.
+    expect(exchange((seq) => rc4MicToken(acceptor, false, seq, MECH_TYPE_LIST)).step).toMatchObject({ _tag: "Left", left: { reason: "MicMismatch" } })
+    expect(exchange((seq) => rc4MicToken(acceptor, true, seq + 1, MECH_TYPE_LIST)).step).toMatchObject({ _tag: "Left", left: { reason: "MicMismatch" } })
   })
 
   it("refuses a bad mechListMIC", () => {

@@ -175,6 +175,20 @@ describeSamba("DFS: a standalone namespace on Samba, links to the same and to a 
       expect(yield* dfs.requested).toBe(2)
     }))
 
+  it.scopedLive("a domain controller that lists no domain: the name is a server, and the DC is not asked again", () =>
+    Effect.gen(function*() {
+      const name = "fs1.dfs.test"
+      const pool = yield* SessionPool.make({ host: name, port: 445, hosts: { [name]: root!.host } })
+      // The standalone second server stands in for a DC: it answers no domain referral.
+      const dfs = Dfs.make(pool, Session.user(root!.user, root!.password), { domainControllers: [second!.host] })
+      const tree = yield* dfs.tree(name, "dfsroot")
+      expect([tree.server, tree.isDfs]).toEqual([name, true])
+      expect(text(yield* Files.readFile(tree, "remote/sub/b.txt"))).toBe("on the second server")
+      yield* dfs.tree(name, "data")
+      // One domain referral (no domain in the answer), one for the link.
+      expect(yield* dfs.requested).toBe(2)
+    }))
+
   it.scopedLive("a target that cannot be reached is skipped for the next one; with none left, DfsFailed", () =>
     Effect.gen(function*() {
       const { tree } = yield* setup()

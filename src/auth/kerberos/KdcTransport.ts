@@ -6,7 +6,7 @@
  * failure is KerberosFailed "NoKdc" naming them.
  *
  * Host names go through the caller's `hosts` map first (the same map the SMB transport uses), so
- * a KDC that is in no DNS, or behind a tunnel, can still be named.
+ * a KDC that is in no DNS, or behind a tunnel, can still be named (names match case-insensitively).
  *
  * @since 0.1.0
  */
@@ -15,6 +15,7 @@ import { connect } from "node:net"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { KerberosFailed } from "../../errors.js"
+import { hostAddress } from "../../transport/hosts.js"
 import { decodeKdcResponse, ErrorCode } from "./Messages.js"
 
 /** @since 0.1.0 @category models */
@@ -123,7 +124,7 @@ export const exchange = (
     const timeout = options.timeoutMillis ?? 3_000
     const failures: Array<string> = []
     const attempt = (kdc: KdcAddress): Effect.Effect<Uint8Array, Error> => {
-      const host = options.hosts?.[kdc.host] ?? kdc.host
+      const host = hostAddress(options.hosts, kdc.host) ?? kdc.host
       if (options.protocol === "tcp" || request.byteLength > UDP_LIMIT) return tcp(host, kdc.port, request, timeout)
       return udp(host, kdc.port, request, timeout).pipe(
         Effect.flatMap((reply) => (tooBig(reply) ? tcp(host, kdc.port, request, timeout) : Effect.succeed(reply)))

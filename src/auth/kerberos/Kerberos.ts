@@ -307,6 +307,9 @@ const readCcache = (options: KerberosOptions): Ccache.Ccache | undefined => {
   return Either.getOrUndefined(Ccache.decodeCcache(bytes))
 }
 
+/** The realm of the ticket cache's principal, when a ticket cache can be read. @since 0.1.0 */
+export const ccacheRealm = (options: KerberosOptions): string | undefined => readCcache(options)?.principal.realm
+
 /** Whether Kerberos has something to start from: a realm named, a KDC named, or a ticket cache. @since 0.1.0 */
 export const configured = (user: string | undefined, options: KerberosOptions): boolean =>
   options.realm !== undefined || options.kdc !== undefined || options.keytab !== undefined || (user !== undefined && splitPrincipal(user).realm !== undefined) ||

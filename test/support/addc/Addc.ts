@@ -16,6 +16,11 @@
  * - `log level = 1 auth_audit:4` makes the DC log "Auth: [SMB2,krb5]" or "[SMB2,NTLMSSP]" lines,
  *   which the tests read to prove which mechanism authenticated.
  * - `ntlm: false` sets `ntlm auth = disabled`: NTLMSSP logons fail with NT_STATUS_NTLM_BLOCKED.
+ * - A member server, MEMBER1 (startMember: smbd and winbindd, `security = ads`), is joined once at
+ *   provisioning (the DC started on a scratch address, `samba-tool domain join ... MEMBER`, ~5 s)
+ *   and its state cached beside the DC's, so each start copies both. The join and the member run
+ *   in mount namespaces whose /etc/hosts names the DC (Samba resolves the DC's name; the
+ *   machine's hosts file is never edited) and whose /run/samba is private.
  *
  * A krb5.conf for the realm is written into the run directory: MIT tools (kinit) must be pointed
  * at it with KRB5_CONFIG, never at /etc/krb5.conf (the package's default names ATHENA.MIT.EDU).
@@ -88,10 +93,12 @@ const ADMIN_PASSWORD = "Admin-Pass-123"
 const USER = "kuser"
 const PASSWORD = "Kuser-Pass-123"
 /** Bump when the provisioning recipe changes: the cache key includes it. */
-const RECIPE = 1
+const RECIPE = 2
 const CACHE_ROOT = "/var/tmp/effect-smb-addc"
 // Not "effect-smb-...": the standalone harness sweeps /tmp/effect-smb-* directories it thinks stale.
 const WORKDIR_PREFIX = "esmb-addc-"
+// Under WORKDIR_PREFIX, so that sweepStaleAddc sweeps members too.
+const MEMBER_PREFIX = `${WORKDIR_PREFIX}member-`
 const OWNER_FILE = "addc-owner.json"
 const POLL_MS = 50
 const PACKAGES = ["samba-ad-dc", "krb5-user", "smbclient"]
@@ -167,6 +174,7 @@ export const provisioned = async (log: (line: string) => void = () => {}): Promi
     const sam = join(temp, "private", "sam.ldb")
     await tool(["user", "create", USER, PASSWORD, "-s", conf, "-H", sam], "user create")
     await tool(["user", "setexpiry", USER, "--noexpiry", "-s", conf, "-H", sam], "user setexpiry")
+    await joinMember(temp, log)
     rmSync(empty)
     try {
       await rename(temp, dir)
@@ -213,7 +221,9 @@ const removeAddressSync = (address: string): void => {
 // Stopping (exact: the pid and start time we recorded, then processes naming our config).
 
 interface Owned {
+  /** Removed at stop, unless `keep` (the provisioning directory, stopped before it is cached). */
   readonly workdir: string
+  readonly keep?: boolean
   readonly conf: string
   readonly address: string
   readonly addedAddress: boolean
@@ -257,7 +267,7 @@ function* stopSteps(o: Owned): Steps {
     signal(leftover, "SIGKILL")
   }
   if (o.addedAddress) removeAddressSync(o.address)
-  rmSync(o.workdir, { recursive: true, force: true })
+  if (o.keep !== true) rmSync(o.workdir, { recursive: true, force: true })
 }
 
 const runAsync = async (steps: Steps): Promise<void> => {
@@ -278,9 +288,7 @@ const setHandlers = whenProcessEnds(() => {
 export const stopAddc = async (instance: Pick<AddcInstance, "workdir">): Promise<void> => {
   const o = owned.get(instance.workdir)
   if (o === undefined) return
-  await runAsync(stopSteps(o))
-  owned.delete(instance.workdir)
-  if (owned.size === 0) setHandlers(false)
+  await release(o)
 }
 
 /** Stops DCs left by runs that were killed outright (their owner process is gone). */
@@ -388,6 +396,130 @@ const renderKrb5Conf = (address: string): string => `[libdefaults]
 	${REALM.toLowerCase()} = ${REALM}
 `
 
+/** A free address in 127.0.0.0/8 outside 127.0.0.0/24, or the one asked for; whether it must be added to `lo`. */
+const chooseAddress = async (wanted?: string): Promise<{ readonly address: string; readonly addedAddress: boolean }> => {
+  const present = await loopbackAddresses()
+  let address = wanted
+  if (address === undefined) {
+    do address = randomAddress()
+    while (present.has(address) || address.startsWith("127.0.0."))
+  }
+  return { address, addedAddress: !present.has(address) }
+}
+
+const recordOwner = (o: Owned) =>
+  writeFile(
+    join(o.workdir, OWNER_FILE),
+    JSON.stringify({
+      owner: { pid: process.pid, startTime: startTimeOf(process.pid) },
+      samba: o.pid === undefined ? undefined : { pid: o.pid, startTime: o.startTime },
+      address: o.address,
+      addedAddress: o.addedAddress
+    })
+  )
+
+/** `sh -c` in a mount namespace of its own: `script` bind-mounts what it needs, then execs the server. */
+const inNamespace = (script: string, args: ReadonlyArray<string>): Array<string> =>
+  ["--mount", "--propagation", "private", "--", "sh", "-c", script, "sh", ...args]
+
+/**
+ * Spawns `unshare args` for `o` (own process group and mount namespace), records its pid and
+ * start time, and waits until every port in `ports` accepts on o.address; returns the wait.
+ */
+const launch = async (o: Owned, args: ReadonlyArray<string>, stdoutPath: string, logPath: string, ports: ReadonlyArray<number>, timeout: number): Promise<number> => {
+  const out = openSync(stdoutPath, "a")
+  const spawned = Date.now()
+  const child = spawn("unshare", args, { stdio: ["ignore", out, out], detached: true })
+  closeSync(out)
+  child.unref()
+  await new Promise<void>((resolve, reject) => {
+    child.once("spawn", resolve)
+    child.once("error", (cause) => reject(new SambaError({ reason: "StartFailed", detail: "could not run unshare", cause })))
+  })
+  o.pid = child.pid
+  // unshare and sh exec in place, so the pid becomes the server's; its start time names it.
+  o.startTime = startTimeOf(child.pid!)
+  await recordOwner(o)
+  for (;;) {
+    if (!isAlive(o.pid!)) {
+      throw new SambaError({ reason: "StartFailed", detail: `the server exited during startup; ${stdoutPath}:\n${logTail(stdoutPath)}\n${logTail(logPath)}` })
+    }
+    let ready = true
+    for (const port of ports) if (!(await accepts(o.address, port))) ready = false
+    if (ready) break
+    if (Date.now() - spawned > timeout) {
+      throw new SambaError({ reason: "StartTimeout", detail: `no answer on ${o.address}:${ports.join(", :")} within ${timeout} ms; ${logTail(logPath)}` })
+    }
+    await sleep(POLL_MS)
+  }
+  return Date.now() - spawned
+}
+
+const DC_SCRIPT = "mount --bind \"$1\" /run/samba && shift && exec \"$@\""
+
+/** Starts samba for the DC directory `workdir` (conf and dirs made here) on `o.address`; returns the wait for ports 88 and 445. */
+const launchDc = async (o: Owned, options: AddcOptions): Promise<number> => {
+  const w = o.workdir
+  await Promise.all(["run", "cache", "log", "share", "dfs"].map((d) => mkdir(join(w, d), { recursive: true })))
+  await Promise.all([chmod(join(w, "share"), 0o777), chmod(join(w, "dfs"), 0o777)])
+  await writeFile(o.conf, renderConf(w, o.address, options))
+  if (o.addedAddress) await addAddress(o.address)
+  // The DC's own mount namespace with /run/samba private (see above).
+  const args = inNamespace(DC_SCRIPT, [join(w, "run"), "samba", "-i", "-M", "single", "-s", o.conf])
+  return launch(o, args, join(w, "log", "samba.stdout.log"), join(w, "log", "samba.log"), [88, 445], options.startTimeoutMs ?? 60_000)
+}
+
+/** Stops what `o` started and forgets it. */
+const release = async (o: Owned): Promise<void> => {
+  await runAsync(stopSteps(o))
+  owned.delete(o.workdir)
+  if (owned.size === 0) setHandlers(false)
+}
+
+/** A hosts file for a namespace: the machine's, plus the test domain's names. */
+const hostsFile = async (path: string, entries: ReadonlyArray<readonly [string, string]>): Promise<void> => {
+  let base = ""
+  try {
+    base = await readFile("/etc/hosts", "utf8")
+  } catch {
+    // No hosts file: ours alone.
+  }
+  await writeFile(path, `${base.trimEnd()}\n${entries.map(([address, names]) => `${address}\t${names}`).join("\n")}\n`)
+}
+
+/**
+ * Joins MEMBER1 to the domain provisioned in `dir` (state in dir/member): starts that DC on a
+ * scratch address, runs `samba-tool domain join` in a mount namespace whose /etc/hosts names the
+ * DC (the join resolves the DC's name; the machine's hosts file is never edited), stops the DC.
+ */
+const joinMember = async (dir: string, log: (line: string) => void): Promise<void> => {
+  const { address, addedAddress } = await chooseAddress()
+  const o: Owned = { workdir: dir, keep: true, conf: join(dir, "etc", "smb.conf"), address, addedAddress, pid: undefined, startTime: undefined }
+  const before = new Set(readdirSync(dir))
+  owned.set(dir, o)
+  setHandlers(true)
+  try {
+    await launchDc(o, {})
+    const m = join(dir, "member")
+    await Promise.all(MEMBER_DIRS.map((d) => mkdir(join(m, d), { recursive: true })))
+    await writeFile(join(m, "etc", "smb.conf"), renderMemberConf(m, "127.0.0.1", address))
+    await hostsFile(join(m, "hosts"), [[address, `${HOSTNAME} ${NETBIOS.toLowerCase()}`]])
+    log(`joining ${MEMBER_NETBIOS} to ${REALM}`)
+    const joined = await run("unshare", inNamespace("mount --bind \"$1\" /etc/hosts && shift && exec \"$@\"", [
+      join(m, "hosts"), "samba-tool", "domain", "join", REALM, "MEMBER", "-s", join(m, "etc", "smb.conf"),
+      "-U", "Administrator", `--password=${ADMIN_PASSWORD}`, `--server=${address}`
+    ]))
+    if (joined.code !== 0 || !existsSync(join(m, "private", "secrets.tdb"))) {
+      throw new SambaError({ reason: "Setup", detail: `samba-tool domain join failed (${describeExit(joined)}): ${(joined.stderr || joined.stdout).trim().slice(-2000)}` })
+    }
+  } finally {
+    await release(o)
+    // What the scratch DC left (run, log, lock and message files) is not cached; the member's state is.
+    for (const name of readdirSync(dir)) if (!before.has(name) && name !== "member") rmSync(join(dir, name), { recursive: true, force: true })
+    for (const name of ["run", "log", "cache"]) rmSync(join(dir, "member", name), { recursive: true, force: true })
+  }
+}
+
 /**
  * Starts a DC from the cached provisioning (provisioning first when there is none). Needs root.
  * On failure nothing is left running, no address is left on `lo`, the run directory is removed.
@@ -400,69 +532,21 @@ export const startAddc = async (options: AddcOptions = {}): Promise<AddcInstance
     throw new SambaError({ reason: "BadOptions", detail: `${options.address} is not in 127.0.0.0/8` })
   }
   const provision = await provisioned(log)
-
-  const present = await loopbackAddresses()
-  let address = options.address
-  if (address === undefined) {
-    do address = randomAddress()
-    while (present.has(address) || address.startsWith("127.0.0."))
-  }
-  const addedAddress = !present.has(address)
-
+  const { address, addedAddress } = await chooseAddress(options.address)
   const workdir = await mkdtemp(join("/tmp", WORKDIR_PREFIX))
   const conf = join(workdir, "etc", "smb.conf")
   const o: Owned = { workdir, conf, address, addedAddress, pid: undefined, startTime: undefined }
   owned.set(workdir, o)
   setHandlers(true)
-  const record = (samba?: { pid: number; startTime: string | undefined }) =>
-    writeFile(join(workdir, OWNER_FILE), JSON.stringify({ owner: { pid: process.pid, startTime: startTimeOf(process.pid) }, samba, address, addedAddress }))
   try {
-    await record()
+    await recordOwner(o)
     // cp -a: several times faster than fs.cp on this tree of many small files.
     const copy = await run("cp", ["-a", `${provision.dir}/.`, workdir])
     if (copy.code !== 0) throw new SambaError({ reason: "Setup", detail: `cp -a ${provision.dir}: ${copy.stderr.trim()}` })
     await chmod(workdir, 0o755)
-    const runDir = join(workdir, "run")
-    await Promise.all(["run", "cache", "log", "share", "dfs"].map((d) => mkdir(join(workdir, d), { recursive: true })))
-    await Promise.all([chmod(join(workdir, "share"), 0o777), chmod(join(workdir, "dfs"), 0o777)])
-    await writeFile(conf, renderConf(workdir, address, options))
     const krb5Conf = join(workdir, "krb5.conf")
     await writeFile(krb5Conf, renderKrb5Conf(address))
-    if (addedAddress) await addAddress(address)
-
-    const logPath = join(workdir, "log", "samba.log")
-    const stdoutPath = join(workdir, "log", "samba.stdout.log")
-    const out = openSync(stdoutPath, "a")
-    const spawned = Date.now()
-    // Own process group (detached), own mount namespace with /run/samba private (see above).
-    const child = spawn(
-      "unshare",
-      ["--mount", "--propagation", "private", "--", "sh", "-c", "mount --bind \"$1\" /run/samba && shift && exec \"$@\"", "sh", runDir,
-        "samba", "-i", "-M", "single", "-s", conf],
-      { stdio: ["ignore", out, out], detached: true }
-    )
-    closeSync(out)
-    child.unref()
-    await new Promise<void>((resolve, reject) => {
-      child.once("spawn", resolve)
-      child.once("error", (cause) => reject(new SambaError({ reason: "StartFailed", detail: "could not run unshare", cause })))
-    })
-    o.pid = child.pid
-    // unshare and sh exec in place, so the pid becomes samba's; its start time names it.
-    o.startTime = startTimeOf(child.pid!)
-    await record({ pid: o.pid!, startTime: o.startTime })
-    const timeout = options.startTimeoutMs ?? 60_000
-    for (;;) {
-      if (!isAlive(o.pid!)) {
-        throw new SambaError({ reason: "StartFailed", detail: `samba exited during startup; ${stdoutPath}:\n${logTail(stdoutPath)}\n${logTail(logPath)}` })
-      }
-      if ((await accepts(address, 88)) && (await accepts(address, 445))) break
-      if (Date.now() - spawned > timeout) {
-        throw new SambaError({ reason: "StartTimeout", detail: `samba did not accept on ${address}:88 and :445 within ${timeout} ms; ${logTail(logPath)}` })
-      }
-      await sleep(POLL_MS)
-    }
-    const readyMs = Date.now() - spawned
+    const readyMs = await launchDc(o, options)
     log(`AD DC ${HOSTNAME} on ${address} ready in ${readyMs} ms`)
     return {
       address,
@@ -480,16 +564,129 @@ export const startAddc = async (options: AddcOptions = {}): Promise<AddcInstance
       krb5Conf,
       workdir,
       conf,
-      logPath,
+      logPath: join(workdir, "log", "samba.log"),
       pid: o.pid!,
       provisionMs: provision.millis,
       readyMs,
       startMs: Date.now() - started
     }
   } catch (error) {
-    await runAsync(stopSteps(o))
-    owned.delete(workdir)
-    if (owned.size === 0) setHandlers(false)
+    await release(o)
+    throw error
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A member server.
+
+const MEMBER_NETBIOS = "MEMBER1"
+const MEMBER_HOSTNAME = `${MEMBER_NETBIOS.toLowerCase()}.${REALM.toLowerCase()}`
+const MEMBER_DIRS = ["etc", "private", "state", "cache", "lock", "run", "log", "share"]
+
+const renderMemberConf = (w: string, address: string, dcAddress: string): string => `# written by test/support/addc/Addc.ts
+[global]
+	netbios name = ${MEMBER_NETBIOS}
+	realm = ${REALM}
+	workgroup = ${DOMAIN}
+	security = ads
+	server role = member server
+	interfaces = ${address}
+	bind interfaces only = yes
+	password server = ${dcAddress}
+	private dir = ${w}/private
+	state directory = ${w}/state
+	cache directory = ${w}/cache
+	lock directory = ${w}/lock
+	pid directory = ${w}/run
+	ncalrpc dir = ${w}/run/ncalrpc
+	log file = ${w}/log/smbd.log
+	max log size = 0
+	log level = 1 auth_audit:4
+	kerberos method = secrets and keytab
+	idmap config * : backend = tdb
+	idmap config * : range = 3000-7999
+	idmap config ${DOMAIN} : backend = rid
+	idmap config ${DOMAIN} : range = 10000-999999
+	disable netbios = yes
+	smb ports = 445
+
+[data]
+	path = ${w}/share
+	read only = no
+`
+
+/** A member server of the DC's domain. Plain data, like AddcInstance. */
+export interface MemberInstance {
+  readonly address: string
+  /** Its DNS name (resolve it to `address` in the client). */
+  readonly hostname: string
+  readonly netbiosName: string
+  /** A plain share, `data`, writable by the domain's users. */
+  readonly share: string
+  readonly sharePath: string
+  readonly workdir: string
+  readonly conf: string
+  /** smbd's log (auth_audit lines included). */
+  readonly logPath: string
+  readonly pid: number
+  /** From spawning to port 445 accepting and winbindd reaching the DC. */
+  readonly readyMs: number
+}
+
+/**
+ * Starts MEMBER1, a member server of `dc`'s domain (joined once, when the DC was provisioned), on
+ * an address of its own: smbd and winbindd in a mount namespace whose /run/samba is private (its
+ * winbindd answers only its smbd) and whose /etc/hosts names the DC. Stop it with stopAddc.
+ */
+export const startMember = async (dc: Pick<AddcInstance, "address" | "workdir">, options: Pick<AddcOptions, "startTimeoutMs" | "log"> = {}): Promise<MemberInstance> => {
+  const state = join(dc.workdir, "member")
+  if (!existsSync(join(state, "private", "secrets.tdb"))) throw new SambaError({ reason: "Setup", detail: `no joined member state in ${state}` })
+  const { address, addedAddress } = await chooseAddress()
+  const workdir = await mkdtemp(join("/tmp", MEMBER_PREFIX))
+  const conf = join(workdir, "etc", "smb.conf")
+  const o: Owned = { workdir, conf, address, addedAddress, pid: undefined, startTime: undefined }
+  owned.set(workdir, o)
+  setHandlers(true)
+  try {
+    await recordOwner(o)
+    const copy = await run("cp", ["-a", `${state}/.`, workdir])
+    if (copy.code !== 0) throw new SambaError({ reason: "Setup", detail: `cp -a ${state}: ${copy.stderr.trim()}` })
+    await chmod(workdir, 0o755)
+    await Promise.all(MEMBER_DIRS.map((d) => mkdir(join(workdir, d), { recursive: true })))
+    await chmod(join(workdir, "share"), 0o777)
+    await writeFile(conf, renderMemberConf(workdir, address, dc.address))
+    const hosts = join(workdir, "hosts")
+    await hostsFile(hosts, [[dc.address, `${HOSTNAME} ${NETBIOS.toLowerCase()}`], [address, `${MEMBER_HOSTNAME} ${MEMBER_NETBIOS.toLowerCase()}`]])
+    if (addedAddress) await addAddress(address)
+    const script = "mount --bind \"$1\" /etc/hosts && mount --bind \"$2\" /run/samba || exit 1\n" +
+      "winbindd -F --no-process-group -s \"$3\" &\nexec smbd -F --no-process-group -s \"$3\""
+    const logPath = join(workdir, "log", "smbd.log")
+    const timeout = options.startTimeoutMs ?? 60_000
+    const started = Date.now()
+    await launch(o, inNamespace(script, [hosts, join(workdir, "run"), conf]), join(workdir, "log", "stdout.log"), logPath, [445], timeout)
+    // winbindd must reach the DC before a domain user can log on: ask it from inside the namespace.
+    for (;;) {
+      const ping = await run("nsenter", ["-t", String(o.pid), "-m", "wbinfo", "--ping-dc"])
+      if (ping.code === 0) break
+      if (Date.now() - started > timeout) throw new SambaError({ reason: "StartTimeout", detail: `winbindd did not reach the DC: ${ping.stdout}${ping.stderr}` })
+      await sleep(POLL_MS * 2)
+    }
+    const readyMs = Date.now() - started
+    options.log?.(`member ${MEMBER_HOSTNAME} on ${address} ready in ${readyMs} ms`)
+    return {
+      address,
+      hostname: MEMBER_HOSTNAME,
+      netbiosName: MEMBER_NETBIOS,
+      share: "data",
+      sharePath: join(workdir, "share"),
+      workdir,
+      conf,
+      logPath,
+      pid: o.pid!,
+      readyMs
+    }
+  } catch (error) {
+    await release(o)
     throw error
   }
 }

@@ -10,8 +10,8 @@ import { SambaError } from "../samba/SambaError.js"
 import type { AddcInstance } from "./Addc.js"
 import type { AddcContext } from "./context.js"
 
-export type { AddcInstance, AddcOptions } from "./Addc.js"
-export { DOMAIN, HOSTNAME, REALM, startAddc, stopAddc } from "./Addc.js"
+export type { AddcInstance, AddcOptions, MemberInstance } from "./Addc.js"
+export { DOMAIN, HOSTNAME, REALM, startAddc, startMember, stopAddc } from "./Addc.js"
 export type { AddcContext } from "./context.js"
 
 export const addcContext = (): AddcContext =>
