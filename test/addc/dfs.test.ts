@@ -42,7 +42,7 @@ describeAddc("DFS in a Kerberos-only domain", () => {
     // The member needs the DC running; both start while the CLI is bundled. Each is kept as soon
     // as it runs, so that afterAll stops it whatever fails next.
     const servers = async () => {
-      const started = dc = await startAddc({ ntlm: false })
+      const started = dc = await startAddc({ ntlm: false, member: true })
       return { dc: started, member: member = await startMember(started) }
     }
     const [bundled, { dc: controller, member: joined }] = await Promise.all([bundleCli(), servers()])

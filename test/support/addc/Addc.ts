@@ -16,11 +16,14 @@
  * - `log level = 1 auth_audit:4` makes the DC log "Auth: [SMB2,krb5]" or "[SMB2,NTLMSSP]" lines,
  *   which the tests read to prove which mechanism authenticated.
  * - `ntlm: false` sets `ntlm auth = disabled`: NTLMSSP logons fail with NT_STATUS_NTLM_BLOCKED.
- * - A member server, MEMBER1 (startMember: smbd and winbindd, `security = ads`), is joined once at
- *   provisioning (the DC started on a scratch address, `samba-tool domain join ... MEMBER`, ~5 s)
- *   and its state cached beside the DC's, so each start copies both. The join and the member run
- *   in mount namespaces whose /etc/hosts names the DC (Samba resolves the DC's name; the
- *   machine's hosts file is never edited) and whose /run/samba is private.
+ * - A member server, MEMBER1 (startMember: smbd and winbindd, `security = ads`), is joined once,
+ *   on a copy of the provisioned DC (started on a scratch address, `samba-tool domain join ...
+ *   MEMBER`), and that copy with the member's state is cached beside the DC's: a DC started with
+ *   `member: true` copies both. Only a suite that runs the member asks for it, so a first run on a
+ *   fresh machine joins (5 to 20 s) in that suite's worker, not in the global setup every test
+ *   waits for. The join and the member run in mount namespaces whose /etc/hosts names the DC
+ *   (Samba resolves the DC's name; the machine's hosts file is never edited) and whose
+ *   /run/samba is private.
  *
  * A krb5.conf for the realm is written into the run directory: MIT tools (kinit) must be pointed
  * at it with KRB5_CONFIG, never at /etc/krb5.conf (the package's default names ATHENA.MIT.EDU).
@@ -50,6 +53,8 @@ export interface AddcOptions {
   readonly startTimeoutMs?: number
   /** Progress lines; default none. */
   readonly log?: (line: string) => void
+  /** Start from the provisioning with MEMBER1 joined (joining it the first time), for startMember. */
+  readonly member?: boolean
 }
 
 /** A running DC. Plain data, so that vitest can hand it from globalSetup to the test workers. */
@@ -93,7 +98,9 @@ const ADMIN_PASSWORD = "Admin-Pass-123"
 const USER = "kuser"
 const PASSWORD = "Kuser-Pass-123"
 /** Bump when the provisioning recipe changes: the cache key includes it. */
-const RECIPE = 2
+const RECIPE = 1
+/** Likewise for the member's join on top of it. */
+const MEMBER_RECIPE = 1
 const CACHE_ROOT = "/var/tmp/effect-smb-addc"
 // Not "effect-smb-...": the standalone harness sweeps /tmp/effect-smb-* directories it thinks stale.
 const WORKDIR_PREFIX = "esmb-addc-"
@@ -150,32 +157,42 @@ const tool = async (args: ReadonlyArray<string>, what: string): Promise<void> =>
 }
 
 /**
- * The provisioned directory for this Samba version and recipe, provisioning it when absent.
- * Provisioned in a temporary directory and renamed into place, so that concurrent runs never see
- * a half-made one (the loser of a race removes its own copy).
+ * The provisioned directory for this Samba version and recipe, provisioning it when absent; with
+ * `withMember`, a copy of it with MEMBER1 joined. Made in a temporary directory and renamed into
+ * place, so that concurrent runs never see a half-made one (the loser of a race removes its own).
  */
-export const provisioned = async (log: (line: string) => void = () => {}): Promise<{ readonly dir: string; readonly millis: number }> => {
-  const dir = join(CACHE_ROOT, `${await sambaVersion()}-r${RECIPE}`)
+export const provisioned = async (
+  log: (line: string) => void = () => {},
+  withMember = false
+): Promise<{ readonly dir: string; readonly millis: number }> => {
+  const version = await sambaVersion()
+  const dir = join(CACHE_ROOT, withMember ? `${version}-r${RECIPE}-m${MEMBER_RECIPE}` : `${version}-r${RECIPE}`)
   if (existsSync(join(dir, "private", "sam.ldb"))) return { dir, millis: 0 }
   const started = Date.now()
+  const base = withMember ? await provisioned(log) : undefined
   await mkdir(CACHE_ROOT, { recursive: true })
   const temp = await mkdtemp(join(CACHE_ROOT, "provisioning-"))
   try {
-    log(`provisioning ${REALM} into ${temp}`)
-    const empty = join(temp, "empty.conf")
-    await writeFile(empty, "")
-    await tool([
-      "domain", "provision", "-s", empty,
-      `--realm=${REALM}`, `--domain=${DOMAIN}`, "--server-role=dc", "--dns-backend=NONE", "--use-rfc2307",
-      `--host-name=${NETBIOS.toLowerCase()}`, "--host-ip=127.0.0.2", `--option=netbios name=${NETBIOS}`,
-      `--adminpass=${ADMIN_PASSWORD}`, `--targetdir=${temp}`
-    ], "domain provision")
-    const conf = join(temp, "etc", "smb.conf")
-    const sam = join(temp, "private", "sam.ldb")
-    await tool(["user", "create", USER, PASSWORD, "-s", conf, "-H", sam], "user create")
-    await tool(["user", "setexpiry", USER, "--noexpiry", "-s", conf, "-H", sam], "user setexpiry")
-    await joinMember(temp, log)
-    rmSync(empty)
+    if (base !== undefined) {
+      const copy = await run("cp", ["-a", `${base.dir}/.`, temp])
+      if (copy.code !== 0) throw new SambaError({ reason: "Setup", detail: `cp -a ${base.dir}: ${copy.stderr.trim()}` })
+      await joinMember(temp, log)
+    } else {
+      log(`provisioning ${REALM} into ${temp}`)
+      const empty = join(temp, "empty.conf")
+      await writeFile(empty, "")
+      await tool([
+        "domain", "provision", "-s", empty,
+        `--realm=${REALM}`, `--domain=${DOMAIN}`, "--server-role=dc", "--dns-backend=NONE", "--use-rfc2307",
+        `--host-name=${NETBIOS.toLowerCase()}`, "--host-ip=127.0.0.2", `--option=netbios name=${NETBIOS}`,
+        `--adminpass=${ADMIN_PASSWORD}`, `--targetdir=${temp}`
+      ], "domain provision")
+      const conf = join(temp, "etc", "smb.conf")
+      const sam = join(temp, "private", "sam.ldb")
+      await tool(["user", "create", USER, PASSWORD, "-s", conf, "-H", sam], "user create")
+      await tool(["user", "setexpiry", USER, "--noexpiry", "-s", conf, "-H", sam], "user setexpiry")
+      rmSync(empty)
+    }
     try {
       await rename(temp, dir)
     } catch {
@@ -531,7 +548,7 @@ export const startAddc = async (options: AddcOptions = {}): Promise<AddcInstance
   if (options.address !== undefined && !isLoopback(options.address)) {
     throw new SambaError({ reason: "BadOptions", detail: `${options.address} is not in 127.0.0.0/8` })
   }
-  const provision = await provisioned(log)
+  const provision = await provisioned(log, options.member === true)
   const { address, addedAddress } = await chooseAddress(options.address)
   const workdir = await mkdtemp(join("/tmp", WORKDIR_PREFIX))
   const conf = join(workdir, "etc", "smb.conf")
@@ -634,13 +651,15 @@ export interface MemberInstance {
 }
 
 /**
- * Starts MEMBER1, a member server of `dc`'s domain (joined once, when the DC was provisioned), on
+ * Starts MEMBER1, a member server of `dc`'s domain (a DC started with `member: true`), on
  * an address of its own: smbd and winbindd in a mount namespace whose /run/samba is private (its
  * winbindd answers only its smbd) and whose /etc/hosts names the DC. Stop it with stopAddc.
  */
 export const startMember = async (dc: Pick<AddcInstance, "address" | "workdir">, options: Pick<AddcOptions, "startTimeoutMs" | "log"> = {}): Promise<MemberInstance> => {
   const state = join(dc.workdir, "member")
-  if (!existsSync(join(state, "private", "secrets.tdb"))) throw new SambaError({ reason: "Setup", detail: `no joined member state in ${state}` })
+  if (!existsSync(join(state, "private", "secrets.tdb"))) {
+    throw new SambaError({ reason: "Setup", detail: `no joined member state in ${state}: start the DC with member: true` })
+  }
   const { address, addedAddress } = await chooseAddress()
   const workdir = await mkdtemp(join("/tmp", MEMBER_PREFIX))
   const conf = join(workdir, "etc", "smb.conf")
