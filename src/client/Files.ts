@@ -13,7 +13,6 @@
  */
 import { type PlatformError, SystemError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
-import { randomBytes } from "node:crypto"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -33,7 +32,7 @@ import * as File from "./File.js"
 import * as Folders from "./Folders.js"
 import * as Compound from "./internal/compound.js"
 import { checkRange, toFileStat } from "./internal/handle.js"
-import { temporaryPath, toWirePath } from "./internal/path.js"
+import { localTemporaryPath, temporaryPath, toWirePath } from "./internal/path.js"
 import * as Requests from "./internal/requests.js"
 import { transferPlan } from "./internal/transferPlan.js"
 import * as Metadata from "./Metadata.js"
@@ -191,12 +190,6 @@ export const download = (
 export interface DownloadOptions extends TransferOptions {
   /** Write into the existing local file (truncated first) rather than replace it whole. Default false. */
   readonly inPlace?: boolean | undefined
-}
-
-/** The temporary name a download writes beside `destination` before renaming it over. */
-const localTemporaryPath = (destination: string): string => {
-  const slash = destination.lastIndexOf("/")
-  return `${destination.slice(0, slash + 1)}.${destination.slice(slash + 1)}.smb-${randomBytes(6).toString("hex")}.part`
 }
 
 /**
