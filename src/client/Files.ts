@@ -91,8 +91,9 @@ const ABSENT: ReadonlySet<number> = new Set([Status.OBJECT_NAME_NOT_FOUND, Statu
  */
 export const isNotFound = (error: RequestError): boolean => error._tag === "ServerError" && ABSENT.has(error.status)
 
+// No stack trace: it would point here, not at the caller, and capturing it costs an Error per call.
 const span = (name: string, tree: TreeShape, attributes: Record<string, unknown>) =>
-  Effect.withSpan(`smb.files.${name}`, { attributes: { share: tree.share, ...attributes } })
+  Effect.withSpan(`smb.files.${name}`, { attributes: { share: tree.share, ...attributes }, captureStackTrace: false })
 
 /**
  * Opens a file or directory: see File.open.

@@ -41,6 +41,7 @@ import { Status } from "../wire/Status.js"
 import type { DirectoryEntry } from "./File.js"
 import * as Files from "./Files.js"
 import { forEachBounded } from "./internal/forEachBounded.js"
+import { readSmallFile, replaceSmallFile, SYNC_LIMIT } from "./internal/localFile.js"
 import { fromWirePath, joinPath, localTemporaryPath } from "./internal/path.js"
 import { transferPlan } from "./internal/transferPlan.js"
 import * as Metadata from "./Metadata.js"
@@ -353,8 +354,9 @@ const localFiles = (
   })
 
 const uploadFile = (fs: FileSystem.FileSystem, tree: TreeShape, plan: Plan, file: LocalFile) => {
+  const read = file.size <= SYNC_LIMIT ? readSmallFile(file.local) : fs.readFile(file.local)
   const copy: Effect.Effect<number, RequestError | PlatformError> = file.size <= plan.smallFile
-    ? Effect.flatMap(fs.readFile(file.local), (data) => Effect.as(Files.writeFile(tree, file.remote, data), data.length))
+    ? Effect.flatMap(read, (data) => Effect.as(Files.writeFile(tree, file.remote, data), data.length))
     : plan.large.withPermits(1)(Effect.provideService(Files.upload(tree, file.local, file.remote), FileSystem.FileSystem, fs))
   return plan.exclusive(copy).pipe(
     Effect.mapError((cause) => new FolderError({ reason: "Upload", share: tree.share, path: file.remote, local: file.local, cause })),
@@ -453,7 +455,10 @@ export const download = (
       // run concurrently): the parent is made here too, at most once per directory.
       const parent = local.slice(0, local.lastIndexOf("/"))
       const copy: Effect.Effect<number, RequestError | PlatformError> = entry.size <= plan.smallFile
-        ? Effect.flatMap(Files.readFile(tree, entry.path), (data) => Effect.as(replaceLocal(fs, local, data), data.length))
+        ? Effect.flatMap(
+          Files.readFile(tree, entry.path),
+          (data) => Effect.as(data.length <= SYNC_LIMIT ? replaceSmallFile(local, data) : replaceLocal(fs, local, data), data.length)
+        )
         : plan.large.withPermits(1)(Effect.provideService(Files.download(tree, entry.path, local), FileSystem.FileSystem, fs))
       return Effect.zipRight(
         localDirectory(parent, entry.path),
