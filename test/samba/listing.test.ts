@@ -1,10 +1,10 @@
 /**
  * Files.list on a real Samba smbd, whose first round goes with the CREATE (CREATE +
  * QUERY_DIRECTORY, related; src/client/internal/listing.ts): a folder larger than that first
- * round (64 KiB, some 370 entries of these names) lists every entry once, as the rounds that follow go on from
- * there rather than restarting; a pattern that matches nothing fails as a lone round does
- * (STATUS_NO_SUCH_FILE naming the path), and the directory is closed after it either way;
- * the same on the single worker.
+ * round (64 KiB, some 370 entries of these names) lists every entry once, as the rounds that
+ * follow go on from there rather than restarting; a pattern that matches nothing fails as a lone
+ * round does (STATUS_NO_SUCH_FILE naming the path), and the directory is closed after it either
+ * way; the same on the single worker.
  */
 import { expect, it } from "@effect/vitest"
 import { mkdirSync, rmSync, writeFileSync } from "node:fs"
