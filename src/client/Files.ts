@@ -13,7 +13,6 @@
  */
 import { type PlatformError, SystemError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
-import { randomBytes } from "node:crypto"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -33,7 +32,8 @@ import * as File from "./File.js"
 import * as Folders from "./Folders.js"
 import * as Compound from "./internal/compound.js"
 import { checkRange, toFileStat } from "./internal/handle.js"
-import { temporaryPath, toWirePath } from "./internal/path.js"
+import * as Listing from "./internal/listing.js"
+import { localTemporaryPath, temporaryPath, toWirePath } from "./internal/path.js"
 import * as Requests from "./internal/requests.js"
 import { transferPlan } from "./internal/transferPlan.js"
 import * as Metadata from "./Metadata.js"
@@ -91,8 +91,9 @@ const ABSENT: ReadonlySet<number> = new Set([Status.OBJECT_NAME_NOT_FOUND, Statu
  */
 export const isNotFound = (error: RequestError): boolean => error._tag === "ServerError" && ABSENT.has(error.status)
 
+// No stack trace: it would point here, not at the caller, and capturing it costs an Error per call.
 const span = (name: string, tree: TreeShape, attributes: Record<string, unknown>) =>
-  Effect.withSpan(`smb.files.${name}`, { attributes: { share: tree.share, ...attributes } })
+  Effect.withSpan(`smb.files.${name}`, { attributes: { share: tree.share, ...attributes }, captureStackTrace: false })
 
 /**
  * Opens a file or directory: see File.open.
@@ -191,12 +192,6 @@ export const download = (
 export interface DownloadOptions extends TransferOptions {
   /** Write into the existing local file (truncated first) rather than replace it whole. Default false. */
   readonly inPlace?: boolean | undefined
-}
-
-/** The temporary name a download writes beside `destination` before renaming it over. */
-const localTemporaryPath = (destination: string): string => {
-  const slash = destination.lastIndexOf("/")
-  return `${destination.slice(0, slash + 1)}.${destination.slice(slash + 1)}.smb-${randomBytes(6).toString("hex")}.part`
 }
 
 /**
@@ -357,18 +352,14 @@ export const writeStream = <E, R>(
   Stream.run(stream, sink(tree, path, options)).pipe(span("write_stream", tree, { path }))
 
 /**
- * The entries of the directory at `path` ("." and ".." left out).
+ * The entries of the directory at `path` ("." and ".." left out). The first round goes with the
+ * CREATE that opens the directory (one round trip fewer).
  *
  * @since 0.1.0
  * @category operations
  */
 export const list = (tree: TreeShape, path: string, options: ListOptions = {}): Stream.Stream<DirectoryEntry, RequestError> =>
-  Stream.unwrapScoped(
-    Effect.map(
-      File.open(tree, path, { access: AccessMask.FILE_LIST_DIRECTORY, directory: true }),
-      (handle) => handle.list(options.pattern)
-    )
-  )
+  Listing.list(tree, path, options.pattern)
 
 /**
 * Every entry below the directory at `path`, breadth-first: see Folders.walk.

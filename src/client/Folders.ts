@@ -17,7 +17,9 @@
  * - every concurrency is bounded by the worker's `maxInFlight` (1 on the single worker).
  *
  * A failure stops the operation and fails with a FolderError naming the remote path (and the
- * local one) it was about; what was copied or removed before stays so. `walk` fails with the
+ * local one) it was about; what was copied or removed before stays so. `download` writes each
+ * file under a temporary name and renames it into place once complete, so a failed or
+ * interrupted download leaves no truncated file under a final name. `walk` fails with the
  * RequestError of the listing that failed, as `Files.list` does.
  *
  * Loops: a directory the server lists twice under one file id (a symbolic link followed by
@@ -39,8 +41,10 @@ import { Status } from "../wire/Status.js"
 import type { DirectoryEntry } from "./File.js"
 import * as Files from "./Files.js"
 import { forEachBounded } from "./internal/forEachBounded.js"
-import { fromWirePath, joinPath } from "./internal/path.js"
+import { readSmallFile, replaceSmallFile, SYNC_LIMIT } from "./internal/localFile.js"
+import { fromWirePath, joinPath, localTemporaryPath } from "./internal/path.js"
 import { transferPlan } from "./internal/transferPlan.js"
+import * as Metadata from "./Metadata.js"
 import type { TreeShape } from "./Tree.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -350,8 +354,9 @@ const localFiles = (
   })
 
 const uploadFile = (fs: FileSystem.FileSystem, tree: TreeShape, plan: Plan, file: LocalFile) => {
+  const read = file.size <= SYNC_LIMIT ? readSmallFile(file.local) : fs.readFile(file.local)
   const copy: Effect.Effect<number, RequestError | PlatformError> = file.size <= plan.smallFile
-    ? Effect.flatMap(fs.readFile(file.local), (data) => Effect.as(Files.writeFile(tree, file.remote, data), data.length))
+    ? Effect.flatMap(read, (data) => Effect.as(Files.writeFile(tree, file.remote, data), data.length))
     : plan.large.withPermits(1)(Effect.provideService(Files.upload(tree, file.local, file.remote), FileSystem.FileSystem, fs))
   return plan.exclusive(copy).pipe(
     Effect.mapError((cause) => new FolderError({ reason: "Upload", share: tree.share, path: file.remote, local: file.local, cause })),
@@ -391,12 +396,30 @@ export const upload = (
 // download
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Writes `data` as the local file `local`, whole or not at all: into a temporary file beside it,
+ * created exclusively and renamed over `local` once written (as `Files.download` does), so that
+ * a failed or interrupted download never leaves a truncated file under the final name. The
+ * temporary file goes again when anything fails, or the write is interrupted.
+ */
+const replaceLocal = (fs: FileSystem.FileSystem, local: string, data: Uint8Array): Effect.Effect<void, PlatformError> =>
+  Effect.suspend(() => {
+    const temporary = localTemporaryPath(local)
+    return fs.writeFile(temporary, data, { flag: "wx" }).pipe(
+      Effect.zipRight(fs.rename(temporary, local)),
+      Effect.onError(() => Effect.ignore(fs.remove(temporary)))
+    )
+  })
+
 const safeName = (name: string): boolean => name !== "" && name !== "." && name !== ".." && !/[\\/\0]/.test(name)
 
 /**
  * Copies everything below the directory `path` on the share into the local directory
- * `destination` (created when missing, parents too), subdirectories and all; existing local files
- * of the same names are overwritten in place. Returns what was copied (the directories count
+ * `destination` (created when missing, parents too), subdirectories and all. Each file is
+ * written under a temporary name beside its destination (`.NAME.smb-<random>.part`) and renamed
+ * into place once complete, so an existing local file of the same name is replaced whole (a new
+ * file: it does not keep the old one's mode or hard links), and a failed or interrupted download
+ * leaves no truncated file under a final name. Returns what was copied (the directories count
  * `destination` itself).
  *
  * @since 0.1.0
@@ -432,7 +455,10 @@ export const download = (
       // run concurrently): the parent is made here too, at most once per directory.
       const parent = local.slice(0, local.lastIndexOf("/"))
       const copy: Effect.Effect<number, RequestError | PlatformError> = entry.size <= plan.smallFile
-        ? Effect.flatMap(Files.readFile(tree, entry.path), (data) => Effect.as(fs.writeFile(local, data), data.length))
+        ? Effect.flatMap(
+          Files.readFile(tree, entry.path),
+          (data) => Effect.as(data.length <= SYNC_LIMIT ? replaceSmallFile(local, data) : replaceLocal(fs, local, data), data.length)
+        )
         : plan.large.withPermits(1)(Effect.provideService(Files.download(tree, entry.path, local), FileSystem.FileSystem, fs))
       return Effect.zipRight(
         localDirectory(parent, entry.path),
@@ -459,11 +485,33 @@ export const download = (
 // remove
 // ---------------------------------------------------------------------------------------------
 
+/** The server refused to delete a file or directory for its read-only attribute. */
+const isReadOnlyRefusal = (error: RequestError): boolean => error._tag === "ServerError" && error.status === Status.CANNOT_DELETE
+
+/**
+ * Runs `remove` (of `at`); when the server refuses it for the read-only attribute
+ * (STATUS_CANNOT_DELETE), clears that attribute and runs it again. Only then: the common case
+ * costs nothing more.
+ */
+const clearingReadOnly = (
+  tree: TreeShape,
+  at: string,
+  exclusive: Plan["exclusive"],
+  remove: Effect.Effect<void, RequestError>
+): Effect.Effect<void, RequestError> =>
+  exclusive(remove).pipe(
+    Effect.catchIf(isReadOnlyRefusal, () =>
+      Effect.zipRight(exclusive(Metadata.setAttributes(tree, at, { readOnly: false })), exclusive(remove)))
+  )
+
 /**
  * Removes `path` and, when it is a directory, everything under it: files as the walk finds them,
  * `concurrency` at a time, then the directories, deepest first. A file that does not exist any
- * more when its turn comes is not an error (someone else removed it). The share root ("") cannot
- * be removed: its contents are, and it stays. Returns what was removed.
+ * more when its turn comes is not an error (someone else removed it). A file or directory that
+ * the server refuses to delete for its read-only attribute (STATUS_CANNOT_DELETE) has that
+ * attribute cleared and is deleted (as Unix `rm -rf` removes read-only files and Windows
+ * `rd /s` read-only folders; smbclient 4.17's `deltree` stops there instead). The share root ("")
+ * cannot be removed: its contents are, and it stays. Returns what was removed.
  *
  * @since 0.1.0
  * @category operations
@@ -475,13 +523,16 @@ export const remove = (tree: TreeShape, path: string, options: TreeOptions = {})
     const failed = (reason: "Remove" | "Rmdir", at: string) => (cause: RequestError) =>
       new FolderError({ reason, share: tree.share, path: at, cause })
     const removeFile = (at: string) =>
-      plan.exclusive(Files.remove(tree, at)).pipe(
+      clearingReadOnly(tree, at, plan.exclusive, Files.remove(tree, at)).pipe(
         Effect.catchIf(Files.isNotFound, () => Effect.void),
         Effect.mapError(failed("Remove", at)),
         Effect.zipRight(plan.progress(at, "file", 0))
       )
     const removeDirectory = (at: string) =>
-      plan.exclusive(Files.rmdir(tree, at)).pipe(Effect.mapError(failed("Rmdir", at)), Effect.zipRight(plan.progress(at, "directory", 0)))
+      clearingReadOnly(tree, at, plan.exclusive, Files.rmdir(tree, at)).pipe(
+        Effect.mapError(failed("Rmdir", at)),
+        Effect.zipRight(plan.progress(at, "directory", 0))
+      )
     if (root !== "") {
       const info = yield* Effect.mapError(plan.exclusive(Files.stat(tree, root)), failed("Remove", root))
       if (!info.isDirectory) {

@@ -1,9 +1,9 @@
 /**
  * The -r verbs of `smb` run as processes against the real Samba server: `put -r` of a nested
  * local tree into a folder that does not exist yet, `get -r` back, `rm -r`, with the SHA-256 of
- * every file compared on the server's disk and locally; --json output; the command lines -r
- * refuses; and the progress line, which shows on a terminal (a pseudo-terminal made by
- * util-linux's `script`) and never in a pipe.
+ * every file compared on the server's disk and locally (`rm -r` with read-only entries among
+ * them); --json output; the command lines -r refuses; and the progress line, which shows on a
+ * terminal (a pseudo-terminal made by util-linux's `script`) and never in a pipe.
  */
 import { afterAll, beforeAll, expect, it } from "@effect/vitest"
 import { spawn, spawnSync } from "node:child_process"
@@ -12,6 +12,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join, relative } from "node:path"
+import * as Effect from "effect/Effect"
+import * as Files from "../../src/client/Files.js"
+import { scenario } from "../samba/scenario.js"
 import type { SambaInstance } from "../support/samba/index.js"
 import { describeSamba } from "../support/samba/index.js"
 import { seededBytes } from "../support/seeded.js"
@@ -110,6 +113,12 @@ describeSamba("smb -r against Samba", (servers) => {
     expect(JSON.parse(get.stdout)).toMatchObject({ remote: `${dir}/up/here`, local: copy, files, directories: expected.directories.length + 1 })
     expect(snapshot(copy)).toEqual(expected)
 
+    // read-only entries (the server refuses to delete them as they are) are removed too
+    await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      const { tree } = yield* scenario(server, {})
+      for (const path of ["top.txt", "x/inner/g1", "y z"]) yield* Files.setAttributes(tree, `${dir}/up/here/${path}`, { readOnly: true })
+      expect(yield* Effect.flip(Files.remove(tree, `${dir}/up/here/top.txt`))).toMatchObject({ reason: "STATUS_CANNOT_DELETE" })
+    })))
     const removed = succeeded(await cli.run(["rm", "-r", "--json", url("up")]))
     expect(JSON.parse(removed.stdout)).toEqual({ remote: `${dir}/up`, files, directories: expected.directories.length + 2 })
     expect(existsSync(onServer("up"))).toBe(false)

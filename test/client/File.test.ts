@@ -235,7 +235,7 @@ describe("File over the scriptable peer", () => {
       expect(error).toMatchObject({ _tag: "SystemError", reason: "UnexpectedEof", pathOrDescriptor: local })
     }))
 
-  it.scopedLive("list: RESTART_SCANS first, rounds until STATUS_NO_MORE_FILES, '.' and '..' left out", () =>
+  it.scopedLive("list: RESTART_SCANS first (compounded with the CREATE, 64 KiB), rounds of 1 MiB until STATUS_NO_MORE_FILES, '.' and '..' left out", () =>
     Effect.gen(function*() {
       const { peer, tree } = yield* makeFakeTree()
       const entry = (fileName: string, size: number, directory = false): FileIdBothDirectoryInformation => ({
@@ -254,8 +254,12 @@ describe("File over the scriptable peer", () => {
       })
       const rounds = [[entry(".", 0, true), entry("..", 0, true), entry("a", 1)], [entry("b", 2), entry("sub", 0, true)]]
       const flags: Array<number> = []
+      const queries: Array<readonly [string, number]> = []
       yield* peer.serve(serveFile(0, (request, p) => {
-        flags.push(right(decodeQueryDirectoryRequest(request.message)).flags)
+        if (request.header.command === Command.ECHO) return p.respond(request, { credits: 8 })
+        const query = right(decodeQueryDirectoryRequest(request.message))
+        flags.push(query.flags)
+        queries.push([Buffer.from(query.fileId).toString("hex"), query.outputBufferLength])
         const round = rounds.shift()
         return round === undefined
           ? p.respond(request, { status: Status.NO_MORE_FILES, credits: grant(request) })
@@ -264,6 +268,8 @@ describe("File over the scriptable peer", () => {
             credits: grant(request)
           })
       }, true))
+      // compounds take all their credits at once: a window of more than the initial one
+      yield* Effect.orDie(tree.session.connection.handler.sendRecv({ command: Command.ECHO, body: new Uint8Array([4, 0, 0, 0]) }))
       const entries = Chunk.toReadonlyArray(yield* Stream.runCollect(Files.list(tree, "/dir")))
       expect(entries.map((e) => [e.name, e.path, e.size, e.isDirectory])).toEqual([
         ["a", "dir/a", 1, false],
@@ -273,6 +279,9 @@ describe("File over the scriptable peer", () => {
       // (132e15 - 116444736e9) / 1e4 ms after 1970
       expect(entries[0]!.lastWriteTime).toEqual(new Date(Date.UTC(2019, 3, 17, 18, 40, 0)))
       expect(flags).toEqual([QueryDirectoryFlags.RESTART_SCANS, 0, 0])
+      // the first round on the chain's CREATE (FileId all ones), the next ones on the open directory
+      const fileId = Buffer.from(FILE_ID).toString("hex")
+      expect(queries).toEqual([["ff".repeat(16), 64 * KiB], [fileId, 1024 * KiB], [fileId, 1024 * KiB]])
     }))
 
   it.scopedLive("watch: changes, re-armed after each completion; STATUS_NOTIFY_ENUM_DIR becomes Overflow", () =>

@@ -9,12 +9,15 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { expect, it } from "@effect/vitest"
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, relative } from "node:path"
 import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
+import * as File from "../../src/client/File.js"
 import * as Files from "../../src/client/Files.js"
 import * as Folders from "../../src/client/Folders.js"
 import type { ConnectionOptions } from "../../src/connection/ConnectionOptions.js"
@@ -143,6 +146,87 @@ describeSamba("Samba: folder operations", (servers) => {
       }))
       expect(yield* Stream.runFold(walked, 0, (n) => n + 1)).toBe(count + 2)
       expect(largest).toBeLessThanOrEqual(1024)
+    }), 60_000)
+
+  it.scopedLive("download replaces each local file by a rename: old hard links keep their content, no temporary file stays", () =>
+    Effect.gen(function*() {
+      const server = servers.default
+      const { tree } = yield* scenario(server, {})
+      const local = yield* localDir
+      const remote = fresh("replace")
+      mkdirSync(join(server.sharePath, remote, "sub"), { recursive: true })
+      writeFileSync(join(server.sharePath, remote, "a.txt"), "new a")
+      writeFileSync(join(server.sharePath, remote, "sub", "b.txt"), "new b")
+      const copy = join(local, "copy")
+      mkdirSync(join(copy, "sub"), { recursive: true })
+      // Written in place, a.txt would change its other name too.
+      writeFileSync(join(local, "kept.txt"), "old content, longer than the new")
+      linkSync(join(local, "kept.txt"), join(copy, "a.txt"))
+      writeFileSync(join(copy, "sub", "b.txt"), "old content, longer than the new")
+
+      expect((yield* Folders.download(tree, remote, copy)).files).toBe(2)
+      expect(readFileSync(join(copy, "a.txt"), "utf8")).toBe("new a")
+      expect(readFileSync(join(copy, "sub", "b.txt"), "utf8")).toBe("new b")
+      expect(readFileSync(join(local, "kept.txt"), "utf8")).toBe("old content, longer than the new")
+      expect(snapshot(copy).files).toEqual({ "a.txt": sha256(Buffer.from("new a")), "sub/b.txt": sha256(Buffer.from("new b")) })
+    }).pipe(Effect.provide(NodeFileSystem.layer)), 60_000)
+
+  it.scopedLive("an interrupted or failed download leaves only whole files under their names, and no temporary file", () =>
+    Effect.gen(function*() {
+      const server = servers.default
+      const { tree } = yield* scenario(server, {})
+      const other = yield* scenario(server, {})
+      const local = yield* localDir
+      const remote = fresh("interrupted")
+      const count = 300
+      const content = (i: number) => seededBytes(1000 + (i % 7) * 3000, `interrupted ${i}`)
+      for (const dir of ["x", "y"]) {
+        mkdirSync(join(server.sharePath, remote, dir), { recursive: true })
+        for (let i = 0; i < count / 2; i++) writeFileSync(join(server.sharePath, remote, dir, `f${i}`), content(i))
+      }
+      // Every local file present must be a whole copy of its remote one.
+      const checkWhole = (root: string) => {
+        const { files } = snapshot(root)
+        for (const [path, hash] of Object.entries(files)) {
+          expect(path).not.toMatch(/\.part$/)
+          expect(hash).toBe(sha256(content(Number(path.split("/").pop()!.slice(1)))))
+        }
+        return Object.keys(files).length
+      }
+
+      const copy = join(local, "copy")
+      const started = yield* Deferred.make<void>()
+      const running = yield* Effect.fork(Folders.download(tree, remote, copy, {
+        onProgress: (p) => p.files >= 40 ? Deferred.succeed(started, undefined) : Effect.void
+      }))
+      yield* Deferred.await(started)
+      yield* Fiber.interrupt(running)
+      const copied = checkWhole(copy)
+      expect(copied).toBeGreaterThanOrEqual(40)
+      expect(copied).toBeLessThan(count)
+
+      // A file another client holds open with no sharing fails the download; the rest stay whole.
+      yield* File.open(other.tree, `${remote}/y/f3`, { access: "read", share: "none" })
+      const failed = yield* Effect.flip(Folders.download(tree, remote, join(local, "again")))
+      expect(failed).toMatchObject({ _tag: "FolderError", reason: "Download", path: `${remote}/y/f3` })
+      checkWhole(join(local, "again"))
+    }).pipe(Effect.provide(NodeFileSystem.layer)), 60_000)
+
+  it.scopedLive("remove clears a read-only attribute the server refuses the delete for (files and directories)", () =>
+    Effect.gen(function*() {
+      const server = servers.default
+      const { tree } = yield* scenario(server, {})
+      const remote = fresh("readonly")
+      // made through Samba, so that its user owns them
+      yield* Files.mkdir(tree, `${remote}/sub`, { recursive: true })
+      for (const path of ["a.txt", "sub/b.txt", "sub/c.txt"]) yield* Files.writeFile(tree, `${remote}/${path}`, new TextEncoder().encode(path))
+      for (const path of ["a.txt", "sub/b.txt", "sub"]) yield* Files.setAttributes(tree, `${remote}/${path}`, { readOnly: true })
+      // The server does refuse them as they are.
+      const refused = yield* Effect.flip(Files.remove(tree, `${remote}/a.txt`))
+      expect(refused).toMatchObject({ _tag: "ServerError", reason: "STATUS_CANNOT_DELETE" })
+
+      expect(yield* Folders.remove(tree, remote)).toEqual({ files: 3, directories: 2, bytes: 0 })
+      expect(existsSync(join(server.sharePath, remote))).toBe(false)
     }), 60_000)
 
   it.scopedLive("a failure names the path: a remote file where the tree has a directory; a missing folder", () =>

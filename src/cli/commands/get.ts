@@ -8,8 +8,9 @@
  *
  * `smb get -r URL [LOCALDIR]` copies the contents of the remote directory into LOCALDIR (by
  * default the directory's own name in the current directory; created when missing) with
- * Folders.download. Files are written in place there, not through temporary files, and a name the
- * server lists that would lead outside LOCALDIR is refused. --json prints the remote and local
+ * Folders.download. Each file is written under a temporary name beside it and renamed into place
+ * once complete, so an interrupted get -r leaves no truncated file under its final name; a name
+ * the server lists that would lead outside LOCALDIR is refused. --json prints the remote and local
  * paths and the files, directories and bytes copied. On a terminal, stderr shows its progress.
  *
  * @since 0.1.0

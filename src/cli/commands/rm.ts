@@ -1,8 +1,9 @@
 /**
  * `smb rm URL`: removes a file (a directory is refused with STATUS_FILE_IS_A_DIRECTORY: see
  * `smb rmdir`). Silent when it succeeds. `smb rm -r URL` removes a directory and everything under
- * it (or a file) with Folders.remove; --json then prints what was removed, and on a terminal
- * stderr shows its progress. The share root is refused.
+ * it (or a file) with Folders.remove, read-only entries included (their attribute is cleared
+ * when the server refuses the delete for it); --json then prints what was removed, and on a
+ * terminal stderr shows its progress. The share root is refused.
  *
  * @since 0.1.0
  */

@@ -22,6 +22,8 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FiberId from "effect/FiberId"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
 import type { IncomingMessage } from "../../connection/Message.js"
 import type { CompoundRequest, Request } from "../../connection/MessageHandler.js"
 import type { RequestError } from "../../errors.js"
@@ -177,6 +179,47 @@ export const openActClose = (
   return send.pipe(
     Effect.mapError(atPath(tree.share, fromWirePath(parameters.name)))
   )
+}
+
+/**
+ * CREATE `path` with `options` and then `step` on the file it opens, related, in one round trip,
+ * the file staying open for what follows (a listing's next rounds) until the Scope closes, when
+ * it is closed. None where chains are not sent (a DFS tree, a server that cannot take them): the
+ * caller opens the file the usual way then. A server's error names the share and the path.
+ *
+ * The step's statuses (`step.status`) should be every answer the caller can make sense of, even
+ * one it then fails with: a step failing with a status outside them fails the chain, whose error
+ * cannot say which file the CREATE opened, so that file stays open on the server until the tree
+ * is disconnected. (The chain goes out uninterruptibly with the Scope's finalizer registered
+ * after it, so an interruption never leaves one open.)
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const openWith = (
+  tree: TreeShape,
+  path: string,
+  options: OpenOptions,
+  step: Step
+): Effect.Effect<Option.Option<{ readonly created: CreateResponse; readonly reply: IncomingMessage }>, RequestError, Scope.Scope> => {
+  const parameters = createParameters(path, options)
+  const open = Effect.acquireRelease(
+    Effect.flatMap(
+      tree.session.connection.handler.sendRecvCompound(
+        [
+          element(tree, { command: Command.CREATE, body: createRequestBody(parameters) }),
+          element(tree, step.request(RELATED_FILE_ID), step.status)
+        ],
+        { related: true }
+      ),
+      (replies) => Effect.map(fromEither(decodeCreateResponse(replies[0]!.message)), (created) => ({ created, reply: replies[1]! }))
+    ),
+    ({ created }) => Effect.ignore(close(tree, created.fileId))
+  )
+  const chained = tree.isDfs === true
+    ? Effect.succeedNone
+    : Effect.flatMap(compounds(tree), (can) => (can ? Effect.asSome(open) : Effect.succeedNone))
+  return Effect.mapError(chained, atPath(tree.share, fromWirePath(parameters.name)))
 }
 
 /**

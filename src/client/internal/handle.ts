@@ -23,6 +23,7 @@ import type { FileNetworkOpenInformation } from "../../wire/FileInformation.js"
 import { fileTimeToDate } from "../../wire/FileTime.js"
 import * as FramePool from "../../transport/FramePool.js"
 import { LockFlags } from "../../wire/Lock.js"
+import type { FileIdBothDirectoryInformation } from "../../wire/QueryDirectory.js"
 import { Status } from "../../wire/Status.js"
 import * as ChunkWriter from "./ChunkWriter.js"
 import * as Durable from "./durable.js"
@@ -154,6 +155,54 @@ const lockElement = (offset: number, length: number, options: LockOptions = {}) 
   flags: (options.shared === true ? LockFlags.SHARED : LockFlags.EXCLUSIVE) | (options.wait === true ? 0 : LockFlags.FAIL_IMMEDIATELY)
 })
 
+/**
+ * The entries of the open directory `fileId` (opened as `userPath`), round after round of
+ * QUERY_DIRECTORY, "." and ".." left out, in chunks of at most LIST_CHUNK. `first` is the first
+ * round when it was already had (from a CREATE compounded with it): the entries, or undefined
+ * when there were none; the rounds then go on from there instead of restarting the scan.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const listEntries = (
+  tree: TreeShape,
+  fileId: Uint8Array,
+  userPath: string,
+  pattern: string,
+  first?: { readonly entries: ReadonlyArray<FileIdBothDirectoryInformation> | undefined }
+): Stream.Stream<DirectoryEntry, RequestError> => {
+  const prefix = userPath === "" ? "" : `${userPath}/`
+  const toEntries = (entries: ReadonlyArray<FileIdBothDirectoryInformation> | undefined) => {
+    if (entries === undefined) return [Chunk.empty<DirectoryEntry>(), Option.none<boolean>()] as const
+    const listed: Array<DirectoryEntry> = []
+    for (const entry of entries) {
+      const name = entry.fileName
+      if (name === "." || name === "..") continue
+      listed.push({
+        size: Number(entry.endOfFile),
+        allocationSize: Number(entry.allocationSize),
+        creationTime: fileTimeToDate(entry.creationTime),
+        lastAccessTime: fileTimeToDate(entry.lastAccessTime),
+        lastWriteTime: fileTimeToDate(entry.lastWriteTime),
+        changeTime: fileTimeToDate(entry.changeTime),
+        attributes: entry.fileAttributes,
+        isDirectory: (entry.fileAttributes & FileAttributes.DIRECTORY) !== 0,
+        name,
+        // A plain name (all of them, from a sane server) is appended to the directory's
+        // path as it is; only one holding a separator is normalized.
+        path: SEPARATOR.test(name) ? joinPath(userPath, name) : prefix + name,
+        fileId: entry.fileId
+      })
+    }
+    return [Chunk.unsafeFromArray(listed), Option.some(false)] as const
+  }
+  const round = (restart: boolean) => Effect.map(Requests.queryDirectory(tree, fileId, pattern, restart), toEntries)
+  const rounds = first === undefined
+    ? Stream.paginateChunkEffect(true, round)
+    : Stream.paginateChunkEffect(undefined as boolean | undefined, (restart) => restart === undefined ? Effect.succeed(toEntries(first.entries)) : round(restart))
+  return Stream.rechunk(rounds, LIST_CHUNK)
+}
+
 // ---------------------------------------------------------------------------------------------
 // The handle
 // ---------------------------------------------------------------------------------------------
@@ -182,8 +231,6 @@ export const make = (
   let size = info.size
   let closed = false
   const userPath = fromWirePath(path)
-  // Listed entries' paths: this directory's, and a separator.
-  const prefix = userPath === "" ? "" : `${userPath}/`
   const spanAttributes = { path: userPath, share: tree.share }
 
   // Every operation: refused once closed, and a server's error names the file.
@@ -362,33 +409,9 @@ export const make = (
     Stream.run(stream, sink(options)).pipe(Effect.withSpan("smb.file.write_stream", { attributes: spanAttributes }))
 
   const list = (pattern = "*") =>
-    guardStream(
-      Stream.paginateChunkEffect(true, (restart: boolean) =>
-        Effect.map(Requests.queryDirectory(tree, fileId, pattern, restart), (entries) => {
-          if (entries === undefined) return [Chunk.empty<DirectoryEntry>(), Option.none<boolean>()] as const
-          const listed: Array<DirectoryEntry> = []
-          for (const entry of entries) {
-            const name = entry.fileName
-            if (name === "." || name === "..") continue
-            listed.push({
-              size: Number(entry.endOfFile),
-              allocationSize: Number(entry.allocationSize),
-              creationTime: fileTimeToDate(entry.creationTime),
-              lastAccessTime: fileTimeToDate(entry.lastAccessTime),
-              lastWriteTime: fileTimeToDate(entry.lastWriteTime),
-              changeTime: fileTimeToDate(entry.changeTime),
-              attributes: entry.fileAttributes,
-              isDirectory: (entry.fileAttributes & FileAttributes.DIRECTORY) !== 0,
-              name,
-              // A plain name (all of them, from a sane server) is appended to the directory's
-              // path as it is; only one holding a separator is normalized.
-              path: SEPARATOR.test(name) ? joinPath(userPath, name) : prefix + name,
-              fileId: entry.fileId
-            })
-          }
-          return [Chunk.unsafeFromArray(listed), Option.some(false)] as const
-        })).pipe(Stream.rechunk(LIST_CHUNK))
-    ).pipe(Stream.withSpan("smb.file.list", { attributes: { ...spanAttributes, pattern } }))
+    guardStream(listEntries(tree, fileId, userPath, pattern)).pipe(
+      Stream.withSpan("smb.file.list", { attributes: { ...spanAttributes, pattern } })
+    )
 
   /** One CHANGE_NOTIFY round; undefined when the server ended the watch (the handle was closed). */
   const notifyOnce = (options: WatchOptions): Effect.Effect<Chunk.Chunk<Change> | undefined, RequestError> =>

@@ -47,3 +47,15 @@ export const temporaryPath = (path: string): string => {
   const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"))
   return `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.smb-${randomBytes(6).toString("hex")}.part`
 }
+
+/**
+ * The temporary name a local file is written under before it is renamed over `destination`
+ * (a local path, "/"-separated): `.NAME.smb-<random>.part` beside it, so that the rename stays
+ * inside the directory and never crosses a file system.
+ *
+ * @since 0.1.0
+ */
+export const localTemporaryPath = (destination: string): string => {
+  const slash = destination.lastIndexOf("/")
+  return `${destination.slice(0, slash + 1)}.${destination.slice(slash + 1)}.smb-${randomBytes(6).toString("hex")}.part`
+}

@@ -330,6 +330,53 @@ export const queryInfoOf = (
 const DIRECTORY_BUFFER = 1024 * 1024
 
 /**
+ * A QUERY_DIRECTORY request (FileIdBothDirectoryInformation) of the directory `fileId`; `restart`
+ * starts the scan over. The response holds at most `buffer` bytes (and at most the server's
+ * MaxTransactSize).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const queryDirectoryRequest = (
+  tree: TreeShape,
+  fileId: Uint8Array,
+  pattern: string,
+  restart: boolean,
+  buffer = DIRECTORY_BUFFER
+): Omit<Request, "sessionId" | "treeId"> => {
+  const outputBufferLength = Math.min(tree.session.connection.negotiated.maxTransactSize, buffer)
+  return {
+    command: Command.QUERY_DIRECTORY,
+    body: encodeQueryDirectoryRequest({
+      fileInformationClass: FileInformationClass.FileIdBothDirectoryInformation,
+      flags: restart ? QueryDirectoryFlags.RESTART_SCANS : 0,
+      fileIndex: 0,
+      fileId,
+      fileName: pattern,
+      outputBufferLength
+    }),
+    responseSize: outputBufferLength
+  }
+}
+
+/**
+ * The entries of a QUERY_DIRECTORY response (accepted with SUCCESS or NO_MORE_FILES); undefined
+ * for NO_MORE_FILES.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const queryDirectoryEntries = (
+  reply: IncomingMessage
+): Effect.Effect<ReadonlyArray<FileIdBothDirectoryInformation> | undefined, RequestError> =>
+  reply.header.status === Status.NO_MORE_FILES
+    ? Effect.succeed(undefined)
+    : Effect.flatMap(
+      fromEither(decodeQueryDirectoryResponse(reply.message)),
+      ({ output }) => fromEither(decodeFileIdBothDirectoryInformation(output))
+    )
+
+/**
  * One QUERY_DIRECTORY round (FileIdBothDirectoryInformation); undefined once there are no more
  * entries. `restart` starts the scan over.
  *
@@ -342,28 +389,10 @@ export const queryDirectory = (
   pattern: string,
   restart: boolean
 ): Effect.Effect<ReadonlyArray<FileIdBothDirectoryInformation> | undefined, RequestError> =>
-  Effect.gen(function*() {
-    const outputBufferLength = Math.min(tree.session.connection.negotiated.maxTransactSize, DIRECTORY_BUFFER)
-    const reply = yield* send(
-      tree,
-      {
-        command: Command.QUERY_DIRECTORY,
-        body: encodeQueryDirectoryRequest({
-          fileInformationClass: FileInformationClass.FileIdBothDirectoryInformation,
-          flags: restart ? QueryDirectoryFlags.RESTART_SCANS : 0,
-          fileIndex: 0,
-          fileId,
-          fileName: pattern,
-          outputBufferLength
-        }),
-        responseSize: outputBufferLength
-      },
-      [Status.SUCCESS, Status.NO_MORE_FILES]
-    )
-    if (reply.header.status === Status.NO_MORE_FILES) return undefined
-    const { output } = yield* fromEither(decodeQueryDirectoryResponse(reply.message))
-    return yield* fromEither(decodeFileIdBothDirectoryInformation(output))
-  })
+  Effect.flatMap(
+    send(tree, queryDirectoryRequest(tree, fileId, pattern, restart), [Status.SUCCESS, Status.NO_MORE_FILES]),
+    queryDirectoryEntries
+  )
 
 /**
  * How a CHANGE_NOTIFY completed: with entries; with STATUS_NOTIFY_ENUM_DIR (too many changes to
