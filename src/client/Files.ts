@@ -250,7 +250,7 @@ export const upload = (
           access: File.accessMask("write") | AccessMask.DELETE,
           disposition: "create",
           directory: false,
-          durable: true
+          durable: "owned"
         }),
         (temporary) => Effect.addFinalizer((exit) => Exit.isSuccess(exit) ? Effect.void : Effect.ignore(temporary.delete))
       ))

@@ -48,8 +48,26 @@ export type ReconnectEvent =
     readonly millis: number
     readonly handlesRecovered: number
     readonly handlesLost: number
+    /** Where the time went, in milliseconds. */
+    readonly phases: ReconnectPhases
   }
   | { readonly _tag: "GaveUp"; readonly generation: number; readonly cause: unknown }
+
+/**
+ * The parts of a successful reconnect, in milliseconds: from the loss being noticed to the try
+ * that succeeded (backoff and failed tries), its transport and NEGOTIATE, then each level of
+ * recovery (SESSION_SETUP, TREE_CONNECT, the DH2C of every durable handle).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReconnectPhases {
+  readonly waited: number
+  readonly negotiate: number
+  readonly session: number
+  readonly tree: number
+  readonly handle: number
+}
 
 /**
  * Counters since the connection was built.

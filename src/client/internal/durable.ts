@@ -20,7 +20,6 @@
 import { randomBytes } from "node:crypto"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import type * as Scope from "effect/Scope"
 import type { ConnectionShape } from "../../connection/Connection.js"
@@ -128,12 +127,18 @@ const acknowledgeBreaks = (tree: TreeShape, leaseKey: Uint8Array, notifications:
 
 /**
  * CREATE asking for a durable v2 handle with a lease; for as long as the Scope, its lease breaks
- * are acknowledged and (reconnecting) the handle is reopened after a reconnect.
+ * are acknowledged and (reconnecting) the handle is reopened after a reconnect. `owned`: the file
+ * is the client's own (a temporary file no one else knows of), so a refused DH2C opens it again
+ * by name.
  *
  * @since 0.1.0
  * @internal
  */
-export const create = (tree: TreeShape, parameters: CreateParameters): Effect.Effect<CreateResponse, RequestError, Scope.Scope> =>
+export const create = (
+  tree: TreeShape,
+  parameters: CreateParameters,
+  owned = false
+): Effect.Effect<CreateResponse, RequestError, Scope.Scope> =>
   Effect.gen(function*() {
     const connection = tree.session.connection
     const leaseKey = leaseKeyFor(tree, parameters.name)
@@ -162,35 +167,49 @@ export const create = (tree: TreeShape, parameters: CreateParameters): Effect.Ef
     const durable = findCreateContext(response.contexts, CreateContextName.DURABLE_HANDLE_REQUEST_V2) !== undefined
     if (durable && connection.reconnect !== undefined) {
       const original = response.fileId
+      // The CreateGuid of the open the server knows now (a reopen by name makes a new one).
+      let guid = createGuid
+      const contexts = (first: { readonly name: string; readonly data: Uint8Array }) => [first, leaseContext(leaseKey, leaseState)]
       yield* connection.reconnect.register("handle", (target) => {
-        const again = encodeCreateRequest({
-          ...parameters,
-          createDisposition: CreateDisposition.OPEN,
-          requestedOplockLevel: OplockLevel.LEASE,
-          impersonationLevel: ImpersonationLevel.IMPERSONATION,
-          contexts: [
+        const send = (contexts: ReadonlyArray<{ readonly name: string; readonly data: Uint8Array }>) =>
+          target.handler.sendRecv(
             {
-              name: CreateContextName.DURABLE_HANDLE_RECONNECT_V2,
-              data: encodeDurableHandleReconnectV2({ fileId: target.currentFileId(original), createGuid, flags: 0 })
+              command: Command.CREATE,
+              sessionId: tree.session.id,
+              treeId: tree.id,
+              body: encodeCreateRequest({
+                ...parameters,
+                createDisposition: CreateDisposition.OPEN,
+                requestedOplockLevel: OplockLevel.LEASE,
+                impersonationLevel: ImpersonationLevel.IMPERSONATION,
+                contexts
+              })
             },
-            leaseContext(leaseKey, leaseState)
-          ]
-        })
-        return target.handler.sendRecv(
-          { command: Command.CREATE, sessionId: tree.session.id, treeId: tree.id, body: again },
-          { command: Command.CREATE, allowAsync: true }
-        ).pipe(
-          // The server may not have finished with the old connection yet (a FIN it has not read):
-          // the open is not disconnected yet, and not found. A few short tries.
-          Effect.retry({
-            while: (error) => error instanceof ServerError && error.status === Status.OBJECT_NAME_NOT_FOUND,
-            schedule: Schedule.exponential("25 millis"),
-            times: 3
-          }),
-          Effect.flatMap((message) => {
+            { command: Command.CREATE, allowAsync: true }
+          ).pipe(Effect.flatMap((message) => {
             const reopened = decodeCreateResponse(message.message)
             return Either.isLeft(reopened) ? Effect.fail(reopened.left) : Effect.succeed(reopened.right)
-          }),
+          }))
+        const reconnect = send(contexts({
+          name: CreateContextName.DURABLE_HANDLE_RECONNECT_V2,
+          data: encodeDurableHandleReconnectV2({ fileId: target.currentFileId(original), createGuid: guid, flags: 0 })
+        }))
+        // Samba refuses a DH2C (OBJECT_NAME_NOT_FOUND) when the file changed after it took its
+        // stat cookie at the disconnect, as a WRITE still running in smbd then does: the file of
+        // an `owned` open has no other writer, so it is opened again by name, durable anew, and
+        // the WRITEs not answered are sent again.
+        const byName = Effect.suspend(() => {
+          const fresh = new Uint8Array(randomBytes(16))
+          return Effect.map(
+            send(contexts({ name: CreateContextName.DURABLE_HANDLE_REQUEST_V2, data: encodeDurableHandleRequestV2({ timeout: 0, flags: 0, createGuid: fresh }) })),
+            (reopened) => {
+              if (findCreateContext(reopened.contexts, CreateContextName.DURABLE_HANDLE_REQUEST_V2) !== undefined) guid = fresh
+              return reopened
+            }
+          )
+        })
+        const refused = (error: unknown) => error instanceof ServerError && error.status === Status.OBJECT_NAME_NOT_FOUND
+        return (owned ? Effect.catchIf(reconnect, refused, () => byName) : reconnect).pipe(
           Effect.matchEffect({
             onSuccess: (reopened) => Effect.sync(() => target.setFileId(original, reopened.fileId)),
             // The server refused: this handle is gone. Anything else: this try failed.

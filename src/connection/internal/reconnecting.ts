@@ -311,8 +311,16 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
     const establish = (number: number) =>
       Effect.gen(function*() {
         const scope = yield* Scope.fork(connectionScope, ExecutionStrategy.sequential)
+        const phases = { waited: 0, negotiate: 0, session: 0, tree: 0, handle: 0 }
+        let mark = now()
+        const lap = (phase: keyof typeof phases) => {
+          const at = now()
+          phases[phase] = at - mark
+          mark = at
+        }
         const exit = yield* Effect.exit(Effect.gen(function*() {
           const negotiation = yield* connect(scope, clientGuid)
+          lap("negotiate")
           const changed = same(first.negotiated, negotiation.negotiated)
           if (changed !== undefined) {
             return yield* new NegotiationFailed({ reason: "Unsupported", detail: `the reconnect negotiated ${changed}` })
@@ -326,6 +334,7 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
           const lostBefore = stats.handlesLost
           for (const level of LEVELS) {
             for (const recover of [...recoveries[level]]) yield* recover(recovering)
+            lap(level)
           }
           // What no recovery brought back was not durable.
           for (const record of files.values()) {
@@ -334,7 +343,7 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
               stats.handlesLost++
             }
           }
-          return { generation, recovered: stats.handlesRecovered - recoveredBefore, lost: stats.handlesLost - lostBefore }
+          return { generation, recovered: stats.handlesRecovered - recoveredBefore, lost: stats.handlesLost - lostBefore, phases }
         }))
         if (Exit.isFailure(exit)) yield* Scope.close(scope, exit)
         return yield* exit
@@ -361,8 +370,9 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
           yield* PubSub.publish(events, { _tag: "Reconnecting", generation: number, attempt: strikes })
           const exit = yield* Effect.exit(Effect.withSpan(establish(number), "smb.reconnect", { attributes: { generation: number, attempt: strikes } }))
           if (Exit.isSuccess(exit)) {
-            const { generation, lost, recovered } = exit.value
+            const { generation, lost, phases, recovered } = exit.value
             const millis = now() - started
+            const waited = millis - phases.negotiate - phases.session - phases.tree - phases.handle
             latest = generation
             state = { _tag: "Live", generation }
             stats.generation = number
@@ -375,7 +385,8 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
               attempt: strikes,
               millis,
               handlesRecovered: recovered,
-              handlesLost: lost
+              handlesLost: lost,
+              phases: { ...phases, waited }
             })
             yield* Deferred.succeed(done, undefined)
             return
