@@ -115,7 +115,7 @@ export interface RecoveryTarget {
   /** The open is back under `current`. */
   readonly setFileId: (original: Uint8Array, current: Uint8Array) => void
   /** The open could not be reopened: its requests fail with HandleLost("ReopenFailed"). */
-  readonly loseFile: (original: Uint8Array, cause: unknown) => void
+  readonly loseFile: (original: Uint8Array, cause: unknown, detail?: string) => void
 }
 
 /**

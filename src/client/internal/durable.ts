@@ -10,7 +10,10 @@
  * Breaks are counted per connection. On a reconnecting connection the handle registers a
  * recovery: CREATE with DH2C (the FileId the server knew last, the CreateGuid, the same lease
  * key); a server's refusal loses the handle (its requests then fail with HandleLost), a lost
- * connection fails the try.
+ * connection fails the try. Samba also refuses when the file's stat moved after the disconnect,
+ * which I/O of the client's own still running in smbd causes: an open whose file the client can
+ * tell nobody else wrote (an upload's temporary file; a read-only open whose file has the same
+ * size and times) is opened again by name instead.
  *
  * Durable v2 needs 3.x; on 2.x the open is a plain one.
  *
@@ -24,6 +27,7 @@ import * as Stream from "effect/Stream"
 import type * as Scope from "effect/Scope"
 import type { ConnectionShape } from "../../connection/Connection.js"
 import type { RequestError } from "../../errors.js"
+import { encodeCloseRequest } from "../../wire/Close.js"
 import { Command } from "../../wire/Command.js"
 import { CreateDisposition, decodeCreateResponse, encodeCreateRequest, ImpersonationLevel, OplockLevel } from "../../wire/Create.js"
 import type { CreateResponse } from "../../wire/Create.js"
@@ -75,6 +79,15 @@ const leaseKeyFor = (tree: TreeShape, name: string): Uint8Array => {
 }
 
 const WRITES = 0x2 | 0x4 | 0x40 | 0x100 // FILE_WRITE_DATA, FILE_APPEND_DATA, FILE_WRITE_EA, FILE_WRITE_ATTRIBUTES
+
+const DELETE = 0x10000
+
+/**
+ * What a read-only open can tell of its file: nobody wrote it or changed its size. Not the creation
+ * time: Samba may report another one for a file created outside it, from one open to the next.
+ */
+const unchanged = (before: CreateResponse, after: CreateResponse): boolean =>
+  before.endOfFile === after.endOfFile && before.lastWriteTime === after.lastWriteTime && before.changeTime === after.changeTime
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0
 
@@ -165,6 +178,7 @@ export const create = (
     const response = created.right
     if (response.oplockLevel === OplockLevel.LEASE) yield* acknowledgeBreaks(tree, leaseKey, notifications)
     const durable = findCreateContext(response.contexts, CreateContextName.DURABLE_HANDLE_REQUEST_V2) !== undefined
+    const reopen = owned ? "owned" : (parameters.desiredAccess & (WRITES | DELETE)) === 0 ? "unchanged" : "never"
     if (durable && connection.reconnect !== undefined) {
       const original = response.fileId
       // The CreateGuid of the open the server knows now (a reopen by name makes a new one).
@@ -194,10 +208,6 @@ export const create = (
           name: CreateContextName.DURABLE_HANDLE_RECONNECT_V2,
           data: encodeDurableHandleReconnectV2({ fileId: target.currentFileId(original), createGuid: guid, flags: 0 })
         }))
-        // Samba refuses a DH2C (OBJECT_NAME_NOT_FOUND) when the file changed after it took its
-        // stat cookie at the disconnect, as a WRITE still running in smbd then does: the file of
-        // an `owned` open has no other writer, so it is opened again by name, durable anew, and
-        // the WRITEs not answered are sent again.
         const byName = Effect.suspend(() => {
           const fresh = new Uint8Array(randomBytes(16))
           return Effect.map(
@@ -209,12 +219,33 @@ export const create = (
           )
         })
         const refused = (error: unknown) => error instanceof ServerError && error.status === Status.OBJECT_NAME_NOT_FOUND
-        return (owned ? Effect.catchIf(reconnect, refused, () => byName) : reconnect).pipe(
+        const lose = (cause: unknown, detail?: string) => Effect.sync(() => target.loseFile(original, cause, detail))
+        // Samba refuses a DH2C (OBJECT_NAME_NOT_FOUND) when the file's stat changed after it took
+        // its cookie at the disconnect, as a WRITE still running in smbd then does (the size), or
+        // a READ (the access time, on a relatime file system): an open the client can tell was
+        // not written by anyone else is opened again by name, durable anew, and what it had in
+        // flight is sent again. That is an `owned` file, or a read-only open whose file has the
+        // same size and write and change times as when it was opened.
+        const again = (error: unknown) => {
+          if (!refused(error) || reopen === "never") return lose(error)
+          return Effect.flatMap(byName, (reopened) =>
+            reopen === "owned" || unchanged(response, reopened)
+              ? Effect.sync(() => target.setFileId(original, reopened.fileId))
+              : Effect.zipRight(
+                Effect.ignore(target.handler.sendRecv(
+                  { command: Command.CLOSE, sessionId: tree.session.id, treeId: tree.id, body: encodeCloseRequest({ flags: 0, fileId: reopened.fileId }) },
+                  { command: Command.CLOSE }
+                )),
+                lose(error, "the file changed while the connection was down")
+              ))
+        }
+        return reconnect.pipe(
           Effect.matchEffect({
             onSuccess: (reopened) => Effect.sync(() => target.setFileId(original, reopened.fileId)),
-            // The server refused: this handle is gone. Anything else: this try failed.
-            onFailure: (error) => error instanceof ServerError ? Effect.sync(() => target.loseFile(original, error)) : Effect.fail(error)
-          })
+            onFailure: (error) => error instanceof ServerError ? again(error) : Effect.fail(error)
+          }),
+          // The server refused the open by name too: this handle is gone. Anything else: this try failed.
+          Effect.catchIf((error) => error instanceof ServerError, lose)
         )
       })
     }

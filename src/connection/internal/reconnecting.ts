@@ -291,10 +291,10 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
         record.generation = generation.number
         stats.handlesRecovered++
       },
-      loseFile: (original, cause) => {
+      loseFile: (original, cause, detail) => {
         const record = files.get(hex(original))
         if (record === undefined || record.lost !== undefined) return
-        record.lost = new HandleLost({ reason: "ReopenFailed", cause })
+        record.lost = new HandleLost({ reason: "ReopenFailed", cause, ...(detail === undefined ? {} : { detail }) })
         stats.handlesLost++
       }
     })
