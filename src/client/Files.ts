@@ -34,6 +34,7 @@ import * as Folders from "./Folders.js"
 import * as Compound from "./internal/compound.js"
 import { checkRange, toFileStat } from "./internal/handle.js"
 import { temporaryPath, toWirePath } from "./internal/path.js"
+import { resumingList } from "./internal/resumingList.js"
 import * as Requests from "./internal/requests.js"
 import { transferPlan } from "./internal/transferPlan.js"
 import * as Metadata from "./Metadata.js"
@@ -357,17 +358,19 @@ export const writeStream = <E, R>(
   Stream.run(stream, sink(tree, path, options)).pipe(span("write_stream", tree, { path }))
 
 /**
- * The entries of the directory at `path` ("." and ".." left out).
+ * The entries of the directory at `path` ("." and ".." left out). On a reconnecting connection, a
+ * listing that a reconnect cuts opens the directory again and carries on: every entry once.
  *
  * @since 0.1.0
  * @category operations
  */
 export const list = (tree: TreeShape, path: string, options: ListOptions = {}): Stream.Stream<DirectoryEntry, RequestError> =>
-  Stream.unwrapScoped(
+  resumingList(
     Effect.map(
       File.open(tree, path, { access: AccessMask.FILE_LIST_DIRECTORY, directory: true }),
       (handle) => handle.list(options.pattern)
-    )
+    ),
+    tree.session.connection.reconnect !== undefined
   )
 
 /**
