@@ -69,6 +69,7 @@ interface FileRecord {
 
 const LEVELS: ReadonlyArray<RecoveryLevel> = ["session", "tree", "handle"]
 const MAX_TIMINGS = 100
+const HANDLE_CONCURRENCY = 16
 const NOTIFICATION_BUFFER = 256
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")
@@ -333,7 +334,11 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
           const recoveredBefore = stats.handlesRecovered
           const lostBefore = stats.handlesLost
           for (const level of LEVELS) {
-            for (const recover of [...recoveries[level]]) yield* recover(recovering)
+            // Handles are independent of each other: their DH2Cs go out together, a few at a time.
+            yield* Effect.forEach([...recoveries[level]], (recover) => recover(recovering), {
+              concurrency: level === "handle" ? HANDLE_CONCURRENCY : 1,
+              discard: true
+            })
             lap(level)
           }
           // What no recovery brought back was not durable.
