@@ -26,13 +26,13 @@ const MiB = 1024 * 1024
 const failureOf = <A, E>(exit: Exit.Exit<A, E>) => Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined
 
 /**
- * Holds a reconnect for 600 ms, applying `change` every 50 ms: smbd takes its note when it sees
+ * Holds a reconnect for 300 ms, applying `change` every 30 ms: smbd takes its note when it sees
  * the cut, and a change after it is what it refuses.
  */
 const changing = (change: () => void) => async () => {
-  for (let waited = 0; waited < 600; waited += 50) {
+  for (let waited = 0; waited < 300; waited += 30) {
     change()
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await new Promise((resolve) => setTimeout(resolve, 30))
   }
 }
 
