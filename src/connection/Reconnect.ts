@@ -16,7 +16,8 @@
  * body's first part only when an id changed. A re-sent request carries
  * SMB2_FLAGS_REPLAY_OPERATION on 3.x. A request on a handle that did not come back fails with
  * HandleLost ("NotDurable" or "ReopenFailed"); when the policy is spent everything fails with
- * ConnectionStopped("ReconnectFailed") naming the last cause.
+ * ConnectionStopped("ReconnectFailed") naming the last cause. A request that meets
+ * STATUS_NETWORK_SESSION_EXPIRED waits while its session authenticates again, and is sent again.
  *
  * Credits, message ids, signing and encryption keys and the preauth hash belong to a generation:
  * none of them, nor a waiter or a fiber, crosses into the next one.
@@ -87,6 +88,8 @@ export interface ReconnectStats {
   readonly resent: number
   /** Milliseconds each successful reconnect took, in order (the last 100). */
   readonly reconnectMillis: ReadonlyArray<number>
+  /** Sessions authenticated again after STATUS_NETWORK_SESSION_EXPIRED. */
+  readonly reauthentications: number
 }
 
 /**
@@ -139,6 +142,16 @@ export interface ReconnectShape {
   readonly register: (
     level: RecoveryLevel,
     recover: (target: RecoveryTarget) => Effect.Effect<void, unknown>
+  ) => Effect.Effect<void, never, Scope.Scope>
+  /**
+   * How to authenticate the session first established as `sessionId` again on the current
+   * generation, for as long as the Scope: a request that fails with
+   * STATUS_NETWORK_SESSION_EXPIRED runs it (once for all the requests that meet the expiry
+   * together) and is sent again (MS-SMB2 3.2.4.2.3.1, 3.2.5.1.6).
+   */
+  readonly registerReauthentication: (
+    sessionId: bigint,
+    reauthenticate: Effect.Effect<void, unknown>
   ) => Effect.Effect<void, never, Scope.Scope>
   /** The events from the moment the stream starts. */
   readonly events: Stream.Stream<ReconnectEvent>
