@@ -6,7 +6,7 @@
  * time each took (from the loss being noticed to the recovered connection).
  *
  *   npx vite-node scripts/reconnect-bench.ts [--mib 1024] [--every 100] [--runs 1] [--mode reset|close]
- *     [--worker fiber|thread|single] [--chunk-kib 1024]
+ *     [--worker fiber|thread|single] [--chunk-kib 1024] [--log-level 1] [--log smbd.log]
  *
  * The time of a first connection (TCP, NEGOTIATE, SESSION_SETUP, TREE_CONNECT) is printed too:
  * a reconnect does the same and a DH2C per open handle, so the ratio says what the reconnect adds.
@@ -19,14 +19,16 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import { createHash } from "node:crypto"
-import { closeSync, createReadStream, openSync, rmSync, statSync, writeSync } from "node:fs"
+import { closeSync, copyFileSync, createReadStream, openSync, rmSync, statSync, writeSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Files from "../src/client/Files.js"
 import * as Session from "../src/client/Session.js"
 import * as Tree from "../src/client/Tree.js"
 import * as Connection from "../src/connection/Connection.js"
+import type { ReconnectPhases } from "../src/connection/Reconnect.js"
 import { threadEntry } from "../test/connection/subjects.js"
 import { makeFaultProxy } from "../test/support/faultProxy.js"
 import type { CutMode } from "../test/support/faultProxy.js"
@@ -45,6 +47,9 @@ const worker = arg("worker", "fiber") as "fiber" | "thread" | "single"
 // Bytes per READ/WRITE (default: the transfer plan's, 8 MiB on loopback Samba).
 const chunkKiB = Number(arg("chunk-kib", "0"))
 const transfer = chunkKiB > 0 ? { chunkSize: chunkKiB * 1024 } : {}
+// smbd's log level, and where to copy its log at the end (Samba says there why it refused a DH2C).
+const logLevel = Number(arg("log-level", "1"))
+const logCopy = arg("log", "")
 
 const sha256File = (path: string) =>
   Effect.async<string>((resume) => {
@@ -59,11 +64,17 @@ interface Row {
   readonly ok: boolean
   readonly reconnects: number
   readonly reconnectMillis: ReadonlyArray<number>
+  readonly phases: ReadonlyArray<ReconnectPhases>
 }
 
 const main = Effect.gen(function*() {
-  const server = yield* Effect.promise(() => startSamba({ variant: "default" }))
-  yield* Effect.addFinalizer(() => Effect.promise(() => stopSamba(server)))
+  const server = yield* Effect.promise(() => startSamba({ variant: "default", logLevel }))
+  yield* Effect.addFinalizer(() =>
+    Effect.promise(() => {
+      if (logCopy !== "") copyFileSync(server.logPath, logCopy)
+      return stopSamba(server)
+    })
+  )
   const entry = worker === "thread" ? yield* threadEntry : undefined
   const local = join(tmpdir(), `effect-smb-reconnect-bench-${process.pid}.bin`)
   const back = `${local}.back`
@@ -90,6 +101,11 @@ const main = Effect.gen(function*() {
       const connecting = performance.now()
       const context = yield* Layer.build(Connection.layer({ host: proxy.host, port: proxy.port, worker, ...(entry === undefined ? {} : { threadEntry: entry }) }))
       const connection = Context.get(context, Connection.Connection)
+      const phases: Array<ReconnectPhases> = []
+      yield* connection.reconnect!.events.pipe(
+        Stream.runForEach((event) => Effect.sync(() => event._tag === "Reconnected" && phases.push(event.phases))),
+        Effect.forkScoped
+      )
       const session = yield* Session.make(connection, Session.user(server.user, Redacted.make(server.password)))
       const tree = yield* Tree.make(session, server.share)
       // What a first connection costs here (connect, negotiate, session setup, tree connect): the
@@ -109,7 +125,8 @@ const main = Effect.gen(function*() {
         seconds,
         ok: statSync(remote).size === mib * MiB && (yield* sha256File(remote)) === digest,
         reconnects: after.reconnects - before.reconnects,
-        reconnectMillis: after.reconnectMillis.slice(before.reconnectMillis.length)
+        reconnectMillis: after.reconnectMillis.slice(before.reconnectMillis.length),
+        phases: phases.splice(0)
       })
 
       before = after
@@ -123,7 +140,8 @@ const main = Effect.gen(function*() {
         seconds,
         ok: statSync(back).size === mib * MiB && (yield* sha256File(back)) === digest,
         reconnects: after.reconnects - before.reconnects,
-        reconnectMillis: after.reconnectMillis.slice(before.reconnectMillis.length)
+        reconnectMillis: after.reconnectMillis.slice(before.reconnectMillis.length),
+        phases: phases.splice(0)
       })
       rmSync(remote, { force: true })
     }))
@@ -142,6 +160,12 @@ const main = Effect.gen(function*() {
         `${(mib / row.seconds).toFixed(0).padStart(5)} MiB/s  ${row.ok ? "sha256 and size equal" : "MISMATCH"}  ` +
         `reconnects ${row.reconnects}${row.reconnects > 0 ? ` (ms: ${row.reconnectMillis.join(", ")}; median ${median})` : ""}`
     )
+    if (row.phases.length > 0) {
+      const names = ["waited", "negotiate", "session", "tree", "handle"] as const
+      const medianOf = (values: Array<number>) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]
+      console.log(`  median per phase (ms): ${names.map((name) => `${name} ${medianOf(row.phases.map((p) => p[name]))}`).join(", ")}`)
+      console.log(`  each (waited/negotiate/session/tree/handle): ${row.phases.map((p) => names.map((name) => p[name]).join("/")).join("  ")}`)
+    }
   }
 }).pipe(Effect.provide(NodeFileSystem.layer))
 

@@ -87,9 +87,12 @@ export interface OpenOptions {
   /**
    * Ask for a durable handle with a lease (3.x), as Windows does for files it transfers: the
    * lease's breaks are acknowledged at once, and a reconnecting connection reopens the handle
-   * after a reconnect (see Reconnect.ts). Default false; Files' transfers set it.
+   * after a reconnect (see Reconnect.ts). Default false; Files' transfers set it. "owned": a
+   * file no one else writes (an upload's temporary file), opened again by name when the server
+   * refuses to reconnect the handle (Samba does when a WRITE still running at the disconnect
+   * changed the file after it took its note of the file's state).
    */
-  readonly durable?: boolean
+  readonly durable?: boolean | "owned"
 }
 
 /**

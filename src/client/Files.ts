@@ -34,6 +34,7 @@ import * as Compound from "./internal/compound.js"
 import { checkRange, toFileStat } from "./internal/handle.js"
 import * as Listing from "./internal/listing.js"
 import { localTemporaryPath, temporaryPath, toWirePath } from "./internal/path.js"
+import { resumingList } from "./internal/resumingList.js"
 import * as Requests from "./internal/requests.js"
 import { transferPlan } from "./internal/transferPlan.js"
 import * as Metadata from "./Metadata.js"
@@ -245,7 +246,7 @@ export const upload = (
           access: File.accessMask("write") | AccessMask.DELETE,
           disposition: "create",
           directory: false,
-          durable: true
+          durable: "owned"
         }),
         (temporary) => Effect.addFinalizer((exit) => Exit.isSuccess(exit) ? Effect.void : Effect.ignore(temporary.delete))
       ))
@@ -353,13 +354,14 @@ export const writeStream = <E, R>(
 
 /**
  * The entries of the directory at `path` ("." and ".." left out). The first round goes with the
- * CREATE that opens the directory (one round trip fewer).
+ * CREATE that opens the directory (one round trip fewer). On a reconnecting connection, a listing
+ * that a reconnect cuts opens the directory again and carries on: every entry once.
  *
  * @since 0.1.0
  * @category operations
  */
 export const list = (tree: TreeShape, path: string, options: ListOptions = {}): Stream.Stream<DirectoryEntry, RequestError> =>
-  Listing.list(tree, path, options.pattern)
+  resumingList(Listing.list(tree, path, options.pattern), tree.session.connection.reconnect !== undefined)
 
 /**
 * Every entry below the directory at `path`, breadth-first: see Folders.walk.

@@ -192,12 +192,15 @@ type SetupTarget = Pick<ConnectionShape, "handler" | "negotiated" | "preauthHash
 /**
  * SESSION_SETUP rounds until the session is established, its keys checked and handed to the
  * transformer. `previousSessionId` names the session a reconnect replaces (MS-SMB2 3.2.4.2.3).
+ * `existing`: the session is authenticated again (its expiry, MS-SMB2 3.2.4.2.3.1): the rounds
+ * carry its id and its keys stay as they are (3.2.5.3.2).
  */
 const establish = (
   connection: SetupTarget,
   credentials: Credentials,
   options: SessionOptions,
-  previousSessionId: bigint
+  previousSessionId: bigint,
+  existing?: bigint
 ) =>
   Effect.gen(function*() {
     const { handler, negotiated } = connection
@@ -206,8 +209,8 @@ const establish = (
     const securityMode = connection.options.signing === "required"
       ? SecurityMode.SIGNING_ENABLED | SecurityMode.SIGNING_REQUIRED
       : SecurityMode.SIGNING_ENABLED
-    let preauth: PreauthHash | undefined = connection.preauthHash
-    let sessionId = 0n
+    let preauth: PreauthHash | undefined = existing === undefined ? connection.preauthHash : undefined
+    let sessionId = existing ?? 0n
     let token: Uint8Array | undefined = authenticator.initialToken()
     let final: IncomingMessage | undefined
     let sessionFlags = 0
@@ -271,7 +274,7 @@ const establish = (
     }
     const signingRequired = hasKey && negotiated.signingRequired
 
-    if (hasKey) {
+    if (hasKey && existing === undefined) {
       const keys = dialect === Dialect.SMB_3_1_1
         ? deriveSessionKeys({ dialect, sessionKey: authenticator.sessionKey(), preauthHash: preauth!.value, cipher })
         : deriveSessionKeys({ dialect: dialect as 0x0202, sessionKey: authenticator.sessionKey() })
@@ -328,6 +331,8 @@ export const make = (
           again.signingRequired === signingRequired && again.encryptData === encryptData && again.isGuest === isGuest
             ? Effect.sync(() => target.setSessionId(sessionId, again.sessionId))
             : Effect.fail(new AuthenticationFailed({ reason: "Refused", detail: "the session came back with other protection after a reconnect" }))))
+      // An expired session is authenticated again on the generation of the moment, keys kept.
+      yield* connection.reconnect.registerReauthentication(sessionId, Effect.asVoid(establish(connection, credentials, options, 0n, sessionId)))
     }
 
     // A server that closes the session says so (3.1.1); forget its keys and skip the logoff.

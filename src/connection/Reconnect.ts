@@ -16,7 +16,8 @@
  * body's first part only when an id changed. A re-sent request carries
  * SMB2_FLAGS_REPLAY_OPERATION on 3.x. A request on a handle that did not come back fails with
  * HandleLost ("NotDurable" or "ReopenFailed"); when the policy is spent everything fails with
- * ConnectionStopped("ReconnectFailed") naming the last cause.
+ * ConnectionStopped("ReconnectFailed") naming the last cause. A request that meets
+ * STATUS_NETWORK_SESSION_EXPIRED waits while its session authenticates again, and is sent again.
  *
  * Credits, message ids, signing and encryption keys and the preauth hash belong to a generation:
  * none of them, nor a waiter or a fiber, crosses into the next one.
@@ -48,8 +49,26 @@ export type ReconnectEvent =
     readonly millis: number
     readonly handlesRecovered: number
     readonly handlesLost: number
+    /** Where the time went, in milliseconds. */
+    readonly phases: ReconnectPhases
   }
   | { readonly _tag: "GaveUp"; readonly generation: number; readonly cause: unknown }
+
+/**
+ * The parts of a successful reconnect, in milliseconds: from the loss being noticed to the try
+ * that succeeded (backoff and failed tries), its transport and NEGOTIATE, then each level of
+ * recovery (SESSION_SETUP, TREE_CONNECT, the DH2C of every durable handle).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReconnectPhases {
+  readonly waited: number
+  readonly negotiate: number
+  readonly session: number
+  readonly tree: number
+  readonly handle: number
+}
 
 /**
  * Counters since the connection was built.
@@ -69,6 +88,8 @@ export interface ReconnectStats {
   readonly resent: number
   /** Milliseconds each successful reconnect took, in order (the last 100). */
   readonly reconnectMillis: ReadonlyArray<number>
+  /** Sessions authenticated again after STATUS_NETWORK_SESSION_EXPIRED. */
+  readonly reauthentications: number
 }
 
 /**
@@ -97,7 +118,7 @@ export interface RecoveryTarget {
   /** The open is back under `current`. */
   readonly setFileId: (original: Uint8Array, current: Uint8Array) => void
   /** The open could not be reopened: its requests fail with HandleLost("ReopenFailed"). */
-  readonly loseFile: (original: Uint8Array, cause: unknown) => void
+  readonly loseFile: (original: Uint8Array, cause: unknown, detail?: string) => void
 }
 
 /**
@@ -121,6 +142,16 @@ export interface ReconnectShape {
   readonly register: (
     level: RecoveryLevel,
     recover: (target: RecoveryTarget) => Effect.Effect<void, unknown>
+  ) => Effect.Effect<void, never, Scope.Scope>
+  /**
+   * How to authenticate the session first established as `sessionId` again on the current
+   * generation, for as long as the Scope: a request that fails with
+   * STATUS_NETWORK_SESSION_EXPIRED runs it (once for all the requests that meet the expiry
+   * together) and is sent again (MS-SMB2 3.2.4.2.3.1, 3.2.5.1.6).
+   */
+  readonly registerReauthentication: (
+    sessionId: bigint,
+    reauthenticate: Effect.Effect<void, unknown>
   ) => Effect.Effect<void, never, Scope.Scope>
   /** The events from the moment the stream starts. */
   readonly events: Stream.Stream<ReconnectEvent>

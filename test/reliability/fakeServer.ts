@@ -9,6 +9,9 @@
  * the NEGOTIATE response on the wire, and who may also replace the VALIDATE_NEGOTIATE_INFO
  * response with one it cannot sign (`forgeValidate`).
  *
+ * It can also let the session expire (`expire`: STATUS_NETWORK_SESSION_EXPIRED until the client
+ * authenticates the session again, on its id, keeping its keys).
+ *
  * The CHALLENGE_MESSAGE is the one of MS-NLMP 4.2.4.3 (no MsvAvTimestamp, so the client sends no
  * MIC and no mechListMIC); its ServerChallenge is 0123456789abcdef.
  */
@@ -50,12 +53,16 @@ export interface FakeServerOptions {
   readonly forgeValidate?: (truth: ValidateNegotiateInfoResponse) => ValidateNegotiateInfoResponse
   /** Refuses every logon with STATUS_LOGON_FAILURE. */
   readonly refuseLogon?: boolean
+  /** Answers the requests it picks with STATUS_NETWORK_SESSION_EXPIRED (signed), until re-authenticated. */
+  readonly expire?: (request: ReceivedRequest) => boolean
 }
 
 export interface FakeServer {
   readonly handler: Handler
   /** Every frame the client sent, as the server received it. */
   readonly received: Array<Uint8Array>
+  /** Re-authentications of the established session completed (its keys kept, MS-SMB2 3.3.5.5.3). */
+  readonly reauthentications: () => number
 }
 
 const SESSION_ID = 0x0000_4400_0000_0011n
@@ -103,6 +110,8 @@ export const makeFakeServer = (options: FakeServerOptions): FakeServer => {
   const received: Array<Uint8Array> = []
   let preauth = PreauthHash.initial
   let session: SessionSecurity | undefined
+  let expired = false
+  let reauthenticated = 0
 
   const respond = (peer: TestPeer, request: ReceivedRequest, options: RespondOptions, sign = true) => {
     const message = encodeResponse(request, { credits: Math.max(1, request.header.credits), ...options })
@@ -126,6 +135,27 @@ export const makeFakeServer = (options: FakeServerOptions): FakeServer => {
 
   const sessionSetup = (peer: TestPeer, request: ReceivedRequest) =>
     Effect.suspend(() => {
+      const token = Either.flatMap(decodeSessionSetupRequest(request.message), (r) => decodeNegTokenResp(r.securityBuffer))
+      if (session !== undefined && request.header.sessionId === SESSION_ID) {
+        // A re-authentication: the same rounds on the established session, signed with its keys, which stay.
+        if (Either.isLeft(token)) {
+          return respond(peer, request, {
+            status: Status.MORE_PROCESSING_REQUIRED,
+            sessionId: SESSION_ID,
+            body: encodeSessionSetupResponse({
+              sessionFlags: 0,
+              securityBuffer: encodeNegTokenResp({ negState: NegState.AcceptIncomplete, supportedMech: NTLMSSP_OID, responseToken: CHALLENGE })
+            })
+          })
+        }
+        const authenticate = token.right.responseToken
+        if (authenticate === undefined || exportedSessionKey(authenticate, options.password) === undefined) {
+          return respond(peer, request, { status: Status.LOGON_FAILURE })
+        }
+        expired = false
+        reauthenticated++
+        return respond(peer, request, { body: encodeSessionSetupResponse({ sessionFlags: 0, securityBuffer: new Uint8Array(0) }) })
+      }
       preauth = preauth.update(request.message)
       if (request.header.sessionId === 0n) {
         const message = encodeResponse(request, {
@@ -140,7 +170,6 @@ export const makeFakeServer = (options: FakeServerOptions): FakeServer => {
         preauth = preauth.update(message)
         return peer.sendFrame(message)
       }
-      const token = Either.flatMap(decodeSessionSetupRequest(request.message), (r) => decodeNegTokenResp(r.securityBuffer))
       const authenticate = Either.isRight(token) ? token.right.responseToken : undefined
       const sessionKey = authenticate === undefined || options.refuseLogon === true
         ? undefined
@@ -175,6 +204,10 @@ export const makeFakeServer = (options: FakeServerOptions): FakeServer => {
   const handler: Handler = (request, peer) => {
     received.push(request.frame)
     if (request.kind !== "smb2") return Effect.void
+    if (request.header.command !== Command.SESSION_SETUP && session !== undefined && (expired || options.expire?.(request) === true)) {
+      expired = true
+      return respond(peer, request, { status: Status.NETWORK_SESSION_EXPIRED })
+    }
     switch (request.header.command) {
       case Command.NEGOTIATE:
         return negotiate(peer, request)
@@ -193,5 +226,5 @@ export const makeFakeServer = (options: FakeServerOptions): FakeServer => {
         return respond(peer, request, {})
     }
   }
-  return { handler, received }
+  return { handler, received, reauthentications: () => reauthenticated }
 }

@@ -9,6 +9,8 @@
  * - "stall": nothing more is forwarded either way, and both sockets stay open (a silent path).
  *
  * The byte that crosses the limit is not forwarded, so a cut may fall in the middle of a frame.
+ * A hold keeps a new connection waiting (nothing forwarded, upstream not yet connected) until it
+ * resolves: the time for a test to change something on the server between a cut and a reconnect.
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
@@ -30,6 +32,8 @@ export interface FaultProxy {
   readonly cuts: () => number
   /** Replaces the plan: what happens to connection `index` (undefined: forwarded whole). */
   plan: (index: number) => Cut | undefined
+  /** Replaces the hold: connection `index` is forwarded once the promise resolves (undefined: at once). */
+  hold: (index: number) => Promise<void> | undefined
   /** Cuts every open connection now. */
   readonly cutAll: (mode: CutMode) => void
 }
@@ -64,12 +68,19 @@ export const makeFaultProxy = (
         connections: () => accepted,
         cuts: () => cuts,
         plan,
+        hold: () => undefined,
         cutAll: (mode) => {
           for (const pair of pairs) pair.cut(mode)
         }
       }
-      const server = Net.createServer({ noDelay: true }, (client) => {
-        const cut = proxy.plan(accepted++)
+      const server = Net.createServer({ noDelay: true, pauseOnConnect: true }, (client) => {
+        const index = accepted++
+        const held = proxy.hold(index)
+        if (held === undefined) forwardPair(client, index)
+        else void held.then(() => client.destroyed || forwardPair(client, index))
+      })
+      const forwardPair = (client: Net.Socket, index: number) => {
+        const cut = proxy.plan(index)
         const upstream = Net.connect({ host: target.host, port: target.port, noDelay: true })
         let crossed = 0
         let state: "open" | "stalled" | "done" = "open"
@@ -121,7 +132,8 @@ export const makeFaultProxy = (
           // A FIN from one side ends the other once everything before it is written.
           socket.on("end", () => (socket === client ? upstream : client).end())
         }
-      })
+        client.resume()
+      }
       server.listen(0, "127.0.0.1", () => {
         ;(proxy as { port: number }).port = (server.address() as Net.AddressInfo).port
         resume(Effect.succeed({ proxy, server, pairs }))

@@ -10,7 +10,10 @@
  * Breaks are counted per connection. On a reconnecting connection the handle registers a
  * recovery: CREATE with DH2C (the FileId the server knew last, the CreateGuid, the same lease
  * key); a server's refusal loses the handle (its requests then fail with HandleLost), a lost
- * connection fails the try.
+ * connection fails the try. Samba also refuses when the file's stat moved after the disconnect,
+ * which I/O of the client's own still running in smbd causes: an open whose file the client can
+ * tell nobody else wrote (an upload's temporary file; a read-only open whose file has the same
+ * size and times) is opened again by name instead.
  *
  * Durable v2 needs 3.x; on 2.x the open is a plain one.
  *
@@ -20,11 +23,11 @@
 import { randomBytes } from "node:crypto"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import type * as Scope from "effect/Scope"
 import type { ConnectionShape } from "../../connection/Connection.js"
 import type { RequestError } from "../../errors.js"
+import { encodeCloseRequest } from "../../wire/Close.js"
 import { Command } from "../../wire/Command.js"
 import { CreateDisposition, decodeCreateResponse, encodeCreateRequest, ImpersonationLevel, OplockLevel } from "../../wire/Create.js"
 import type { CreateResponse } from "../../wire/Create.js"
@@ -77,6 +80,15 @@ const leaseKeyFor = (tree: TreeShape, name: string): Uint8Array => {
 
 const WRITES = 0x2 | 0x4 | 0x40 | 0x100 // FILE_WRITE_DATA, FILE_APPEND_DATA, FILE_WRITE_EA, FILE_WRITE_ATTRIBUTES
 
+const DELETE = 0x10000
+
+/**
+ * What a read-only open can tell of its file: nobody wrote it or changed its size. Not the creation
+ * time: Samba may report another one for a file created outside it, from one open to the next.
+ */
+const unchanged = (before: CreateResponse, after: CreateResponse): boolean =>
+  before.endOfFile === after.endOfFile && before.lastWriteTime === after.lastWriteTime && before.changeTime === after.changeTime
+
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0
 
 const leaseContext = (leaseKey: Uint8Array, leaseState: number) => ({
@@ -128,12 +140,18 @@ const acknowledgeBreaks = (tree: TreeShape, leaseKey: Uint8Array, notifications:
 
 /**
  * CREATE asking for a durable v2 handle with a lease; for as long as the Scope, its lease breaks
- * are acknowledged and (reconnecting) the handle is reopened after a reconnect.
+ * are acknowledged and (reconnecting) the handle is reopened after a reconnect. `owned`: the file
+ * is the client's own (a temporary file no one else knows of), so a refused DH2C opens it again
+ * by name.
  *
  * @since 0.1.0
  * @internal
  */
-export const create = (tree: TreeShape, parameters: CreateParameters): Effect.Effect<CreateResponse, RequestError, Scope.Scope> =>
+export const create = (
+  tree: TreeShape,
+  parameters: CreateParameters,
+  owned = false
+): Effect.Effect<CreateResponse, RequestError, Scope.Scope> =>
   Effect.gen(function*() {
     const connection = tree.session.connection
     const leaseKey = leaseKeyFor(tree, parameters.name)
@@ -160,42 +178,74 @@ export const create = (tree: TreeShape, parameters: CreateParameters): Effect.Ef
     const response = created.right
     if (response.oplockLevel === OplockLevel.LEASE) yield* acknowledgeBreaks(tree, leaseKey, notifications)
     const durable = findCreateContext(response.contexts, CreateContextName.DURABLE_HANDLE_REQUEST_V2) !== undefined
+    const reopen = owned ? "owned" : (parameters.desiredAccess & (WRITES | DELETE)) === 0 ? "unchanged" : "never"
     if (durable && connection.reconnect !== undefined) {
       const original = response.fileId
+      // The CreateGuid of the open the server knows now (a reopen by name makes a new one).
+      let guid = createGuid
+      const contexts = (first: { readonly name: string; readonly data: Uint8Array }) => [first, leaseContext(leaseKey, leaseState)]
       yield* connection.reconnect.register("handle", (target) => {
-        const again = encodeCreateRequest({
-          ...parameters,
-          createDisposition: CreateDisposition.OPEN,
-          requestedOplockLevel: OplockLevel.LEASE,
-          impersonationLevel: ImpersonationLevel.IMPERSONATION,
-          contexts: [
+        const send = (contexts: ReadonlyArray<{ readonly name: string; readonly data: Uint8Array }>) =>
+          target.handler.sendRecv(
             {
-              name: CreateContextName.DURABLE_HANDLE_RECONNECT_V2,
-              data: encodeDurableHandleReconnectV2({ fileId: target.currentFileId(original), createGuid, flags: 0 })
+              command: Command.CREATE,
+              sessionId: tree.session.id,
+              treeId: tree.id,
+              body: encodeCreateRequest({
+                ...parameters,
+                createDisposition: CreateDisposition.OPEN,
+                requestedOplockLevel: OplockLevel.LEASE,
+                impersonationLevel: ImpersonationLevel.IMPERSONATION,
+                contexts
+              })
             },
-            leaseContext(leaseKey, leaseState)
-          ]
-        })
-        return target.handler.sendRecv(
-          { command: Command.CREATE, sessionId: tree.session.id, treeId: tree.id, body: again },
-          { command: Command.CREATE, allowAsync: true }
-        ).pipe(
-          // The server may not have finished with the old connection yet (a FIN it has not read):
-          // the open is not disconnected yet, and not found. A few short tries.
-          Effect.retry({
-            while: (error) => error instanceof ServerError && error.status === Status.OBJECT_NAME_NOT_FOUND,
-            schedule: Schedule.exponential("25 millis"),
-            times: 3
-          }),
-          Effect.flatMap((message) => {
+            { command: Command.CREATE, allowAsync: true }
+          ).pipe(Effect.flatMap((message) => {
             const reopened = decodeCreateResponse(message.message)
             return Either.isLeft(reopened) ? Effect.fail(reopened.left) : Effect.succeed(reopened.right)
-          }),
+          }))
+        const reconnect = send(contexts({
+          name: CreateContextName.DURABLE_HANDLE_RECONNECT_V2,
+          data: encodeDurableHandleReconnectV2({ fileId: target.currentFileId(original), createGuid: guid, flags: 0 })
+        }))
+        const byName = Effect.suspend(() => {
+          const fresh = new Uint8Array(randomBytes(16))
+          return Effect.map(
+            send(contexts({ name: CreateContextName.DURABLE_HANDLE_REQUEST_V2, data: encodeDurableHandleRequestV2({ timeout: 0, flags: 0, createGuid: fresh }) })),
+            (reopened) => {
+              if (findCreateContext(reopened.contexts, CreateContextName.DURABLE_HANDLE_REQUEST_V2) !== undefined) guid = fresh
+              return reopened
+            }
+          )
+        })
+        const refused = (error: unknown) => error instanceof ServerError && error.status === Status.OBJECT_NAME_NOT_FOUND
+        const lose = (cause: unknown, detail?: string) => Effect.sync(() => target.loseFile(original, cause, detail))
+        // Samba refuses a DH2C (OBJECT_NAME_NOT_FOUND) when the file's stat changed after it took
+        // its cookie at the disconnect, as a WRITE still running in smbd then does (the size), or
+        // a READ (the access time, on a relatime file system): an open the client can tell was
+        // not written by anyone else is opened again by name, durable anew, and what it had in
+        // flight is sent again. That is an `owned` file, or a read-only open whose file has the
+        // same size and write and change times as when it was opened.
+        const again = (error: unknown) => {
+          if (!refused(error) || reopen === "never") return lose(error)
+          return Effect.flatMap(byName, (reopened) =>
+            reopen === "owned" || unchanged(response, reopened)
+              ? Effect.sync(() => target.setFileId(original, reopened.fileId))
+              : Effect.zipRight(
+                Effect.ignore(target.handler.sendRecv(
+                  { command: Command.CLOSE, sessionId: tree.session.id, treeId: tree.id, body: encodeCloseRequest({ flags: 0, fileId: reopened.fileId }) },
+                  { command: Command.CLOSE }
+                )),
+                lose(error, "the file changed while the connection was down")
+              ))
+        }
+        return reconnect.pipe(
           Effect.matchEffect({
             onSuccess: (reopened) => Effect.sync(() => target.setFileId(original, reopened.fileId)),
-            // The server refused: this handle is gone. Anything else: this try failed.
-            onFailure: (error) => error instanceof ServerError ? Effect.sync(() => target.loseFile(original, error)) : Effect.fail(error)
-          })
+            onFailure: (error) => error instanceof ServerError ? again(error) : Effect.fail(error)
+          }),
+          // The server refused the open by name too: this handle is gone. Anything else: this try failed.
+          Effect.catchIf((error) => error instanceof ServerError, lose)
         )
       })
     }

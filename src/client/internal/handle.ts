@@ -573,12 +573,12 @@ export const createFollowing = (
   tree: TreeShape,
   path: string,
   parameters: Requests.CreateParameters,
-  durable = false
+  durable: boolean | "owned" = false
 ): Effect.Effect<Opened, RequestError, Scope.Scope> => {
   const create = (at: TreeShape, atPathName: string) => {
     const named = { ...parameters, name: createName(at, toWirePath(atPathName)) }
     return Effect.mapError(
-      durable && Durable.supported(at) ? Durable.create(at, named) : Requests.create(at, named),
+      durable !== false && Durable.supported(at) ? Durable.create(at, named, durable === "owned") : Requests.create(at, named),
       atPath(at.share, fromWirePath(atPathName))
     )
   }
@@ -620,7 +620,7 @@ export const open = (
   // Acquisition is uninterruptible: a CREATE the server completed must be closed, not leaked.
   Effect.acquireRelease(
     Effect.map(
-      createFollowing(tree, path, createParameters(path, options), options.durable === true),
+      createFollowing(tree, path, createParameters(path, options), options.durable ?? false),
       ({ at, created, onTree }) => make(at, path, created, onTree)
     ),
     (handle) => Effect.ignore(handle.close)

@@ -19,12 +19,13 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as PreauthHash from "../../crypto/PreauthHash.js"
 import type { RequestError } from "../../errors.js"
-import { ConnectionStopped, HandleLost, NegotiationFailed } from "../../errors.js"
+import { ConnectionStopped, HandleLost, NegotiationFailed, ServerError } from "../../errors.js"
 import { Command } from "../../wire/Command.js"
 import { createResponseFileId, requestFileIdOffset } from "../../wire/FileIdOffset.js"
 import { encodeEchoRequest } from "../../wire/Echo.js"
 import { HeaderFlags } from "../../wire/Header.js"
 import { Dialect } from "../../wire/Negotiate.js"
+import { Status } from "../../wire/Status.js"
 import type { ClientNegotiation, Negotiated } from "../Connection.js"
 import type { ResolvedConnectionOptions, ResolvedReconnectPolicy } from "../ConnectionOptions.js"
 import type { IncomingMessage } from "../Message.js"
@@ -69,6 +70,9 @@ interface FileRecord {
 
 const LEVELS: ReadonlyArray<RecoveryLevel> = ["session", "tree", "handle"]
 const MAX_TIMINGS = 100
+const HANDLE_CONCURRENCY = 16
+/** Tries of one request across re-authentications and reconnects, before an expiry is final. */
+const MAX_REAUTHENTICATED_TRIES = 8
 const NOTIFICATION_BUFFER = 256
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")
@@ -109,7 +113,8 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
       handlesRecovered: 0,
       handlesLost: 0,
       resent: 0,
-      reconnectMillis: [] as Array<number>
+      reconnectMillis: [] as Array<number>,
+      reauthentications: 0
     }
 
     // -------------------------------------------------------------------------------------------
@@ -291,10 +296,10 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
         record.generation = generation.number
         stats.handlesRecovered++
       },
-      loseFile: (original, cause) => {
+      loseFile: (original, cause, detail) => {
         const record = files.get(hex(original))
         if (record === undefined || record.lost !== undefined) return
-        record.lost = new HandleLost({ reason: "ReopenFailed", cause })
+        record.lost = new HandleLost({ reason: "ReopenFailed", cause, ...(detail === undefined ? {} : { detail }) })
         stats.handlesLost++
       }
     })
@@ -311,8 +316,16 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
     const establish = (number: number) =>
       Effect.gen(function*() {
         const scope = yield* Scope.fork(connectionScope, ExecutionStrategy.sequential)
+        const phases = { waited: 0, negotiate: 0, session: 0, tree: 0, handle: 0 }
+        let mark = now()
+        const lap = (phase: keyof typeof phases) => {
+          const at = now()
+          phases[phase] = at - mark
+          mark = at
+        }
         const exit = yield* Effect.exit(Effect.gen(function*() {
           const negotiation = yield* connect(scope, clientGuid)
+          lap("negotiate")
           const changed = same(first.negotiated, negotiation.negotiated)
           if (changed !== undefined) {
             return yield* new NegotiationFailed({ reason: "Unsupported", detail: `the reconnect negotiated ${changed}` })
@@ -325,7 +338,12 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
           const recoveredBefore = stats.handlesRecovered
           const lostBefore = stats.handlesLost
           for (const level of LEVELS) {
-            for (const recover of [...recoveries[level]]) yield* recover(recovering)
+            // Handles are independent of each other: their DH2Cs go out together, a few at a time.
+            yield* Effect.forEach([...recoveries[level]], (recover) => recover(recovering), {
+              concurrency: level === "handle" ? HANDLE_CONCURRENCY : 1,
+              discard: true
+            })
+            lap(level)
           }
           // What no recovery brought back was not durable.
           for (const record of files.values()) {
@@ -334,7 +352,7 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
               stats.handlesLost++
             }
           }
-          return { generation, recovered: stats.handlesRecovered - recoveredBefore, lost: stats.handlesLost - lostBefore }
+          return { generation, recovered: stats.handlesRecovered - recoveredBefore, lost: stats.handlesLost - lostBefore, phases }
         }))
         if (Exit.isFailure(exit)) yield* Scope.close(scope, exit)
         return yield* exit
@@ -361,8 +379,9 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
           yield* PubSub.publish(events, { _tag: "Reconnecting", generation: number, attempt: strikes })
           const exit = yield* Effect.exit(Effect.withSpan(establish(number), "smb.reconnect", { attributes: { generation: number, attempt: strikes } }))
           if (Exit.isSuccess(exit)) {
-            const { generation, lost, recovered } = exit.value
+            const { generation, lost, phases, recovered } = exit.value
             const millis = now() - started
+            const waited = millis - phases.negotiate - phases.session - phases.tree - phases.handle
             latest = generation
             state = { _tag: "Live", generation }
             stats.generation = number
@@ -375,7 +394,8 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
               attempt: strikes,
               millis,
               handlesRecovered: recovered,
-              handlesLost: lost
+              handlesLost: lost,
+              phases: { ...phases, waited }
             })
             yield* Deferred.succeed(done, undefined)
             return
@@ -426,18 +446,55 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
       }
     })
 
+    // -------------------------------------------------------------------------------------------
+    // Sessions that expire (STATUS_NETWORK_SESSION_EXPIRED): authenticated again, once at a time
+
+    const reauthentications = new Map<bigint, Effect.Effect<void, unknown>>()
+    const reauthenticating = new Map<bigint, Deferred.Deferred<void, unknown>>()
+
+    const registerReauthentication = (sessionId: bigint, reauthenticate: Effect.Effect<void, unknown>) =>
+      Effect.acquireRelease(
+        Effect.sync(() => void reauthentications.set(sessionId, reauthenticate)),
+        () => Effect.sync(() => void reauthentications.delete(sessionId))
+      )
+
+    /** The session's re-authentication, or the one already running; its failure fails with `expired`. */
+    const reauthenticate = (sessionId: bigint, expired: ServerError): Effect.Effect<void, ServerError> =>
+      Effect.suspend(() => {
+        const running = reauthenticating.get(sessionId)
+        if (running !== undefined) return Effect.mapError(Deferred.await(running), (cause) => new ServerError({ ...expired, cause }))
+        const done = Deferred.unsafeMake<void, unknown>(FiberId.none)
+        reauthenticating.set(sessionId, done)
+        const run = reauthentications.get(sessionId)!
+        return Effect.onExit(run, (exit) =>
+          Effect.zipRight(
+            Effect.sync(() => {
+              reauthenticating.delete(sessionId)
+              if (Exit.isSuccess(exit)) stats.reauthentications++
+            }),
+            Deferred.done(done, exit)
+          )).pipe(Effect.mapError((cause) => new ServerError({ ...expired, cause })))
+      })
+
+    const expiredSession = (error: RequestError, sessionId: bigint | undefined): sessionId is bigint =>
+      error._tag === "ServerError" && error.status === Status.NETWORK_SESSION_EXPIRED && sessionId !== undefined &&
+      reauthentications.has(sessionId)
+
     /**
-     * Sends on the current generation what `prepare` re-addresses (flagged as a replay after the
-     * first try); a lost generation is replaced and the same sent again. `done` books the reply.
+     * Sends on the current generation what `prepare` re-addresses (flagged as a replay once it may
+     * have reached a server before); a lost generation is replaced and the same sent again, an
+     * expired session authenticated again and the same sent again. `done` books the reply.
      */
     const carry = <R, A>(
       prepare: (replay: boolean) => Either.Either<R, HandleLost>,
       run: (handler: MessageHandlerShape, readdressed: R) => Effect.Effect<A, RequestError>,
       done: (a: A, generation: Generation) => void,
-      tries: number
+      sessionId: bigint | undefined,
+      tries: number,
+      replay: boolean
     ): Effect.Effect<A, RequestError> =>
       Effect.flatMap(current, (generation) => {
-        const readdressed = prepare(tries > 0)
+        const readdressed = prepare(replay)
         if (Either.isLeft(readdressed)) return Effect.fail(readdressed.left)
         if (tries > 0) stats.resent++
         return Effect.matchEffect(run(generation.handler, readdressed.right), {
@@ -446,8 +503,14 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
             done(a, generation)
             return Effect.succeed(a)
           },
-          onFailure: (error) =>
-            isLoss(error) ? Effect.zipRight(replace(generation, error), carry(prepare, run, done, tries + 1)) : Effect.fail(error)
+          onFailure: (error) => {
+            if (isLoss(error)) return Effect.zipRight(replace(generation, error), carry(prepare, run, done, sessionId, tries + 1, true))
+            // The server did not carry it out: sent again as it was, once the session is back.
+            if (expiredSession(error, sessionId) && tries < MAX_REAUTHENTICATED_TRIES) {
+              return Effect.zipRight(reauthenticate(sessionId, error as ServerError), carry(prepare, run, done, sessionId, tries + 1, replay))
+            }
+            return Effect.fail(error)
+          }
         })
       })
 
@@ -465,7 +528,9 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
         },
         run,
         (a, generation) => bookkeep(request, replyOf(a), generation),
-        0
+        request.sessionId,
+        0,
+        false
       )
 
     // A chain goes as a whole, every element re-addressed. Its CREATE and CLOSE travel together,
@@ -475,7 +540,9 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
         (replay) => Either.all(elements.map((element) => Either.map(readdress(element.request, replay), (request) => ({ ...element, request })))),
         (handler, readdressed) => handler.sendRecvCompound(readdressed, compound),
         () => undefined,
-        0
+        elements[0]?.request.sessionId,
+        0,
+        false
       )
 
     const onCurrent = <A, E>(use: (generation: Generation) => Effect.Effect<A, E>): Effect.Effect<A, E | ConnectionStopped> =>
@@ -514,6 +581,7 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
 
     const reconnectShape: ReconnectShape = {
       register,
+      registerReauthentication,
       events: Stream.fromPubSub(events),
       stats: Effect.sync((): ReconnectStats => ({ ...stats, reconnectMillis: [...stats.reconnectMillis] }))
     }

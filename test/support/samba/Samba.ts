@@ -204,6 +204,23 @@ export const stopSamba = async (instance: Pick<SambaInstance, "workdir" | "conf"
 }
 
 /**
+ * Kills the server's smbd processes at once (SIGKILL, as a crash would: no client is told) and
+ * starts smbd again on the same address, port and WORKDIR (its state directories kept, so the
+ * server GUID stays; what smbd kept of its clients, sessions and open files, is gone). Returns
+ * the instance with the new pid.
+ */
+export const restartSamba = async (instance: SambaInstance): Promise<SambaInstance> => {
+  const t = tracked.get(instance.workdir)
+  if (t === undefined) throw new SambaError({ reason: "BadOptions", detail: `${instance.workdir} is not a server started here` })
+  const pids = pidsUsingConf(instance.conf)
+  for (const pid of pids) signal(pid, "SIGKILL")
+  for (const pid of pids) await runAsync(waitGone(pid, 5_000))
+  const launched = await launch(t, instance.port, instance.logPath, 30_000)
+  if (launched._tag !== "Ready") throw new SambaError({ reason: "PortInUse", detail: `${instance.host}:${instance.port} was taken while smbd restarted` })
+  return { ...instance, pid: launched.pid, readyMs: launched.readyMs }
+}
+
+/**
  * Stops servers left behind by runs that ended without cleaning up (e.g. killed with SIGKILL):
  * harness working directories under `parentDir` whose owning process is gone. Returns the
  * directories it removed.

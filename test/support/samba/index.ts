@@ -12,7 +12,7 @@ import { SambaError } from "./SambaError.js"
 
 export type { SambaContext, SambaServers } from "./context.js"
 export type { SambaInstance, SambaProtocol, SambaVariant, StartOptions } from "./Samba.js"
-export { ensureSambaInstalled, SAMBA_VARIANTS, SambaError, startSamba, stopSamba } from "./Samba.js"
+export { ensureSambaInstalled, restartSamba, SAMBA_VARIANTS, SambaError, startSamba, stopSamba } from "./Samba.js"
 
 const NOT_CONFIGURED = "vitest's globalSetup does not include test/support/samba/globalSetup.ts"
 
