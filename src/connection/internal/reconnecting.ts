@@ -533,13 +533,19 @@ export const make = <E>(options: ResolvedConnectionOptions, policy: ResolvedReco
         false
       )
 
-    // A chain goes as a whole, every element re-addressed. Its CREATE and CLOSE travel together,
-    // so it leaves no open of its own to book.
+    // A chain goes as a whole, every element re-addressed. A chain whose CREATE and CLOSE travel
+    // together leaves no open to book; one that opens and does not close (CREATE with a listing's
+    // first round) leaves its open booked, as a lone CREATE does.
     const carryCompound = (elements: ReadonlyArray<CompoundRequest>, compound: CompoundOptions) =>
       carry(
         (replay) => Either.all(elements.map((element) => Either.map(readdress(element.request, replay), (request) => ({ ...element, request })))),
         (handler, readdressed) => handler.sendRecvCompound(readdressed, compound),
-        () => undefined,
+        (replies, generation) => {
+          if (elements.some((element) => element.request.command === Command.CLOSE)) return
+          elements.forEach((element, i) => {
+            if (element.request.command === Command.CREATE && replies[i] !== undefined) bookkeep(element.request, replies[i], generation)
+          })
+        },
         elements[0]?.request.sessionId,
         0,
         false
