@@ -15,7 +15,10 @@
  * tell nobody else wrote (an upload's temporary file; a read-only open whose file has the same
  * size and times) is opened again by name instead.
  *
- * Durable v2 needs 3.x; on 2.x the open is a plain one.
+ * Durable v2 needs 3.x. On 2.1 the same is done with durable v1 (DHnQ, reconnected with DHnC and
+ * the FileId, MS-SMB2 2.2.13.2.3, 2.2.13.2.4) and a v1 lease. On 2.0.2, which has no leases, the
+ * open is a plain one: a durable v1 handle there needs a batch oplock, whose breaks this client
+ * does not acknowledge.
  *
  * @since 0.1.0
  * @internal
@@ -33,7 +36,9 @@ import { CreateDisposition, decodeCreateResponse, encodeCreateRequest, Impersona
 import type { CreateResponse } from "../../wire/Create.js"
 import {
   CreateContextName,
+  encodeDurableHandleReconnect,
   encodeDurableHandleReconnectV2,
+  encodeDurableHandleRequest,
   encodeDurableHandleRequestV2,
   encodeLease,
   findCreateContext,
@@ -91,13 +96,31 @@ const unchanged = (before: CreateResponse, after: CreateResponse): boolean =>
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0
 
-const leaseContext = (leaseKey: Uint8Array, leaseState: number) => ({
+/** Durable v2 with a v2 lease on 3.x, durable v1 with a v1 lease on 2.1. */
+type Version = "v2" | "v1"
+
+const versionOf = (tree: TreeShape): Version | undefined => {
+  const dialect = tree.session.connection.negotiated.dialectRevision
+  return dialect >= Dialect.SMB_3_0 ? "v2" : dialect === Dialect.SMB_2_1 ? "v1" : undefined
+}
+
+const leaseContext = (version: Version, leaseKey: Uint8Array, leaseState: number) => ({
   name: CreateContextName.REQUEST_LEASE,
-  data: encodeLease({ _tag: "LeaseV2", leaseKey, leaseState, leaseFlags: 0, leaseDuration: 0n, parentLeaseKey: new Uint8Array(16), epoch: 0 })
+  data: encodeLease(
+    version === "v1"
+      ? { _tag: "LeaseV1", leaseKey, leaseState, leaseFlags: 0, leaseDuration: 0n }
+      : { _tag: "LeaseV2", leaseKey, leaseState, leaseFlags: 0, leaseDuration: 0n, parentLeaseKey: new Uint8Array(16), epoch: 0 }
+  )
 })
 
-/** Whether `tree` can have durable v2 handles. @since 0.1.0 @internal */
-export const supported = (tree: TreeShape): boolean => tree.session.connection.negotiated.dialectRevision >= Dialect.SMB_3_0
+/** The context asking for a durable handle (a new CreateGuid for v2) and the name it is answered under. */
+const requestContext = (version: Version, createGuid: Uint8Array) =>
+  version === "v1"
+    ? { name: CreateContextName.DURABLE_HANDLE_REQUEST, data: encodeDurableHandleRequest() }
+    : { name: CreateContextName.DURABLE_HANDLE_REQUEST_V2, data: encodeDurableHandleRequestV2({ timeout: 0, flags: 0, createGuid }) }
+
+/** Whether `tree` can have durable handles with leases (3.x: v2, 2.1: v1). @since 0.1.0 @internal */
+export const supported = (tree: TreeShape): boolean => versionOf(tree) !== undefined
 
 /** Acknowledges the breaks of `leaseKey` for as long as the Scope, on `tree`. */
 const acknowledgeBreaks = (tree: TreeShape, leaseKey: Uint8Array, notifications: Stream.Stream<import("../../connection/Message.js").IncomingMessage>) => {
@@ -154,6 +177,7 @@ export const create = (
 ): Effect.Effect<CreateResponse, RequestError, Scope.Scope> =>
   Effect.gen(function*() {
     const connection = tree.session.connection
+    const version = versionOf(tree) ?? "v2"
     const leaseKey = leaseKeyFor(tree, parameters.name)
     const leaseState = LeaseState.READ_CACHING | LeaseState.HANDLE_CACHING |
       ((parameters.desiredAccess & WRITES) !== 0 ? LeaseState.WRITE_CACHING : 0)
@@ -164,10 +188,7 @@ export const create = (
       ...parameters,
       requestedOplockLevel: OplockLevel.LEASE,
       impersonationLevel: ImpersonationLevel.IMPERSONATION,
-      contexts: [
-        { name: CreateContextName.DURABLE_HANDLE_REQUEST_V2, data: encodeDurableHandleRequestV2({ timeout: 0, flags: 0, createGuid }) },
-        leaseContext(leaseKey, leaseState)
-      ]
+      contexts: [requestContext(version, createGuid), leaseContext(version, leaseKey, leaseState)]
     })
     const reply = yield* connection.handler.sendRecv(
       { command: Command.CREATE, sessionId: tree.session.id, treeId: tree.id, body },
@@ -177,13 +198,14 @@ export const create = (
     if (Either.isLeft(created)) return yield* created.left
     const response = created.right
     if (response.oplockLevel === OplockLevel.LEASE) yield* acknowledgeBreaks(tree, leaseKey, notifications)
-    const durable = findCreateContext(response.contexts, CreateContextName.DURABLE_HANDLE_REQUEST_V2) !== undefined
+    const granted = (reply: CreateResponse) => findCreateContext(reply.contexts, requestContext(version, createGuid).name) !== undefined
+    const durable = granted(response)
     const reopen = owned ? "owned" : (parameters.desiredAccess & (WRITES | DELETE)) === 0 ? "unchanged" : "never"
     if (durable && connection.reconnect !== undefined) {
       const original = response.fileId
       // The CreateGuid of the open the server knows now (a reopen by name makes a new one).
       let guid = createGuid
-      const contexts = (first: { readonly name: string; readonly data: Uint8Array }) => [first, leaseContext(leaseKey, leaseState)]
+      const contexts = (first: { readonly name: string; readonly data: Uint8Array }) => [first, leaseContext(version, leaseKey, leaseState)]
       yield* connection.reconnect.register("handle", (target) => {
         const send = (contexts: ReadonlyArray<{ readonly name: string; readonly data: Uint8Array }>) =>
           target.handler.sendRecv(
@@ -204,16 +226,18 @@ export const create = (
             const reopened = decodeCreateResponse(message.message)
             return Either.isLeft(reopened) ? Effect.fail(reopened.left) : Effect.succeed(reopened.right)
           }))
-        const reconnect = send(contexts({
-          name: CreateContextName.DURABLE_HANDLE_RECONNECT_V2,
-          data: encodeDurableHandleReconnectV2({ fileId: target.currentFileId(original), createGuid: guid, flags: 0 })
-        }))
+        const fileId = target.currentFileId(original)
+        const reconnect = send(contexts(
+          version === "v1"
+            ? { name: CreateContextName.DURABLE_HANDLE_RECONNECT, data: encodeDurableHandleReconnect(fileId) }
+            : { name: CreateContextName.DURABLE_HANDLE_RECONNECT_V2, data: encodeDurableHandleReconnectV2({ fileId, createGuid: guid, flags: 0 }) }
+        ))
         const byName = Effect.suspend(() => {
           const fresh = new Uint8Array(randomBytes(16))
           return Effect.map(
-            send(contexts({ name: CreateContextName.DURABLE_HANDLE_REQUEST_V2, data: encodeDurableHandleRequestV2({ timeout: 0, flags: 0, createGuid: fresh }) })),
+            send(contexts(requestContext(version, fresh))),
             (reopened) => {
-              if (findCreateContext(reopened.contexts, CreateContextName.DURABLE_HANDLE_REQUEST_V2) !== undefined) guid = fresh
+              if (granted(reopened)) guid = fresh
               return reopened
             }
           )
