@@ -327,12 +327,18 @@ const tcpOptions = (options: ResolvedConnectionOptions): TcpTransport.Options =>
  */
 export const layerStack = (
   input: ConnectionOptions
+): Layer.Layer<MessageHandler | Worker, TransportError | ConnectionStopped> => stackOn(Options.resolve(input))
+
+/** The stack; a thread worker takes its thread from `threads` when given (a reconnect's generations). */
+const stackOn = (
+  options: ResolvedConnectionOptions,
+  threads?: ThreadBackend.Threads
 ): Layer.Layer<MessageHandler | Worker, TransportError | ConnectionStopped> => {
-  const options = Options.resolve(input)
   if (options.worker !== "thread") return layerHandler(options).pipe(Layer.provide(TcpTransport.layer(tcpOptions(options))))
   const backend = ThreadBackend.layer({
     ...tcpOptions(options),
-    entry: options.threadEntry
+    entry: options.threadEntry,
+    threads
   })
   return handlerLayer(options).pipe(
     Layer.provideMerge(ParallelWorker.layer(workerSettings(options))),
@@ -362,7 +368,9 @@ export const layer = (
  */
 const makeReconnecting = (options: ResolvedConnectionOptions, policy: Options.ResolvedReconnectPolicy) =>
   Effect.gen(function*() {
-    const stack = layerStack(options)
+    // The thread worker's generations take turns on one thread: a reconnect opens a socket on it.
+    const threads = options.worker === "thread" ? yield* ThreadBackend.makeThreads(options.threadEntry) : undefined
+    const stack = stackOn(options, threads)
     const service = yield* Reconnecting.make(options, policy, (scope, clientGuid) =>
       Effect.gen(function*() {
         const context = yield* Layer.buildWithScope(stack, scope)

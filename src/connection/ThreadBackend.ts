@@ -30,12 +30,14 @@
  *   frees the large frames of a download. The other way, a large transferred body that the
  *   thread has encrypted comes back to this thread's pool (an upload's next chunk reuses it).
  * - Closing the layer's Scope closes the worker; the thread then closes its socket and exits.
+ *   Given `threads` (a reconnecting connection's generations, see Threads), a thread whose socket
+ *   is closed and reported so goes back there instead, and the next generation connects from it.
  *
  * The thread's entry module is the compiled `threadEntry.js` next to this module. Code running
  * from the TypeScript sources (tests) must pass `entry`: a worker thread is plain Node and does
  * not load TypeScript. The build bundles that entry into one file (scripts/bundle-entries.mjs),
  * so a thread starts in ~100 ms rather than the ~0.5 s of loading effect's modules one by one:
- * one per connection.
+ * one per connection, not one per reconnect.
  *
  * @since 0.1.0
  */
@@ -45,16 +47,18 @@ import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as WorkerThreads from "node:worker_threads"
 import type { TransformFailed } from "../errors.js"
 import { ConnectionStopped, InvalidState, TransportError } from "../errors.js"
 import * as FramePool from "../transport/FramePool.js"
 import * as TcpTransport from "../transport/TcpTransport.js"
 import type { FromThread, ToThread } from "./internal/threadProtocol.js"
+import type { Batcher } from "./internal/threadProtocol.js"
 import { decodeError, decodeStopped, encodeError, makeBatcher, packCompound, packOutgoing, unpackIncoming } from "./internal/threadProtocol.js"
 import type { SendResult } from "./Message.js"
 import type { BackendConnection, BackendSink, MultiWorkerBackendShape } from "./MultiWorkerBackend.js"
@@ -82,13 +86,140 @@ export interface Options extends Omit<TcpTransport.Options, "connect"> {
   /** The worker thread's entry module; default the compiled `threadEntry.js` next to this module. */
   readonly entry?: URL | string | undefined
   readonly faults?: Faults | undefined
+  /** Where the thread comes from and goes back to (see Threads); default a thread of its own. */
+  readonly threads?: Threads | undefined
 }
 
 /** How long `stop` waits for the thread to confirm that its socket is closed. */
 const STOP_GRACE = Duration.seconds(5)
 
+/** One worker thread, serving the backends of a connection one at a time. */
+interface Thread {
+  /** Closing it ends the thread. */
+  readonly scope: Scope.CloseableScope
+  readonly toThread: Batcher<ToThread>
+  /** The backend it serves now: everything the thread reports but returned buffers goes to it. */
+  tenant: Tenant | undefined
+  gone: boolean
+}
+
+interface Tenant {
+  readonly receive: (item: FromThread) => void
+  /** The thread is gone (crashed, exited, or closed): `cause` undefined when closed on purpose. */
+  readonly lost: (cause: unknown) => void
+}
+
 /**
- * Spawns the worker thread and connects from it; closing the Scope ends the thread.
+ * The worker threads of one connection. A thread whose connection has stopped (the thread has
+ * closed the socket and said so) waits here for the next generation's backend, which then
+ * opens its socket on it: a reconnect costs a socket rather than a thread start (~100 ms for
+ * the bundled entry, more on a loaded machine). One idle thread is kept; closing the Scope ends
+ * them all.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Threads {
+  readonly [ThreadsTypeId]: ThreadsTypeId
+}
+const ThreadsTypeId: unique symbol = Symbol.for("effect-smb/ThreadBackend/Threads")
+type ThreadsTypeId = typeof ThreadsTypeId
+
+interface ThreadsImpl extends Threads {
+  readonly take: Effect.Effect<Thread, ConnectionStopped>
+  readonly release: (thread: Thread) => void
+  readonly end: (thread: Thread) => void
+}
+
+/**
+ * A place for the threads of one connection's generations (see Threads), closed with the Scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeThreads = (entry?: URL | string | undefined): Effect.Effect<Threads, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const parent = yield* Effect.scope
+    const workerEntry = entry ?? new URL("./threadEntry.js", import.meta.url)
+    let idle: Thread | undefined
+    let closed = false
+    yield* Effect.addFinalizer(() => Effect.sync(() => (closed = true)))
+
+    const end = (thread: Thread): void => {
+      if (idle === thread) idle = undefined
+      if (thread.gone) return
+      thread.gone = true
+      Effect.runFork(Scope.close(thread.scope, Exit.void))
+    }
+
+    const spawn = Effect.gen(function*() {
+      const scope = yield* Scope.fork(parent, ExecutionStrategy.sequential)
+      const backing = yield* Effect.flatMap(
+        PlatformWorker.PlatformWorker,
+        (platform) => platform.spawn<ReadonlyArray<ToThread>, ReadonlyArray<FromThread>>(0)
+      ).pipe(
+        Effect.provide(NodeWorker.layerPlatform(() => new WorkerThreads.Worker(workerEntry))),
+        Scope.extend(scope),
+        Effect.mapError((cause) => new ConnectionStopped({ reason: "WorkerFailed", cause })),
+        Effect.onError(() => Scope.close(scope, Exit.void))
+      )
+      const died = (cause: unknown): void => {
+        if (idle === thread) idle = undefined
+        thread.gone = true
+        const tenant = thread.tenant
+        thread.tenant = undefined
+        tenant?.lost(cause)
+      }
+      // Items for the thread go in one postMessage per event-loop turn (see makeBatcher).
+      const toThread = makeBatcher<ToThread>((items, list) => {
+        const exit = Effect.runSyncExit(backing.send(items, list))
+        // The thread may have missed a send or an update: it cannot go on.
+        if (Exit.isFailure(exit)) died(Cause.squash(exit.cause))
+      })
+      const thread: Thread = { scope, toThread, tenant: undefined, gone: false }
+      // One run for the life of the thread: when it ends the thread is gone, and nothing respawns it.
+      yield* backing.run<void, never, never>((message) => {
+        if (message[0] === 1) {
+          try {
+            for (const item of message[1]) {
+              if (item._tag === "Returned") FramePool.restore(item.buffer)
+              else thread.tenant?.receive(item)
+            }
+          } catch (defect) {
+            return Effect.die(defect)
+          }
+        }
+        return Effect.void
+      }).pipe(
+        Effect.onExit((exit) =>
+          Effect.sync(() => died(Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) ? Cause.squash(exit.cause) : undefined))
+        ),
+        Effect.interruptible,
+        Effect.forkIn(scope)
+      )
+      return thread
+    })
+
+    const threads: ThreadsImpl = {
+      [ThreadsTypeId]: ThreadsTypeId,
+      take: Effect.suspend(() => {
+        const thread = idle
+        idle = undefined
+        return thread === undefined || thread.gone ? spawn : Effect.succeed(thread)
+      }),
+      release: (thread) => {
+        thread.tenant = undefined
+        if (closed || thread.gone || idle !== undefined) end(thread)
+        else idle = thread
+      },
+      end
+    }
+    return threads
+  })
+
+/**
+ * Takes a worker thread (an idle one of `options.threads`, else a new one) and connects from it;
+ * closing the Scope ends the thread, or gives it back to `threads` once its socket is closed.
  *
  * @since 0.1.0
  * @category constructors
@@ -97,14 +228,8 @@ export const make = (
   options: Options
 ): Effect.Effect<MultiWorkerBackendShape, TransportError | ConnectionStopped, Scope.Scope> =>
   Effect.gen(function*() {
-    const entry = options.entry ?? new URL("./threadEntry.js", import.meta.url)
-    const backing = yield* Effect.flatMap(
-      PlatformWorker.PlatformWorker,
-      (platform) => platform.spawn<ReadonlyArray<ToThread>, ReadonlyArray<FromThread>>(0)
-    ).pipe(
-      Effect.provide(NodeWorker.layerPlatform(() => new WorkerThreads.Worker(entry))),
-      Effect.mapError((cause) => new ConnectionStopped({ reason: "WorkerFailed", cause }))
-    )
+    const threads = (options.threads ?? (yield* makeThreads(options.entry))) as ThreadsImpl
+    const thread = yield* threads.take
 
     let sink: BackendSink | undefined
     let stopped: ConnectionStopped | undefined
@@ -133,17 +258,19 @@ export const make = (
       Deferred.unsafeDone(threadDone, Exit.void)
     }
 
-    // Items for the thread go in one postMessage per event-loop turn (see makeBatcher).
-    const toThread = makeBatcher<ToThread>((items, list) => {
-      const exit = Effect.runSyncExit(backing.send(items, list))
-      // The thread may have missed a send or an update: the connection cannot go on.
-      if (Exit.isFailure(exit)) threadFailed(Cause.squash(exit.cause))
-    })
-    const post = toThread.post
+    // The thread has closed this connection's socket: from now on it serves the next one, and
+    // nothing more is posted to it from here (every post below checks `stopped`).
+    const finished = (): void => {
+      if (thread.tenant !== tenant) return
+      Deferred.unsafeDone(threadDone, Exit.void)
+      threads.release(thread)
+    }
+
+    const post = thread.toThread.post
     // A frame's consumer is done with it (see FramePool): its buffer goes back to the thread's pool.
     const giveBack = (buffer: ArrayBuffer): void => {
       if (stopped !== undefined) return
-      toThread.transfers.add(buffer)
+      thread.toThread.transfers.add(buffer)
       post({ _tag: "Recycle", buffer })
     }
 
@@ -166,7 +293,8 @@ export const make = (
             connected,
             Exit.fail(error instanceof TransportError ? error : new ConnectionStopped({ reason: "WorkerFailed", cause: error }))
           )
-          return
+          markStopped(new ConnectionStopped({ reason: "TransportFailed", cause: error }))
+          return finished()
         }
         case "Incoming": {
           if (stopped !== undefined) return
@@ -183,32 +311,21 @@ export const make = (
           return settle(item.seq, Exit.fail(decodeError(item.error) as ConnectionStopped | TransformFailed))
         case "Stopped":
           markStopped(decodeStopped(item.error))
-          Deferred.unsafeDone(threadDone, Exit.void)
-          return
+          return finished()
       }
     }
-
-    // One run for the life of the backend: when it ends the thread is gone, and nothing respawns it.
-    yield* backing.run<void, never, never>((message) => {
-      if (message[0] === 1) {
-        try {
-          for (const item of message[1]) receive(item)
-        } catch (defect) {
-          return Effect.die(defect)
-        }
+    const tenant: Tenant = {
+      receive,
+      lost: (cause) => {
+        if (cause === undefined) markStopped(new ConnectionStopped({ reason: "Stopped" }))
+        else threadFailed(cause)
+        Deferred.unsafeDone(threadDone, Exit.void)
       }
-      return Effect.void
-    }).pipe(
-      Effect.onExit((exit) =>
-        Effect.sync(() => {
-          if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) threadFailed(Cause.squash(exit.cause))
-          Deferred.unsafeDone(threadDone, Exit.void)
-        })
-      ),
-      Effect.interruptible,
-      Effect.forkScoped
-    )
-    // Runs before the worker is closed (finalizers run in reverse): waiters fail as Stopped.
+    }
+    thread.tenant = tenant
+    // Runs last: a thread still serving this connection (its stop not confirmed) is not reused.
+    yield* Effect.addFinalizer(() => Effect.sync(() => thread.tenant === tenant && threads.end(thread)))
+    // Runs before that (finalizers run in reverse): waiters fail as Stopped.
     yield* Effect.addFinalizer(() => Effect.sync(() => markStopped(new ConnectionStopped({ reason: "Stopped" }))))
 
     post({
@@ -243,7 +360,7 @@ export const make = (
           const seq = ++lastSeq
           const done = Deferred.unsafeMake<Uint8Array | undefined, ConnectionStopped | TransformFailed>(FiberId.none)
           pending.set(seq, done)
-          post({ _tag: "Send", seq, message: packOutgoing(message, toThread.transfers) })
+          post({ _tag: "Send", seq, message: packOutgoing(message, thread.toThread.transfers) })
           const messageId = message.header.messageId
           return Effect.interruptible(
             Effect.map(Deferred.await(done), (raw): SendResult => (raw === undefined ? { messageId } : { messageId, raw }))
@@ -255,7 +372,7 @@ export const make = (
           const seq = ++lastSeq
           const done = Deferred.unsafeMake<Uint8Array | undefined, ConnectionStopped | TransformFailed>(FiberId.none)
           pending.set(seq, done)
-          post({ _tag: "SendCompound", seq, compound: packCompound(compound, toThread.transfers) })
+          post({ _tag: "SendCompound", seq, compound: packCompound(compound, thread.toThread.transfers) })
           return Effect.interruptible(Effect.asVoid(Deferred.await(done)))
         }),
       update: (update) =>

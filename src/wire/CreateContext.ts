@@ -264,6 +264,29 @@ export const decodeLease = (data: Uint8Array): Either.Either<LeaseV1 | LeaseV2, 
   })
 
 // ---------------------------------------------------------------------------------------------
+// Durable handles v1 (2.2.13.2.3, 2.2.13.2.4, 2.2.14.2.3), for 2.x dialects
+// ---------------------------------------------------------------------------------------------
+
+/** The data of a "DHnQ" request context: 16 reserved bytes, zero. @since 0.1.0 @category encoding */
+export const encodeDurableHandleRequest = (): Uint8Array => new Uint8Array(16)
+
+/**
+ * The data of a "DHnC" request context: the FileId of the open being reclaimed (16 bytes).
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encodeDurableHandleReconnect = (fileId: Uint8Array): Uint8Array => {
+  const out = new Uint8Array(16)
+  out.set(fileId.subarray(0, 16), 0)
+  return out
+}
+
+/** @since 0.1.0 @category decoding */
+export const decodeDurableHandleReconnect = (data: Uint8Array): Either.Either<{ readonly fileId: Uint8Array }, DecodeError> =>
+  decode("DurableHandleReconnect", () => ({ fileId: new Reader(data, "DurableHandleReconnect").bytesAt(0, 16, "FileId") }))
+
+// ---------------------------------------------------------------------------------------------
 // Durable handles v2 (2.2.13.2.11, 2.2.13.2.12, 2.2.14.2.12)
 // ---------------------------------------------------------------------------------------------
 

@@ -64,10 +64,13 @@ const watchWorkers = Effect.acquireRelease(
 const hasProcTasks = existsSync("/proc/self/task")
 const osThreads = (): number => readdirSync("/proc/self/task").length
 
-const connect = (options: { readonly faults?: ThreadBackend.Faults } = {}) =>
+const connect = (
+  options: { readonly faults?: ThreadBackend.Faults; readonly threads?: ThreadBackend.Threads } = {},
+  tcp?: { readonly port: number; readonly connections: Effect.Effect<Peer.TestPeer> }
+) =>
   Effect.gen(function*() {
     const entry = yield* threadEntry
-    const server = yield* Peer.makeTcp()
+    const server = tcp ?? (yield* Peer.makeTcp())
     const scope = yield* Scope.make()
     yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
     // The window the tests grant (up to 16) is within what the requests ask for.
@@ -332,6 +335,40 @@ describe("ThreadBackend", () => {
       const returned = Effect.suspend(() => FramePool.hasIdle(size) ? Effect.void : Effect.fail("not yet"))
       yield* Effect.retry(returned, Schedule.spaced("20 millis").pipe(Schedule.upTo("5 seconds")))
       expect(FramePool.allocate(size).byteLength).toBe(size)
+    }))
+
+  it.scopedLive("connections that take turns on Threads share one thread: the next opens its socket on it", () =>
+    Effect.gen(function*() {
+      const spawned = yield* watchWorkers
+      const threadsScope = yield* Scope.make()
+      const threads = yield* Scope.extend(ThreadBackend.makeThreads(yield* threadEntry), threadsScope)
+      const server = yield* Peer.makeTcp()
+      const first = yield* connect({ threads }, server)
+      const threadId = (yield* first.worker.stats).threadId
+      // The server drops the first connection: the thread closes that socket and is free again.
+      yield* first.peer.close
+      expect(yield* Effect.exit(first.handler.sendRecv(echo()))).toMatchObject({ _tag: "Failure" })
+      yield* Scope.close(first.scope, Exit.void)
+      const second = yield* connect({ threads }, server)
+      expect((yield* second.worker.stats).threadId).toBe(threadId)
+      const caller = yield* Effect.fork(second.handler.sendRecv(echo()))
+      yield* second.peer.respond(yield* second.peer.next)
+      expect((yield* Fiber.join(caller)).header.command).toBe(Command.ECHO)
+      expect(spawned.map((w) => w.exited)).toEqual([false])
+      // Closed without the server's help, the third takes it too; a crashed one is not reused.
+      yield* Scope.close(second.scope, Exit.void)
+      const third = yield* connect({ threads, faults: { crashOnWrite: { at: 1, mode: "throw" } } }, server)
+      expect((yield* third.worker.stats).threadId).toBe(threadId)
+      expect(yield* Effect.exit(third.handler.sendRecv(echo()))).toSatisfy(workerFailed)
+      yield* Scope.close(third.scope, Exit.void)
+      const fourth = yield* connect({ threads }, server)
+      expect((yield* fourth.worker.stats).threadId).not.toBe(threadId)
+      expect(spawned.map((w) => w.exited)).toEqual([true, false])
+      // The last one, idle once its connection is closed, ends with the Threads' Scope.
+      yield* Scope.close(fourth.scope, Exit.void)
+      expect(spawned.map((w) => w.exited)).toEqual([true, false])
+      yield* Scope.close(threadsScope, Exit.void)
+      expect(spawned.map((w) => w.exited)).toEqual([true, true])
     }))
 
   it.scopedLive("stop closes the socket; update works until then and fails with ConnectionStopped after", () =>

@@ -3,7 +3,7 @@
  * several times, on every worker: a download and an upload complete with the same sha256 on both
  * sides and the server's file of the right size; the handles came back (durable v2 with a lease),
  * nothing was lost. 16 MiB with four cuts each, to stay quick on a loaded 2-core machine (the
- * issue's 256 MiB: scripts/reconnect-bench.ts, which runs 1 GiB through 10 cuts by default).
+ * issue's 256 MiB, once on the fiber worker: large.test.ts; 1 GiB through 10 cuts: scripts/reconnect-bench.ts).
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { expect, it } from "@effect/vitest"

@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as FastCheck from "effect/FastCheck"
 import {
   decodeCreateContexts,
+  decodeDurableHandleReconnect,
   decodeDurableHandleReconnectV2,
   decodeDurableHandleRequestV2,
   decodeDurableHandleResponseV2,
@@ -10,7 +11,9 @@ import {
   decodeQueryOnDiskIdResponse,
   DurableHandleFlags,
   encodeCreateContexts,
+  encodeDurableHandleReconnect,
   encodeDurableHandleReconnectV2,
+  encodeDurableHandleRequest,
   encodeDurableHandleRequestV2,
   encodeDurableHandleResponseV2,
   encodeLease,
@@ -160,6 +163,14 @@ describe("durable handle, maximal access and on-disk id contexts", () => {
   it("reads a QFid response (MS-SMB2 2.2.14.2.9)", () => {
     const data = fromHex("0100000000000100" + "0200000000000000" + "00".repeat(16))
     expect(expectRight(decodeQueryOnDiskIdResponse(data))).toEqual({ diskFileId: 0x0001_0000_0000_0001n, volumeId: 2n })
+  })
+
+  it("writes DHnQ as 16 zero bytes and DHnC as the FileId (MS-SMB2 2.2.13.2.3, 2.2.13.2.4)", () => {
+    expect(toHex(encodeDurableHandleRequest())).toBe("00".repeat(16))
+    const fileId = fromHex("0102030405060708" + "1112131415161718")
+    expect(toHex(encodeDurableHandleReconnect(fileId))).toBe(toHex(fileId))
+    expect(expectRight(decodeDurableHandleReconnect(encodeDurableHandleReconnect(fileId)))).toEqual({ fileId })
+    expectLeft(decodeDurableHandleReconnect(fileId.subarray(0, 15)))
   })
 
   roundTrip("DurableHandleRequestV2", durableRequest, encodeDurableHandleRequestV2, decodeDurableHandleRequestV2)

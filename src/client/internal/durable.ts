@@ -15,7 +15,12 @@
  * tell nobody else wrote (an upload's temporary file; a read-only open whose file has the same
  * size and times) is opened again by name instead.
  *
- * Durable v2 needs 3.x; on 2.x the open is a plain one.
+ * Durable v2 needs 3.x. On 2.1 the same is done with durable v1 (DHnQ, reconnected with DHnC and
+ * the FileId, MS-SMB2 2.2.13.2.3, 2.2.13.2.4) and a v1 lease. On 2.0.2, which has no leases,
+ * durable v1 goes with a batch oplock (MS-SMB2 3.3.5.9.6 grants DHnQ only with one), whose breaks
+ * are acknowledged as leases' are (at the level the server breaks to; matched on the FileId's
+ * persistent half, which a reconnect keeps). A broken batch oplock leaves the handle not durable
+ * (a cut then loses it, typed).
  *
  * @since 0.1.0
  * @internal
@@ -33,14 +38,17 @@ import { CreateDisposition, decodeCreateResponse, encodeCreateRequest, Impersona
 import type { CreateResponse } from "../../wire/Create.js"
 import {
   CreateContextName,
+  encodeDurableHandleReconnect,
   encodeDurableHandleReconnectV2,
+  encodeDurableHandleRequest,
   encodeDurableHandleRequestV2,
   encodeLease,
   findCreateContext,
   LeaseState
 } from "../../wire/CreateContext.js"
 import { Dialect } from "../../wire/Negotiate.js"
-import { decodeOplockBreak, encodeLeaseBreakAcknowledgment, LeaseBreakFlags } from "../../wire/OplockBreak.js"
+import { decodeOplockBreak, encodeLeaseBreakAcknowledgment, encodeOplockBreakAcknowledgment, LeaseBreakFlags } from "../../wire/OplockBreak.js"
+import type { OplockBreakServerMessage } from "../../wire/OplockBreak.js"
 import { ServerError } from "../../errors.js"
 import { Status } from "../../wire/Status.js"
 import type { TreeShape } from "../Tree.js"
@@ -91,51 +99,91 @@ const unchanged = (before: CreateResponse, after: CreateResponse): boolean =>
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0
 
-const leaseContext = (leaseKey: Uint8Array, leaseState: number) => ({
+/** Durable v2 with a v2 lease on 3.x, durable v1 with a v1 lease on 2.1, with a batch oplock on 2.0.2. */
+type Version = "v2" | "v1" | "v1-batch"
+
+const versionOf = (tree: TreeShape): Version => {
+  const dialect = tree.session.connection.negotiated.dialectRevision
+  return dialect >= Dialect.SMB_3_0 ? "v2" : dialect === Dialect.SMB_2_1 ? "v1" : "v1-batch"
+}
+
+const leaseContext = (version: Version, leaseKey: Uint8Array, leaseState: number) => ({
   name: CreateContextName.REQUEST_LEASE,
-  data: encodeLease({ _tag: "LeaseV2", leaseKey, leaseState, leaseFlags: 0, leaseDuration: 0n, parentLeaseKey: new Uint8Array(16), epoch: 0 })
+  data: encodeLease(
+    version === "v1"
+      ? { _tag: "LeaseV1", leaseKey, leaseState, leaseFlags: 0, leaseDuration: 0n }
+      : { _tag: "LeaseV2", leaseKey, leaseState, leaseFlags: 0, leaseDuration: 0n, parentLeaseKey: new Uint8Array(16), epoch: 0 }
+  )
 })
 
-/** Whether `tree` can have durable v2 handles. @since 0.1.0 @internal */
-export const supported = (tree: TreeShape): boolean => tree.session.connection.negotiated.dialectRevision >= Dialect.SMB_3_0
+/** The context asking for a durable handle (a new CreateGuid for v2) and the name it is answered under. */
+const requestContext = (version: Version, createGuid: Uint8Array) =>
+  version !== "v2"
+    ? { name: CreateContextName.DURABLE_HANDLE_REQUEST, data: encodeDurableHandleRequest() }
+    : { name: CreateContextName.DURABLE_HANDLE_REQUEST_V2, data: encodeDurableHandleRequestV2({ timeout: 0, flags: 0, createGuid }) }
 
-/** Acknowledges the breaks of `leaseKey` for as long as the Scope, on `tree`. */
-const acknowledgeBreaks = (tree: TreeShape, leaseKey: Uint8Array, notifications: Stream.Stream<import("../../connection/Message.js").IncomingMessage>) => {
+/** Whether `tree` can have durable handles (3.x: v2, 2.x: v1): every SMB2 dialect. @since 0.1.0 @internal */
+export const supported = (tree: TreeShape): boolean => tree.session.connection.negotiated.dialectRevision >= Dialect.SMB_2_0_2
+
+/** The contexts that go with a durable request or reconnect: the lease, unless a batch oplock. */
+const withLease = (version: Version, leaseKey: Uint8Array, leaseState: number) =>
+(first: { readonly name: string; readonly data: Uint8Array }) =>
+  version === "v1-batch" ? [first] : [first, leaseContext(version, leaseKey, leaseState)]
+
+const oplockLevelOf = (version: Version) => version === "v1-batch" ? OplockLevel.BATCH : OplockLevel.LEASE
+
+type Notifications = Stream.Stream<import("../../connection/Message.js").IncomingMessage>
+
+/**
+ * Acknowledges, for as long as the Scope, on `tree`, the breaks that `acknowledgment` recognises
+ * (it returns the acknowledgement's body, or undefined for a break of someone else's).
+ */
+const acknowledgeBreaks = (tree: TreeShape, notifications: Notifications, acknowledgment: (notification: OplockBreakServerMessage) => Uint8Array | undefined) => {
   const { handler } = tree.session.connection
   const stats = statsOf(tree.session.connection)
   return notifications.pipe(
     Stream.filter((m) => m.header.command === Command.OPLOCK_BREAK),
     Stream.runForEach((m) => {
       const decoded = decodeOplockBreak(m.message)
-      if (Either.isLeft(decoded) || decoded.right._tag !== "LeaseBreakNotification" || !sameBytes(decoded.right.leaseKey, leaseKey)) {
-        return Effect.void
-      }
-      const notification = decoded.right
+      if (Either.isLeft(decoded)) return Effect.void
+      const body = acknowledgment(decoded.right)
+      if (body === undefined) return Effect.void
       stats.breaks++
-      if ((notification.flags & LeaseBreakFlags.ACK_REQUIRED) === 0) return Effect.void
-      return handler.sendRecv(
-        {
-          command: Command.OPLOCK_BREAK,
-          sessionId: tree.session.id,
-          treeId: tree.id,
-          body: encodeLeaseBreakAcknowledgment({
-            _tag: "LeaseBreakAcknowledgment",
-            flags: 0,
-            leaseKey,
-            leaseState: notification.newLeaseState,
-            leaseDuration: 0n
-          })
-        },
-        { command: Command.OPLOCK_BREAK }
-      ).pipe(
+      if (body.length === 0) return Effect.void
+      return handler.sendRecv({ command: Command.OPLOCK_BREAK, sessionId: tree.session.id, treeId: tree.id, body }, { command: Command.OPLOCK_BREAK }).pipe(
         Effect.tap(() => Effect.sync(() => stats.acknowledged++)),
-        Effect.catchAll((error) => Effect.logDebug("lease break acknowledgement failed", error))
+        Effect.catchAll((error) => Effect.logDebug("break acknowledgement failed", error))
       )
     }),
     // Opened inside acquireRelease's uninterruptible acquire: the fiber must not inherit that.
     Effect.interruptible,
     Effect.forkScoped
   )
+}
+
+const NO_ACK = new Uint8Array(0)
+
+/** A lease's breaks: acknowledged at the state the server offers, when it asks for it. */
+const leaseAcknowledgment = (leaseKey: Uint8Array) => (notification: OplockBreakServerMessage): Uint8Array | undefined => {
+  if (notification._tag !== "LeaseBreakNotification" || !sameBytes(notification.leaseKey, leaseKey)) return undefined
+  if ((notification.flags & LeaseBreakFlags.ACK_REQUIRED) === 0) return NO_ACK
+  return encodeLeaseBreakAcknowledgment({ _tag: "LeaseBreakAcknowledgment", flags: 0, leaseKey, leaseState: notification.newLeaseState, leaseDuration: 0n })
+}
+
+/**
+ * An oplock's breaks, matched on the persistent half of the FileId (a reconnect keeps it, the
+ * volatile half changes), acknowledged at the level broken to with the FileId the caller knows
+ * (the reconnecting handler re-addresses it); a level II oplock's break is not acknowledged
+ * (MS-SMB2 3.2.5.19.1).
+ */
+const oplockAcknowledgment = (fileId: Uint8Array, granted: number) => {
+  let held = granted
+  return (notification: OplockBreakServerMessage): Uint8Array | undefined => {
+    if (notification._tag !== "OplockBreakNotification" || !sameBytes(notification.fileId.subarray(0, 8), fileId.subarray(0, 8))) return undefined
+    if (held === OplockLevel.II) return NO_ACK
+    held = notification.oplockLevel
+    return encodeOplockBreakAcknowledgment({ _tag: "OplockBreakAcknowledgment", oplockLevel: notification.oplockLevel, fileId })
+  }
 }
 
 /**
@@ -154,6 +202,7 @@ export const create = (
 ): Effect.Effect<CreateResponse, RequestError, Scope.Scope> =>
   Effect.gen(function*() {
     const connection = tree.session.connection
+    const version = versionOf(tree)
     const leaseKey = leaseKeyFor(tree, parameters.name)
     const leaseState = LeaseState.READ_CACHING | LeaseState.HANDLE_CACHING |
       ((parameters.desiredAccess & WRITES) !== 0 ? LeaseState.WRITE_CACHING : 0)
@@ -162,12 +211,9 @@ export const create = (
     const notifications = yield* connection.handler.subscribe
     const body = encodeCreateRequest({
       ...parameters,
-      requestedOplockLevel: OplockLevel.LEASE,
+      requestedOplockLevel: oplockLevelOf(version),
       impersonationLevel: ImpersonationLevel.IMPERSONATION,
-      contexts: [
-        { name: CreateContextName.DURABLE_HANDLE_REQUEST_V2, data: encodeDurableHandleRequestV2({ timeout: 0, flags: 0, createGuid }) },
-        leaseContext(leaseKey, leaseState)
-      ]
+      contexts: withLease(version, leaseKey, leaseState)(requestContext(version, createGuid))
     })
     const reply = yield* connection.handler.sendRecv(
       { command: Command.CREATE, sessionId: tree.session.id, treeId: tree.id, body },
@@ -176,14 +222,16 @@ export const create = (
     const created = decodeCreateResponse(reply.message)
     if (Either.isLeft(created)) return yield* created.left
     const response = created.right
-    if (response.oplockLevel === OplockLevel.LEASE) yield* acknowledgeBreaks(tree, leaseKey, notifications)
-    const durable = findCreateContext(response.contexts, CreateContextName.DURABLE_HANDLE_REQUEST_V2) !== undefined
+    if (response.oplockLevel === OplockLevel.LEASE) yield* acknowledgeBreaks(tree, notifications, leaseAcknowledgment(leaseKey))
+    else if (response.oplockLevel !== OplockLevel.NONE) yield* acknowledgeBreaks(tree, notifications, oplockAcknowledgment(response.fileId, response.oplockLevel))
+    const granted = (reply: CreateResponse) => findCreateContext(reply.contexts, requestContext(version, createGuid).name) !== undefined
+    const durable = granted(response)
     const reopen = owned ? "owned" : (parameters.desiredAccess & (WRITES | DELETE)) === 0 ? "unchanged" : "never"
     if (durable && connection.reconnect !== undefined) {
       const original = response.fileId
       // The CreateGuid of the open the server knows now (a reopen by name makes a new one).
       let guid = createGuid
-      const contexts = (first: { readonly name: string; readonly data: Uint8Array }) => [first, leaseContext(leaseKey, leaseState)]
+      const contexts = withLease(version, leaseKey, leaseState)
       yield* connection.reconnect.register("handle", (target) => {
         const send = (contexts: ReadonlyArray<{ readonly name: string; readonly data: Uint8Array }>) =>
           target.handler.sendRecv(
@@ -194,7 +242,7 @@ export const create = (
               body: encodeCreateRequest({
                 ...parameters,
                 createDisposition: CreateDisposition.OPEN,
-                requestedOplockLevel: OplockLevel.LEASE,
+                requestedOplockLevel: oplockLevelOf(version),
                 impersonationLevel: ImpersonationLevel.IMPERSONATION,
                 contexts
               })
@@ -204,16 +252,18 @@ export const create = (
             const reopened = decodeCreateResponse(message.message)
             return Either.isLeft(reopened) ? Effect.fail(reopened.left) : Effect.succeed(reopened.right)
           }))
-        const reconnect = send(contexts({
-          name: CreateContextName.DURABLE_HANDLE_RECONNECT_V2,
-          data: encodeDurableHandleReconnectV2({ fileId: target.currentFileId(original), createGuid: guid, flags: 0 })
-        }))
+        const fileId = target.currentFileId(original)
+        const reconnect = send(contexts(
+          version !== "v2"
+            ? { name: CreateContextName.DURABLE_HANDLE_RECONNECT, data: encodeDurableHandleReconnect(fileId) }
+            : { name: CreateContextName.DURABLE_HANDLE_RECONNECT_V2, data: encodeDurableHandleReconnectV2({ fileId, createGuid: guid, flags: 0 }) }
+        ))
         const byName = Effect.suspend(() => {
           const fresh = new Uint8Array(randomBytes(16))
           return Effect.map(
-            send(contexts({ name: CreateContextName.DURABLE_HANDLE_REQUEST_V2, data: encodeDurableHandleRequestV2({ timeout: 0, flags: 0, createGuid: fresh }) })),
+            send(contexts(requestContext(version, fresh))),
             (reopened) => {
-              if (findCreateContext(reopened.contexts, CreateContextName.DURABLE_HANDLE_REQUEST_V2) !== undefined) guid = fresh
+              if (granted(reopened)) guid = fresh
               return reopened
             }
           )

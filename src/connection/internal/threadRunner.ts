@@ -7,6 +7,9 @@
  * Built on @effect/platform's low-level PlatformRunner/BackingRunner: the runner hands over each
  * posted batch synchronously (no fiber per message), which keeps the items in order.
  *
+ * A thread serves one connection at a time and, once that one has stopped (its socket closed,
+ * Stopped reported), may be given the next: a reconnect then costs a socket, not a thread start.
+ *
  * It sets no timers of its own (TcpTransport's connect timeout aside), so the main thread's
  * TestClock has nothing to reach here.
  *
@@ -21,6 +24,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Equal from "effect/Equal"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import * as Queue from "effect/Queue"
@@ -42,20 +47,28 @@ type Job = Extract<ToThread, { readonly _tag: "Send" | "SendCompound" }>
 /** How many queued messages the send loop takes at once (as FiberBackend). */
 const SEND_BATCH = 64
 
+/** One connection of the thread: a thread serves one at a time, and another after it has stopped. */
+interface Link {
+  readonly transformer: Transformer
+  readonly outbox: Queue.Queue<Job>
+  /** Holds the socket; closed when the connection stops. */
+  readonly scope: Scope.CloseableScope
+  readonly loops: Array<Fiber.RuntimeFiber<unknown, unknown>>
+  readonly faults: EncodedFaults
+  transport: TransportShape | undefined
+  writes: number
+  started: boolean
+  stopped: ConnectionStopped | undefined
+}
+
 const program = Effect.gen(function*() {
   const platform = yield* WorkerRunner.PlatformRunner
   const closeLatch = yield* Deferred.make<void, WorkerError>()
   const backing = yield* platform.start<ReadonlyArray<ToThread>, ReadonlyArray<FromThread>>(closeLatch)
   const scope = yield* Effect.scope
   const runFork = yield* FiberSet.makeRuntime<never, unknown, unknown>()
-  const transformer = new Transformer()
-  const outbox = yield* Queue.unbounded<Job>()
-  const loops: Array<Fiber.RuntimeFiber<unknown, unknown>> = []
-  let transport: TransportShape | undefined
-  let faults: EncodedFaults = {}
-  let writes = 0
-  let started = false
-  let stopped: ConnectionStopped | undefined
+  /** The current connection; the main thread sends Connect again only once this one has stopped. */
+  let link: Link | undefined
 
   // Items for the main thread go in one postMessage per event-loop turn (see makeBatcher): the
   // frames of a socket read and the writes completed in this turn travel together.
@@ -74,24 +87,25 @@ const program = Effect.gen(function*() {
       })
     })
 
-  const writeFrame = (t: TransportShape, frame: Frame, onWritten: (() => void) | undefined): Effect.Effect<void, TransportError> =>
+  const writeFrame = (l: Link, t: TransportShape, frame: Frame, onWritten: (() => void) | undefined): Effect.Effect<void, TransportError> =>
     Effect.suspend(() => {
-      writes++
-      if (faults.crashOnWrite?.at === writes) return crash(faults.crashOnWrite.mode)
-      if (faults.failWrite?.at === writes) return Effect.fail(decodeError(faults.failWrite.error) as TransportError)
+      l.writes++
+      if (l.faults.crashOnWrite?.at === l.writes) return crash(l.faults.crashOnWrite.mode)
+      if (l.faults.failWrite?.at === l.writes) return Effect.fail(decodeError(l.faults.failWrite.error) as TransportError)
       return t.write === undefined ? t.send(frame) : (t.write(frame, onWritten) ?? Effect.void)
     })
 
   // Close first so that a write blocked on a dead peer returns, then end both loops; the main
   // thread fails every send it has not heard back about when it reads Stopped.
-  const shutdown = (error: ConnectionStopped): Effect.Effect<void> =>
+  const shutdown = (l: Link, error: ConnectionStopped): Effect.Effect<void> =>
     Effect.suspend(() => {
-      if (stopped !== undefined) return Effect.void
-      stopped = error
+      if (l.stopped !== undefined) return Effect.void
+      l.stopped = error
       return Effect.gen(function*() {
-        if (transport !== undefined) yield* transport.close
+        if (l.transport !== undefined) yield* l.transport.close
         const self = yield* Effect.fiberId
-        yield* Fiber.interruptAll(loops.filter((f) => !Equal.equals(f.id(), self)))
+        yield* Fiber.interruptAll(l.loops.filter((f) => !Equal.equals(f.id(), self)))
+        yield* Scope.close(l.scope, Exit.void)
         emit({ _tag: "Stopped", error: encodeError(error) })
       })
     })
@@ -122,21 +136,21 @@ const program = Effect.gen(function*() {
     return carried.length === 0 ? undefined : () => giveBack(carried)
   }
 
-  const write = (t: TransportShape, job: Job) =>
+  const write = (l: Link, t: TransportShape, job: Job) =>
     Effect.suspend(() => {
-      if (stopped !== undefined) {
-        emit({ _tag: "SendFailed", seq: job.seq, error: encodeError(stopped) })
+      if (l.stopped !== undefined) {
+        emit({ _tag: "SendFailed", seq: job.seq, error: encodeError(l.stopped) })
         return Effect.void
       }
       // The message is this thread's own (transferred or cloned to it): encrypted in place.
-      const out = job._tag === "Send" ? transformer.outgoing(job.message, true) : transformer.outgoingCompound(job.compound, true)
+      const out = job._tag === "Send" ? l.transformer.outgoing(job.message, true) : l.transformer.outgoingCompound(job.compound, true)
       if (Either.isLeft(out)) {
         emit({ _tag: "SendFailed", seq: job.seq, error: encodeError(out.left) })
         return Effect.void
       }
       const onWritten = giveBackBodies(job._tag === "Send" ? [job.message] : job.compound.messages, out.right.frame)
       const raw = out.right.raw
-      return writeFrame(t, out.right.frame, onWritten).pipe(
+      return writeFrame(l, t, out.right.frame, onWritten).pipe(
         Effect.matchEffect({
           onSuccess: () =>
             Effect.sync(() =>
@@ -149,29 +163,28 @@ const program = Effect.gen(function*() {
           onFailure: (cause) => {
             const error = new ConnectionStopped({ reason: "TransportFailed", cause })
             emit({ _tag: "SendFailed", seq: job.seq, error: encodeError(error) })
-            return shutdown(error)
+            return shutdown(l, error)
           }
         })
       )
     })
 
-  const sendLoop = (t: TransportShape) =>
-    Queue.takeBetween(outbox, 1, SEND_BATCH).pipe(
-      Effect.flatMap((jobs) => Effect.forEach(Chunk.toReadonlyArray(jobs), (job) => write(t, job), { discard: true })),
+  const sendLoop = (l: Link, t: TransportShape) =>
+    Queue.takeBetween(l.outbox, 1, SEND_BATCH).pipe(
+      Effect.flatMap((jobs) => Effect.forEach(Chunk.toReadonlyArray(jobs), (job) => write(l, t, job), { discard: true })),
       Effect.forever
     )
 
-  const deliver = (frame: Uint8Array): void => {
+  const deliver = (l: Link) => (frame: Uint8Array): void => {
     // A frame that shares its buffer with the rest of a socket read is copied once, so that
     // what is transferred belongs to this frame alone.
     const own = isWhole(frame) ? frame : copyBytes(frame)
-    for (const incoming of transformer.incoming(own)) {
+    for (const incoming of l.transformer.incoming(own)) {
       emit({ _tag: "Incoming", incoming: packIncoming(incoming, own.buffer, toMain.transfers) })
     }
   }
 
-
-  const connect = (options: ConnectOptions) =>
+  const connect = (l: Link, options: ConnectOptions) =>
     TcpTransport.make({
       host: options.host,
       port: options.port,
@@ -179,40 +192,61 @@ const program = Effect.gen(function*() {
       noDelay: options.noDelay,
       maxFrameSize: options.maxFrameSize
     }).pipe(
-      Scope.extend(scope),
-      Effect.match({
-        onSuccess: (t) => {
-          transport = t
-          emit({ _tag: "Connected", threadId: WorkerThreads.threadId })
-        },
-        onFailure: (error) => emit({ _tag: "ConnectFailed", error: encodeError(error) })
+      Scope.extend(l.scope),
+      Effect.matchEffect({
+        onSuccess: (t) =>
+          Effect.sync(() => {
+            // Stopped while connecting: Stopped is reported already, the socket closed with the scope.
+            if (l.stopped !== undefined) return
+            l.transport = t
+            emit({ _tag: "Connected", threadId: WorkerThreads.threadId })
+          }),
+        onFailure: (error) => {
+          if (l.stopped !== undefined) return Effect.void
+          // The main thread may send Connect again for its next connection.
+          l.stopped = new ConnectionStopped({ reason: "TransportFailed", cause: error })
+          emit({ _tag: "ConnectFailed", error: encodeError(error) })
+          return Scope.close(l.scope, Exit.void)
+        }
       })
     )
 
-  const start = (): void => {
-    if (started || transport === undefined) return
-    started = true
-    loops.push(runFork(sendLoop(transport)), runFork(receiveLoop(transport, deliver, shutdown)))
+  const start = (l: Link): void => {
+    if (l.started || l.transport === undefined) return
+    l.started = true
+    l.loops.push(runFork(sendLoop(l, l.transport)), runFork(receiveLoop(l.transport, deliver(l), (error) => shutdown(l, error))))
   }
 
   const handle = (item: ToThread): void => {
     switch (item._tag) {
       case "Connect":
-        faults = item.faults
-        runFork(connect(item.options))
+        // A new connection, with its own keys and ids (the Transformer starts afresh).
+        link = {
+          transformer: new Transformer(),
+          outbox: Effect.runSync(Queue.unbounded<Job>()),
+          scope: Effect.runSync(Scope.fork(scope, ExecutionStrategy.sequential)),
+          loops: [],
+          faults: item.faults,
+          transport: undefined,
+          writes: 0,
+          started: false,
+          stopped: undefined
+        }
+        runFork(connect(link, item.options))
         return
       case "Start":
-        return start()
+        return link === undefined ? undefined : start(link)
       case "Send":
       case "SendCompound":
-        outbox.unsafeOffer(item)
+        // After a stop the main thread has failed these already: they go nowhere.
+        if (link !== undefined && link.stopped === undefined) link.outbox.unsafeOffer(item)
         return
       case "Update":
         // Applied on arrival, as FiberBackend applies it on call: every message not yet
         // transformed, and every frame not yet received, sees it.
-        return transformer.update(item.update)
+        return link?.transformer.update(item.update)
       case "Stop":
-        runFork(shutdown(new ConnectionStopped({ reason: "Stopped" })))
+        if (link !== undefined) runFork(shutdown(link, new ConnectionStopped({ reason: "Stopped" })))
         return
       case "Recycle":
         return FramePool.restore(item.buffer)
