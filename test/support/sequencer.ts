@@ -17,6 +17,7 @@ const slowest = [
   "test/cli/info.test.ts",
   "test/cli/files.test.ts",
   "test/reconnect/transfer.test.ts",
+  "test/reconnect/large.test.ts",
   "test/cli/copy.test.ts",
   "test/cli/shares.test.ts",
   "test/rpc/samba.test.ts",
