@@ -14,7 +14,6 @@
  */
 import { afterAll, beforeAll, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
-import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { chmod, mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises"
@@ -28,6 +27,7 @@ import type { Cli } from "../cli/cliProcess.js"
 import { bundleCli } from "../cli/cliProcess.js"
 import type { AddcInstance, MemberInstance } from "../support/addc/index.js"
 import { describeAddc, startAddc, startMember, stopAddc } from "../support/addc/index.js"
+import { clockAhead } from "../support/clockAhead.js"
 import { run } from "../support/samba/exec.js"
 import { pidsUsingConf } from "../support/samba/proc.js"
 
@@ -114,17 +114,7 @@ describeAddc("DFS in a Kerberos-only domain", () => {
   it.scopedLive("domain-based: \\\\EXAMPLE.TEST\\sysvol and \\\\EXAMPLE\\netlogon through domain, DC and root referrals, cached with their TTLs", () =>
     Effect.gen(function*() {
       const { dfs, pool, server } = yield* domainSetup()
-      // A clock that runs ahead by `ahead` ms; sleeps and timeouts keep real time.
-      let ahead = 0
-      const clock = yield* Effect.clock
-      const later: Clock.Clock = {
-        [Clock.ClockTypeId]: Clock.ClockTypeId,
-        unsafeCurrentTimeMillis: () => clock.unsafeCurrentTimeMillis() + ahead,
-        unsafeCurrentTimeNanos: () => clock.unsafeCurrentTimeNanos() + BigInt(ahead) * 1_000_000n,
-        currentTimeMillis: Effect.sync(() => clock.unsafeCurrentTimeMillis() + ahead),
-        currentTimeNanos: Effect.sync(() => clock.unsafeCurrentTimeNanos() + BigInt(ahead) * 1_000_000n),
-        sleep: (duration) => clock.sleep(duration)
-      }
+      const { clock: later, set: runAhead } = yield* clockAhead
       const tree = (domain: string, share: string) => Effect.withClock(dfs.tree(domain, share), later)
 
       const sysvol = yield* tree(server.realm, "sysvol")
@@ -143,15 +133,15 @@ describeAddc("DFS in a Kerberos-only domain", () => {
       yield* tree(server.realm.toLowerCase(), "SYSVOL")
       const located = yield* Effect.withClock(dfs.resolve(`\\\\${server.realm}\\sysvol\\${server.realm}\\Policies`), later)
       expect([located.tree.server, located.tree.share, located.path]).toEqual([server.hostname, "sysvol", `${server.realm}/Policies`])
-      ahead = 599_000
+      runAhead(599_000)
       yield* tree(server.realm, "sysvol")
       expect(yield* dfs.requested).toBe(5)
       // Domain and DC lists live 600 s, SYSVOL's root referral 900 s: after 601 s only the domain
       // list is asked for again (the cached root names the DC itself); after 901 s the DCs and the root too.
-      ahead = 601_000
+      runAhead(601_000)
       yield* tree(server.realm, "sysvol")
       expect(yield* dfs.requested).toBe(6)
-      ahead = 901_000
+      runAhead(901_000)
       yield* tree(server.realm, "sysvol")
       expect(yield* dfs.requested).toBe(8)
       expect(yield* pool.connections).toBe(2)

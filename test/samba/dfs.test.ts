@@ -11,7 +11,6 @@ import { afterAll, beforeAll, expect, it } from "@effect/vitest"
 import { chown, mkdir, stat, symlink, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import * as Chunk from "effect/Chunk"
-import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Dfs from "../../src/client/Dfs.js"
@@ -25,6 +24,7 @@ import { Status } from "../../src/wire/Status.js"
 import { makeProxy, smb2Messages } from "../support/proxy.js"
 import type { Cli } from "../cli/cliProcess.js"
 import { bundleCli } from "../cli/cliProcess.js"
+import { clockAhead } from "../support/clockAhead.js"
 import type { SambaInstance } from "../support/samba/index.js"
 import { describeSamba, startSamba, stopSamba } from "../support/samba/index.js"
 import { addLoopbackAddress } from "../support/samba/loopback.js"
@@ -153,24 +153,14 @@ describeSamba("DFS: a standalone namespace on Samba, links to the same and to a 
   it.scopedLive("the referral is cached for the server's TimeToLive (600 s on Samba), then asked for again", () =>
     Effect.gen(function*() {
       const { dfs, tree } = yield* setup()
-      // A clock that runs ahead by `ahead` ms; sleeps and timeouts keep real time.
-      let ahead = 0
-      const clock = yield* Effect.clock
-      const later: Clock.Clock = {
-        [Clock.ClockTypeId]: Clock.ClockTypeId,
-        unsafeCurrentTimeMillis: () => clock.unsafeCurrentTimeMillis() + ahead,
-        unsafeCurrentTimeNanos: () => clock.unsafeCurrentTimeNanos() + BigInt(ahead) * 1_000_000n,
-        currentTimeMillis: Effect.sync(() => clock.unsafeCurrentTimeMillis() + ahead),
-        currentTimeNanos: Effect.sync(() => clock.unsafeCurrentTimeNanos() + BigInt(ahead) * 1_000_000n),
-        sleep: (duration) => clock.sleep(duration)
-      }
+      const { clock: later, set: runAhead } = yield* clockAhead
       const read = Effect.withClock(Files.readFile(tree, "remote/sub/b.txt"), later)
       yield* read
       yield* read
-      ahead = 599_000
+      runAhead(599_000)
       yield* read
       expect(yield* dfs.requested).toBe(1)
-      ahead = 601_000
+      runAhead(601_000)
       yield* read
       expect(yield* dfs.requested).toBe(2)
     }))

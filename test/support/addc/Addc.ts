@@ -156,6 +156,12 @@ const tool = async (args: ReadonlyArray<string>, what: string): Promise<void> =>
   }
 }
 
+/** The contents of `from` into `to`, owners and modes kept: cp -a, several times faster than fs.cp on these trees of many small files. */
+const copyTree = async (from: string, to: string): Promise<void> => {
+  const copy = await run("cp", ["-a", `${from}/.`, to])
+  if (copy.code !== 0) throw new SambaError({ reason: "Setup", detail: `cp -a ${from}: ${copy.stderr.trim()}` })
+}
+
 /**
  * The provisioned directory for this Samba version and recipe, provisioning it when absent; with
  * `withMember`, a copy of it with MEMBER1 joined. Made in a temporary directory and renamed into
@@ -174,8 +180,7 @@ export const provisioned = async (
   const temp = await mkdtemp(join(CACHE_ROOT, "provisioning-"))
   try {
     if (base !== undefined) {
-      const copy = await run("cp", ["-a", `${base.dir}/.`, temp])
-      if (copy.code !== 0) throw new SambaError({ reason: "Setup", detail: `cp -a ${base.dir}: ${copy.stderr.trim()}` })
+      await copyTree(base.dir, temp)
       await joinMember(temp, log)
     } else {
       log(`provisioning ${REALM} into ${temp}`)
@@ -557,9 +562,7 @@ export const startAddc = async (options: AddcOptions = {}): Promise<AddcInstance
   setHandlers(true)
   try {
     await recordOwner(o)
-    // cp -a: several times faster than fs.cp on this tree of many small files.
-    const copy = await run("cp", ["-a", `${provision.dir}/.`, workdir])
-    if (copy.code !== 0) throw new SambaError({ reason: "Setup", detail: `cp -a ${provision.dir}: ${copy.stderr.trim()}` })
+    await copyTree(provision.dir, workdir)
     await chmod(workdir, 0o755)
     const krb5Conf = join(workdir, "krb5.conf")
     await writeFile(krb5Conf, renderKrb5Conf(address))
@@ -668,8 +671,7 @@ export const startMember = async (dc: Pick<AddcInstance, "address" | "workdir">,
   setHandlers(true)
   try {
     await recordOwner(o)
-    const copy = await run("cp", ["-a", `${state}/.`, workdir])
-    if (copy.code !== 0) throw new SambaError({ reason: "Setup", detail: `cp -a ${state}: ${copy.stderr.trim()}` })
+    await copyTree(state, workdir)
     await chmod(workdir, 0o755)
     await Promise.all(MEMBER_DIRS.map((d) => mkdir(join(workdir, d), { recursive: true })))
     await chmod(join(workdir, "share"), 0o777)
