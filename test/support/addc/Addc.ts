@@ -543,6 +543,27 @@ const joinMember = async (dir: string, log: (line: string) => void): Promise<voi
 }
 
 /**
+ * A run directory under /tmp holding a copy of `from`, owned from the start (released at exit, or
+ * here when the copy fails), on an address chosen for it (or `wanted`).
+ */
+const ownCopy = async (prefix: string, from: string, wanted?: string): Promise<Owned> => {
+  const { address, addedAddress } = await chooseAddress(wanted)
+  const workdir = await mkdtemp(join("/tmp", prefix))
+  const o: Owned = { workdir, conf: join(workdir, "etc", "smb.conf"), address, addedAddress, pid: undefined, startTime: undefined }
+  owned.set(workdir, o)
+  setHandlers(true)
+  try {
+    await recordOwner(o)
+    await copyTree(from, workdir)
+    await chmod(workdir, 0o755)
+    return o
+  } catch (error) {
+    await release(o)
+    throw error
+  }
+}
+
+/**
  * Starts a DC from the cached provisioning (provisioning first when there is none). Needs root.
  * On failure nothing is left running, no address is left on `lo`, the run directory is removed.
  */
@@ -554,16 +575,9 @@ export const startAddc = async (options: AddcOptions = {}): Promise<AddcInstance
     throw new SambaError({ reason: "BadOptions", detail: `${options.address} is not in 127.0.0.0/8` })
   }
   const provision = await provisioned(log, options.member === true)
-  const { address, addedAddress } = await chooseAddress(options.address)
-  const workdir = await mkdtemp(join("/tmp", WORKDIR_PREFIX))
-  const conf = join(workdir, "etc", "smb.conf")
-  const o: Owned = { workdir, conf, address, addedAddress, pid: undefined, startTime: undefined }
-  owned.set(workdir, o)
-  setHandlers(true)
+  const o = await ownCopy(WORKDIR_PREFIX, provision.dir, options.address)
+  const { workdir, conf, address } = o
   try {
-    await recordOwner(o)
-    await copyTree(provision.dir, workdir)
-    await chmod(workdir, 0o755)
     const krb5Conf = join(workdir, "krb5.conf")
     await writeFile(krb5Conf, renderKrb5Conf(address))
     const readyMs = await launchDc(o, options)
@@ -663,16 +677,9 @@ export const startMember = async (dc: Pick<AddcInstance, "address" | "workdir">,
   if (!existsSync(join(state, "private", "secrets.tdb"))) {
     throw new SambaError({ reason: "Setup", detail: `no joined member state in ${state}: start the DC with member: true` })
   }
-  const { address, addedAddress } = await chooseAddress()
-  const workdir = await mkdtemp(join("/tmp", MEMBER_PREFIX))
-  const conf = join(workdir, "etc", "smb.conf")
-  const o: Owned = { workdir, conf, address, addedAddress, pid: undefined, startTime: undefined }
-  owned.set(workdir, o)
-  setHandlers(true)
+  const o = await ownCopy(MEMBER_PREFIX, state)
+  const { workdir, conf, address, addedAddress } = o
   try {
-    await recordOwner(o)
-    await copyTree(state, workdir)
-    await chmod(workdir, 0o755)
     await Promise.all(MEMBER_DIRS.map((d) => mkdir(join(workdir, d), { recursive: true })))
     await chmod(join(workdir, "share"), 0o777)
     await writeFile(conf, renderMemberConf(workdir, address, dc.address))
