@@ -37,6 +37,12 @@ export const joinPath = (directory: string, name: string): string => {
   return parent === "" ? child : child === "" ? parent : `${parent}/${child}`
 }
 
+// One random draw per process, then a counter: as unlikely to meet another process's names as a
+// draw per name, and a tree download names a thousand files (randomBytes cost ~20 us each).
+const temporaryPrefix = randomBytes(6).toString("hex")
+let temporaryCount = 0
+const temporarySuffix = (): string => `.smb-${temporaryPrefix}${(temporaryCount++).toString(16)}.part`
+
 /**
  * The temporary name a whole-file write uses before it is renamed over `path`: a hidden name in
  * the same folder (`.NAME.smb-<random>.part`), so that the rename stays inside the directory.
@@ -45,7 +51,7 @@ export const joinPath = (directory: string, name: string): string => {
  */
 export const temporaryPath = (path: string): string => {
   const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"))
-  return `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.smb-${randomBytes(6).toString("hex")}.part`
+  return `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}${temporarySuffix()}`
 }
 
 /**
@@ -57,5 +63,5 @@ export const temporaryPath = (path: string): string => {
  */
 export const localTemporaryPath = (destination: string): string => {
   const slash = destination.lastIndexOf("/")
-  return `${destination.slice(0, slash + 1)}.${destination.slice(slash + 1)}.smb-${randomBytes(6).toString("hex")}.part`
+  return `${destination.slice(0, slash + 1)}.${destination.slice(slash + 1)}${temporarySuffix()}`
 }
