@@ -39,6 +39,20 @@ describe("paths", () => {
     },
     { fastCheck: { seed: 42, numRuns: 200 } }
   )
+
+  // The definition, without toWirePath's shortcut for paths that need no cleaning.
+  const reference = (p: string) => p.split(/[\\/]+/).filter((s) => s !== "" && s !== ".").join("\\")
+
+  it.prop("the wire form is the path split on either separator, empty and '.' segments dropped", [path], ([p]) => {
+    expect(toWirePath(p)).toBe(reference(p))
+    expect(fromWirePath(p)).toBe(reference(p).replaceAll("\\", "/"))
+  }, { fastCheck: { seed: 7, numRuns: 500 } })
+
+  it("takes the shortcut only where nothing is dropped", () => {
+    for (const p of ["a/b.txt", "a/.b/c", "a/../b", "..", "a/b.", " a/ b", "a/./b", "./a", "a/.", "a//b", "/a", "a/", ".", "", "a\\b"]) {
+      expect(toWirePath(p)).toBe(reference(p))
+    }
+  })
 })
 
 describe("temporary names", () => {

@@ -7,6 +7,9 @@
  */
 import { randomBytes } from "node:crypto"
 
+// A "\\", or an empty or "." segment (at the start, between separators or at the end).
+const needsCleaning = /\\|(?:^|\/)\.?(?:\/|$)/
+
 /**
  * The wire form of `path`: "/" and "\\" both separate, empty and "." segments are dropped, so
  * "/", "" and "." all name the share root ("").
@@ -14,10 +17,12 @@ import { randomBytes } from "node:crypto"
  * @since 0.1.0
  */
 export const toWirePath = (path: string): string =>
-  path
+  // Most paths have no "\\", no empty and no "." segment: their separators only change (a tree
+  // operation converts a few paths per file).
+  needsCleaning.test(path) ? path
     .split(/[\\/]+/)
     .filter((segment) => segment !== "" && segment !== ".")
-    .join("\\")
+    .join("\\") : path.replaceAll("/", "\\")
 
 /**
  * The user form of a wire path: "/" separators, no leading separator.
