@@ -8,7 +8,7 @@
 //   entry beside it (the thread backend looks for it next to the module that spawns the thread).
 //   A separate process, so its copy of effect meets no other. dist/cli/main.js, the bin, is a
 //   small loader that compiles smb.cjs with V8's code cache, dist/cli/smb.cjs.cache, made here
-//   after running `smb info` once against a fake server in the same process (see makeCache):
+//   after running `smb ls` once against a fake server in the same process (see makeCache):
 //   compiling the 0.6 MB bundle was a third of the command's start (Node 20 has no module compile cache; `module.enableCompileCache` is Node 22). The
 //   cache is only read at run time, never written: it starts with the SHA-256 of the bundle it
 //   was made from and is ignored unless that matches, and V8 itself rejects a cache from another
@@ -92,8 +92,8 @@ compile(fileURLToPath(new URL("./smb.cjs", import.meta.url)), fileURLToPath(new 
 `
 
 // The cache is made after a representative run: V8 caches only the functions compiled by then.
-// `smb info` against the warm-up server (scripts/internal/warmupServer.ts) connects, logs on
-// and signs, as every command does.
+// `smb ls` against the warm-up server (scripts/internal/warmupServer.ts) connects, logs on,
+// signs, opens with a compound and lists, as most commands do.
 const makeCache = (file, server) => `${imports}
 ${compile}
 const file = ${JSON.stringify(file)}
@@ -101,7 +101,7 @@ const { script, hash, run } = compile(file, "")
 process.on("exit", () => writeFileSync(file + ".cache", Buffer.concat([hash, script.createCachedData()])))
 ${server === undefined ? `process.argv = [process.argv[0], file, "--version"]` : `const { PASSWORD, start } = await import(${JSON.stringify(pathToFileURL(server).href)})
 const port = await start()
-process.argv = [process.argv[0], file, "info", \`smb://warmup:\${PASSWORD}@127.0.0.1:\${port}/share\`, "--no-reconnect"]`}
+process.argv = [process.argv[0], file, "ls", "--no-reconnect", \`smb://warmup:\${PASSWORD}@127.0.0.1:\${port}/share/empty\`]`}
 run()
 `
 
