@@ -34,6 +34,7 @@ import * as Compound from "./internal/compound.js"
 import { checkRange, toFileStat } from "./internal/handle.js"
 import * as Listing from "./internal/listing.js"
 import { localTemporaryPath, temporaryPath, toWirePath } from "./internal/path.js"
+import { withVisibleSpan } from "./internal/span.js"
 import { resumingList } from "./internal/resumingList.js"
 import * as Requests from "./internal/requests.js"
 import { transferPlan } from "./internal/transferPlan.js"
@@ -94,7 +95,7 @@ export const isNotFound = (error: RequestError): boolean => error._tag === "Serv
 
 // No stack trace: it would point here, not at the caller, and capturing it costs an Error per call.
 const span = (name: string, tree: TreeShape, attributes: Record<string, unknown>) =>
-  Effect.withSpan(`smb.files.${name}`, { attributes: { share: tree.share, ...attributes }, captureStackTrace: false })
+  withVisibleSpan(`smb.files.${name}`, { attributes: { share: tree.share, ...attributes }, captureStackTrace: false })
 
 /**
  * Opens a file or directory: see File.open.

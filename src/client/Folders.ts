@@ -33,7 +33,6 @@ import type { PlatformError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type { RequestError } from "../errors.js"
 import { FileAttributes } from "../wire/Create.js"
@@ -41,7 +40,7 @@ import { Status } from "../wire/Status.js"
 import type { DirectoryEntry } from "./File.js"
 import * as Files from "./Files.js"
 import { forEachBounded } from "./internal/forEachBounded.js"
-import { readSmallFile, replaceSmallFile, SYNC_LIMIT } from "./internal/localFile.js"
+import { listLocalDirectory, localDirectoryKey, readSmallFile, replaceSmallFile, SYNC_LIMIT } from "./internal/localFile.js"
 import { fromWirePath, joinPath, localTemporaryPath } from "./internal/path.js"
 import { transferPlan } from "./internal/transferPlan.js"
 import * as Metadata from "./Metadata.js"
@@ -290,7 +289,6 @@ const ensureRemoteDirectory = (tree: TreeShape, plan: Plan, path: string): Effec
  * before the files inside it are handed out.
  */
 const localFiles = (
-  fs: FileSystem.FileSystem,
   tree: TreeShape,
   root: string,
   remoteRoot: string,
@@ -298,29 +296,25 @@ const localFiles = (
 ): Stream.Stream<LocalFile, FolderError> =>
   Stream.suspend(() => {
     const seen = new Set<string>()
-    const join = (directory: string, name: string) => `${directory.replace(/\/+$/, "")}/${name}`
     const listed = (directory: { readonly local: string; readonly remote: string }, next: Array<typeof directory>) =>
-      Effect.gen(function*() {
-        const localError = (cause: PlatformError) =>
-          new FolderError({ reason: "LocalList", share: tree.share, path: directory.remote, local: directory.local, cause })
-        const names = yield* Effect.mapError(fs.readDirectory(directory.local), localError)
-        const stats = yield* Effect.forEach(
-          names,
-          (name) => Effect.map(Effect.mapError(fs.stat(join(directory.local, name)), localError), (info) => ({ name, info })),
-          { concurrency: 16 }
-        )
-        const files: Array<LocalFile> = []
-        for (const { info, name } of stats) {
-          const local = join(directory.local, name)
-          const remote = joinPath(directory.remote, name)
-          if (info.type === "File") files.push({ local, remote, size: Number(info.size) })
-          else if (info.type === "Directory" && enter(info)) next.push({ local, remote })
+      Effect.map(
+        Effect.mapError(
+          listLocalDirectory(directory.local),
+          (cause) => new FolderError({ reason: "LocalList", share: tree.share, path: directory.remote, local: directory.local, cause })
+        ),
+        (entries) => {
+          const files: Array<LocalFile> = []
+          const parent = directory.local.replace(/\/+$/, "")
+          for (const entry of entries) {
+            const local = `${parent}/${entry.name}`
+            const remote = joinPath(directory.remote, entry.name)
+            if (entry.type === "File") files.push({ local, remote, size: entry.size })
+            else if (entry.type === "Directory" && enter(entry.key)) next.push({ local, remote })
+          }
+          return files
         }
-        return files
-      })
-    const enter = (info: FileSystem.File.Info): boolean => {
-      if (Option.isNone(info.ino)) return true
-      const key = `${info.dev}:${info.ino.value}`
+      )
+    const enter = (key: string): boolean => {
       if (seen.has(key)) return false
       seen.add(key)
       return true
@@ -345,9 +339,9 @@ const localFiles = (
         return Stream.concat(here, Stream.suspend(() => (next.length === 0 ? Stream.empty : level(next))))
       })
     return Stream.unwrap(Effect.map(
-      Effect.mapError(fs.stat(root), (cause) => new FolderError({ reason: "LocalList", share: tree.share, path: remoteRoot, local: root, cause })),
-      (info) => {
-        enter(info)
+      Effect.mapError(localDirectoryKey(root), (cause) => new FolderError({ reason: "LocalList", share: tree.share, path: remoteRoot, local: root, cause })),
+      (key) => {
+        enter(key)
         return level([{ local: root, remote: remoteRoot }])
       }
     ))
@@ -388,7 +382,7 @@ export const upload = (
         Effect.mapError((cause) => new FolderError({ reason: "Mkdir", share: tree.share, path: root, cause }))
       )
     }
-    yield* forEachBounded(localFiles(fs, tree, source, root, plan), (file) => uploadFile(fs, tree, plan, file), plan.concurrency)
+    yield* forEachBounded(localFiles(tree, source, root, plan), (file) => uploadFile(fs, tree, plan, file), plan.concurrency)
     return plan.summary()
   }).pipe(Effect.withSpan("smb.folders.upload", { attributes: { share: tree.share, path } }))
 

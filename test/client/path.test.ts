@@ -1,7 +1,7 @@
 /** Share-relative paths: user form to wire form (MS-SMB2 2.2.13: no leading separator, "\\" between components). */
 import { describe, expect, it } from "@effect/vitest"
 import * as FastCheck from "effect/FastCheck"
-import { fromWirePath, joinPath, toWirePath } from "../../src/client/internal/path.js"
+import { fromWirePath, joinPath, localTemporaryPath, temporaryPath, toWirePath } from "../../src/client/internal/path.js"
 
 describe("paths", () => {
   it("converts separators and drops leading, trailing, doubled and '.' segments", () => {
@@ -39,4 +39,28 @@ describe("paths", () => {
     },
     { fastCheck: { seed: 42, numRuns: 200 } }
   )
+
+  // The definition, without toWirePath's shortcut for paths that need no cleaning.
+  const reference = (p: string) => p.split(/[\\/]+/).filter((s) => s !== "" && s !== ".").join("\\")
+
+  it.prop("the wire form is the path split on either separator, empty and '.' segments dropped", [path], ([p]) => {
+    expect(toWirePath(p)).toBe(reference(p))
+    expect(fromWirePath(p)).toBe(reference(p).replaceAll("\\", "/"))
+  }, { fastCheck: { seed: 7, numRuns: 500 } })
+
+  it("takes the shortcut only where nothing is dropped", () => {
+    for (const p of ["a/b.txt", "a/.b/c", "a/../b", "..", "a/b.", " a/ b", "a/./b", "./a", "a/.", "a//b", "/a", "a/", ".", "", "a\\b"]) {
+      expect(toWirePath(p)).toBe(reference(p))
+    }
+  })
+})
+
+describe("temporary names", () => {
+  it("are hidden beside the destination, hexadecimal, and never repeat within a process", () => {
+    const names = Array.from({ length: 1000 }, (_, i) => (i % 2 === 0 ? temporaryPath(`dir\\f.txt`) : localTemporaryPath(`/tmp/dir/f.txt`)))
+    for (const [i, name] of names.entries()) {
+      expect(name).toMatch(i % 2 === 0 ? /^dir\\\.f\.txt\.smb-[0-9a-f]+\.part$/ : /^\/tmp\/dir\/\.f\.txt\.smb-[0-9a-f]+\.part$/)
+    }
+    expect(new Set(names.map((name) => name.slice(name.lastIndexOf(".smb-")))).size).toBe(names.length)
+  })
 })

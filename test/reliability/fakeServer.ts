@@ -55,6 +55,8 @@ export interface FakeServerOptions {
   readonly refuseLogon?: boolean
   /** Answers the requests it picks with STATUS_NETWORK_SESSION_EXPIRED (signed), until re-authenticated. */
   readonly expire?: (request: ReceivedRequest) => boolean
+  /** How to answer (signed) what the server does not handle itself; default a bare success. */
+  readonly answer?: (request: ReceivedRequest) => RespondOptions
 }
 
 export interface FakeServer {
@@ -223,7 +225,7 @@ export const makeFakeServer = (options: FakeServerOptions): FakeServer => {
       case Command.CANCEL:
         return Effect.void
       default:
-        return respond(peer, request, {})
+        return respond(peer, request, options.answer?.(request) ?? {})
     }
   }
   return { handler, received, reauthentications: () => reauthenticated }

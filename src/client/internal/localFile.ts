@@ -17,7 +17,7 @@
 import type { SystemErrorReason } from "@effect/platform/Error"
 import { SystemError } from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { localTemporaryPath } from "./path.js"
 
 /**
@@ -76,6 +76,63 @@ export const replaceSmallFile = (path: string, data: Uint8Array): Effect.Effect<
       catch: (error) => systemError(method, method === "rename" ? path : temporary)(error)
     })
   })
+
+/**
+ * An entry of a local directory, its symbolic links followed. `key` (device and inode) tells
+ * directories apart, for those only.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export type LocalEntry =
+  | { readonly name: string; readonly type: "File"; readonly size: number }
+  | { readonly name: string; readonly type: "Directory"; readonly key: string }
+  | { readonly name: string; readonly type: "Other" }
+
+/**
+ * The entries of the local directory `path`, read and each stat'ed in one synchronous step: the
+ * service's `readDirectory` and one `stat` per entry cost a thread-pool round trip and a fiber
+ * each (1,000 files: ~90 ms of a `put -r` of 2 s of CPU), where a stat is a few microseconds (a
+ * 10,000-entry directory holds the event loop ~30 ms). A failure is the SystemError the service
+ * would give, naming the entry.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const listLocalDirectory = (path: string): Effect.Effect<Array<LocalEntry>, SystemError> =>
+  Effect.suspend(() => {
+    let method = "readDirectory"
+    let failed = path
+    return Effect.try({
+      try: () =>
+        readdirSync(path).map((name): LocalEntry => {
+          const entry = `${path.replace(/\/+$/, "")}/${name}`
+          method = "stat"
+          failed = entry
+          const info = statSync(entry)
+          if (info.isFile()) return { name, type: "File", size: info.size }
+          if (!info.isDirectory()) return { name, type: "Other" }
+          return { name, type: "Directory", key: directoryKey(entry) }
+        }),
+      catch: (error) => systemError(method, failed)(error)
+    })
+  })
+
+// Inodes may pass 2^53: the key from exact numbers.
+const directoryKey = (path: string): string => {
+  const info = statSync(path, { bigint: true })
+  return `${info.dev}:${info.ino}`
+}
+
+/**
+ * The device and inode of the local `path` (symbolic links followed), as `listLocalDirectory`
+ * keys its directories.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const localDirectoryKey = (path: string): Effect.Effect<string, SystemError> =>
+  Effect.try({ try: () => directoryKey(path), catch: systemError("stat", path) })
 
 const systemError = (method: string, path: string) => (error: unknown): SystemError => {
   const failure = error as NodeJS.ErrnoException

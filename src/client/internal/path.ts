@@ -7,6 +7,9 @@
  */
 import { randomBytes } from "node:crypto"
 
+// A "\\", or an empty or "." segment (at the start, between separators or at the end).
+const needsCleaning = /\\|(?:^|\/)\.?(?:\/|$)/
+
 /**
  * The wire form of `path`: "/" and "\\" both separate, empty and "." segments are dropped, so
  * "/", "" and "." all name the share root ("").
@@ -14,10 +17,12 @@ import { randomBytes } from "node:crypto"
  * @since 0.1.0
  */
 export const toWirePath = (path: string): string =>
-  path
+  // Most paths have no "\\", no empty and no "." segment: their separators only change (a tree
+  // operation converts a few paths per file).
+  needsCleaning.test(path) ? path
     .split(/[\\/]+/)
     .filter((segment) => segment !== "" && segment !== ".")
-    .join("\\")
+    .join("\\") : path.replaceAll("/", "\\")
 
 /**
  * The user form of a wire path: "/" separators, no leading separator.
@@ -37,6 +42,12 @@ export const joinPath = (directory: string, name: string): string => {
   return parent === "" ? child : child === "" ? parent : `${parent}/${child}`
 }
 
+// One random draw per process, then a counter: as unlikely to meet another process's names as a
+// draw per name, and a tree download names a thousand files (randomBytes cost ~20 us each).
+const temporaryPrefix = randomBytes(6).toString("hex")
+let temporaryCount = 0
+const temporarySuffix = (): string => `.smb-${temporaryPrefix}${(temporaryCount++).toString(16)}.part`
+
 /**
  * The temporary name a whole-file write uses before it is renamed over `path`: a hidden name in
  * the same folder (`.NAME.smb-<random>.part`), so that the rename stays inside the directory.
@@ -45,7 +56,7 @@ export const joinPath = (directory: string, name: string): string => {
  */
 export const temporaryPath = (path: string): string => {
   const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"))
-  return `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.smb-${randomBytes(6).toString("hex")}.part`
+  return `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}${temporarySuffix()}`
 }
 
 /**
@@ -57,5 +68,5 @@ export const temporaryPath = (path: string): string => {
  */
 export const localTemporaryPath = (destination: string): string => {
   const slash = destination.lastIndexOf("/")
-  return `${destination.slice(0, slash + 1)}.${destination.slice(slash + 1)}.smb-${randomBytes(6).toString("hex")}.part`
+  return `${destination.slice(0, slash + 1)}.${destination.slice(slash + 1)}${temporarySuffix()}`
 }
