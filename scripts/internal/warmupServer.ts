@@ -13,9 +13,9 @@ import * as Scope from "effect/Scope"
 import type { ReceivedRequest, RespondOptions } from "../../src/testing/TestPeer.js"
 import * as TestPeer from "../../src/testing/TestPeer.js"
 import { Command } from "../../src/wire/Command.js"
-import { encodeCreateResponse, FileAttributes } from "../../src/wire/Create.js"
 import { Status } from "../../src/wire/Status.js"
 import { Dialect } from "../../src/wire/Negotiate.js"
+import { createResponse } from "../../test/client/fakeTree.js"
 import { makeFakeServer } from "../../test/reliability/fakeServer.js"
 
 export const PASSWORD = "warm-up"
@@ -24,22 +24,7 @@ export const PASSWORD = "warm-up"
 const answer = (request: ReceivedRequest): RespondOptions => {
   switch (request.header.command) {
     case Command.CREATE:
-      return {
-        body: encodeCreateResponse({
-          oplockLevel: 0,
-          flags: 0,
-          createAction: 1,
-          creationTime: 132_000_000_000_000_000n,
-          lastAccessTime: 132_000_000_000_000_000n,
-          lastWriteTime: 132_000_000_000_000_000n,
-          changeTime: 132_000_000_000_000_000n,
-          allocationSize: 0n,
-          endOfFile: 0n,
-          fileAttributes: FileAttributes.DIRECTORY,
-          fileId: Uint8Array.from({ length: 16 }, (_, i) => i + 1),
-          contexts: []
-        })
-      }
+      return { body: createResponse(0, true) }
     case Command.QUERY_DIRECTORY:
       return { status: Status.NO_MORE_FILES }
     default:
