@@ -107,8 +107,8 @@ run()
 
 /**
  * The `smb` command into `dir`: main.js (the loader), smb.cjs, its code cache and its thread entry.
- * `warmup: false` makes the cache after `smb --version` alone, without the warm-up server: the
- * CLI tests, which bundle the command once per test file, save a second of CPU each.
+ * `warmup: false` makes the cache after `smb --version` alone, without the warm-up server (what
+ * test/cli/codeCache.test.ts compares the published cache with).
  */
 export const bundleCommand = async (dir, { warmup = true } = {}) => {
   mkdirSync(dir, { recursive: true })
