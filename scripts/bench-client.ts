@@ -24,6 +24,7 @@ import * as Session from "../src/client/Session.js"
 import * as Tree from "../src/client/Tree.js"
 import * as Connection from "../src/connection/Connection.js"
 import type { ConnectionOptions } from "../src/connection/ConnectionOptions.js"
+import { printResult } from "./internal/printResult.js"
 
 export interface Job {
   readonly op: "read" | "write" | "echo"
@@ -93,13 +94,4 @@ const program: Effect.Effect<unknown, unknown> = job.op === "echo"
   ? Effect.all([timed("download cold", download), timed("download warm", download), timed("stream warm", stream)])
   : Effect.all([timed("write cold", write), timed("write warm", write)])
 
-Effect.runPromise(program).then(
-  (result) => {
-    process.stdout.write(JSON.stringify(result) + "\n")
-    process.exit(0)
-  },
-  (error) => {
-    process.stderr.write(`${String(error)}\n`)
-    process.exit(1)
-  }
-)
+printResult(program)

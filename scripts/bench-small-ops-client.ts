@@ -25,6 +25,7 @@ import * as Folders from "../src/client/Folders.js"
 import * as Session from "../src/client/Session.js"
 import * as Tree from "../src/client/Tree.js"
 import * as Connection from "../src/connection/Connection.js"
+import { printResult } from "./internal/printResult.js"
 
 export interface SmallJob {
   readonly server: { readonly host: string; readonly port: number; readonly user: string; readonly password: string; readonly share: string }
@@ -116,13 +117,4 @@ const program = Effect.scoped(Effect.gen(function*() {
   return result
 })).pipe(Effect.provide(NodeFileSystem.layer))
 
-Effect.runPromise(program).then(
-  (result) => {
-    process.stdout.write(JSON.stringify(result) + "\n")
-    process.exit(0)
-  },
-  (error) => {
-    process.stderr.write(`${String(error)}\n`)
-    process.exit(1)
-  }
-)
+printResult(program)

@@ -29,6 +29,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { SambaInstance } from "../test/support/samba/Samba.js"
 import type { SmallJob, SmallResult } from "./bench-small-ops-client.js"
+import { smbclientArgs } from "./internal/smbclient.js"
 
 export interface SmallRow {
   readonly name: string
@@ -122,18 +123,7 @@ export const smallOperations = async (
     `smb://${server.user}:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${server.share}/${path}`
   const smb = (...args: ReadonlyArray<string>) => exec(process.execPath, [cli, ...args]).then(({ ms }) => ms)
   const smbclient = (command: string) =>
-    exec("smbclient", [
-      `//127.0.0.1/${server.share}`,
-      "-p",
-      String(server.port),
-      "-U",
-      `${server.user}%${server.password}`,
-      "-m",
-      "SMB3_11",
-      "--client-protection=off",
-      "-c",
-      command
-    ]).then(({ ms }) => ms)
+    exec("smbclient", smbclientArgs(server, ["--client-protection=off"], command)).then(({ ms }) => ms)
 
   const ours: Record<string, Array<number>> = {}
   const theirs: Record<string, Array<number>> = {}

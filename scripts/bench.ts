@@ -36,6 +36,7 @@ import { createCipheriv, randomBytes } from "node:crypto"
 import { chownSync, closeSync, createReadStream, openSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs"
 import * as Net from "node:net"
 import { machine } from "./internal/machine.js"
+import { smbclientArgs } from "./internal/smbclient.js"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { inspect, parseArgs } from "node:util"
@@ -166,18 +167,7 @@ const exec = (command: string, argv: ReadonlyArray<string>): Promise<{ readonly 
   })
 
 const smbclient = (server: SambaInstance, mode: Mode, command: string): Promise<Timing> =>
-  exec("smbclient", [
-    `//127.0.0.1/${server.share}`,
-    "-p",
-    String(server.port),
-    "-U",
-    `${server.user}%${server.password}`,
-    "-m",
-    "SMB3_11",
-    ...smbclientProtection[mode],
-    "-c",
-    command
-  ]).then(({ ms }) => ({ totalMs: ms }))
+  exec("smbclient", smbclientArgs(server, smbclientProtection[mode], command)).then(({ ms }) => ({ totalMs: ms }))
 
 // node-smb2: CommonJS, loaded lazily so that a missing package only disables its rows.
 interface NodeSmb2Tree {
