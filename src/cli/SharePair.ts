@@ -7,13 +7,14 @@
  *
  * @since 0.1.0
  */
+import * as Args from "@effect/cli/Args"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import * as Files from "../client/Files.js"
 import type { TreeShape } from "../client/Tree.js"
 import * as Connect from "./Connect.js"
 import type { ConnectOptions } from "./ConnectOptions.js"
 import { CliError } from "./errors.js"
+import { remoteTarget } from "./RemoteTarget.js"
 import * as Url from "./Url.js"
 
 /**
@@ -35,18 +36,6 @@ const sameAccount = (a: Url.SmbUrl, b: Url.SmbUrl): boolean =>
 
 const samePassword = (a: Url.SmbUrl, b: Url.SmbUrl): boolean =>
   (a.password === undefined ? undefined : Redacted.value(a.password)) === (b.password === undefined ? undefined : Redacted.value(b.password))
-
-/** The target path: the URL's, or the source's name inside it when it is the root or a directory. */
-const targetPath = (tree: TreeShape, url: Url.SmbUrl, name: string) =>
-  Effect.gen(function*() {
-    const path = Url.filePath(url)
-    const isDirectory = path === "" ||
-      (yield* Files.stat(tree, path).pipe(
-        Effect.map((stat) => stat.isDirectory),
-        Effect.catchIf(Files.isNotFound, () => Effect.succeed(false))
-      ))
-    return isDirectory ? (path === "" ? name : `${path}/${name}`) : path
-  })
 
 /**
  * Connects both URLs and runs `use` with the two sides; everything is closed with the command's
@@ -79,6 +68,27 @@ export const withSharePair = <A, E, R>(
       : lower(toUrl.share) === lower(fromUrl.share)
       ? sourceTree
       : yield* Connect.tree(sourceTree.session, toUrl, o)
-    const to = yield* targetPath(targetTree, toUrl, Url.baseName(fromUrl)!)
+    const to = yield* remoteTarget(targetTree, toUrl, Url.baseName(fromUrl)!)
     return yield* use({ tree: sourceTree, path: from, url: fromUrl }, { tree: targetTree, path: to, url: toUrl })
   })
+
+/**
+ * The two URL arguments of `cp` and `mv`, described with what the command does with each.
+ *
+ * @since 0.1.0
+ * @category arguments
+ */
+export const args = (source: string, target: string) => ({
+  from: Args.text({ name: "source" }).pipe(
+    Args.withDescription(
+      `${source}: smb://[[DOMAIN;]user[:password]@]host[:port]/share/path, percent-encoded (the password as for every command: ` +
+        "prefer --password-file, SMB_PASSWORD or the prompt)."
+    )
+  ),
+  to: Args.text({ name: "target" }).pipe(
+    Args.withDescription(
+      `${target}; another share or server too. ` +
+        "The same account on the same server shares the source's connection and password."
+    )
+  )
+})

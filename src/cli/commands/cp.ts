@@ -8,7 +8,6 @@
  *
  * @since 0.1.0
  */
-import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -16,7 +15,7 @@ import * as Files from "../../client/Files.js"
 import * as Connect from "../Connect.js"
 import * as ConnectOptions from "../ConnectOptions.js"
 import { run } from "../Run.js"
-import { withSharePair } from "../SharePair.js"
+import * as SharePair from "../SharePair.js"
 import * as Url from "../Url.js"
 
 /**
@@ -26,24 +25,13 @@ import * as Url from "../Url.js"
 export const command = Command.make(
   "cp",
   {
-    from: Args.text({ name: "source" }).pipe(
-      Args.withDescription(
-        `The file to copy: smb://[[DOMAIN;]user[:password]@]host[:port]/share/path, percent-encoded (the password as for every command: ` +
-          "prefer --password-file, SMB_PASSWORD or the prompt)."
-      )
-    ),
-    to: Args.text({ name: "target" }).pipe(
-      Args.withDescription(
-        "Where to copy it: a file, or a directory (or share root) that gets the file's name; another share or server too. " +
-          "The same account on the same server shares the source's connection and password."
-      )
-    ),
+    ...SharePair.args("The file to copy", "Where to copy it: a file, or a directory (or share root) that gets the file's name"),
     options: ConnectOptions.options
   },
   ({ from, options, to }) =>
     run(
       options,
-      withSharePair(from, to, options, (source, target) =>
+      SharePair.withSharePair(from, to, options, (source, target) =>
         Effect.gen(function*() {
           yield* Connect.progress(options, `copying /${source.path} to ${Url.format({ ...target.url, path: target.path.split("/") })}`)
           const result = yield* Files.copyBetween(source.tree, source.path, target.tree, target.path)

@@ -7,7 +7,6 @@
  *
  * @since 0.1.0
  */
-import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -15,7 +14,7 @@ import * as Files from "../../client/Files.js"
 import * as Connect from "../Connect.js"
 import * as ConnectOptions from "../ConnectOptions.js"
 import { run } from "../Run.js"
-import { withSharePair } from "../SharePair.js"
+import * as SharePair from "../SharePair.js"
 
 /**
  * @since 0.1.0
@@ -24,24 +23,13 @@ import { withSharePair } from "../SharePair.js"
 export const command = Command.make(
   "mv",
   {
-    from: Args.text({ name: "source" }).pipe(
-      Args.withDescription(
-        `What to move: smb://[[DOMAIN;]user[:password]@]host[:port]/share/path, percent-encoded (the password as for every command: ` +
-          "prefer --password-file, SMB_PASSWORD or the prompt)."
-      )
-    ),
-    to: Args.text({ name: "target" }).pipe(
-      Args.withDescription(
-        "Where to move it: a new name, or a directory (or share root) that gets its name; another share or server too. " +
-          "The same account on the same server shares the source's connection and password."
-      )
-    ),
+    ...SharePair.args("What to move", "Where to move it: a new name, or a directory (or share root) that gets its name"),
     options: ConnectOptions.options
   },
   ({ from, options, to }) =>
     run(
       options,
-      withSharePair(from, to, options, (source, target) =>
+      SharePair.withSharePair(from, to, options, (source, target) =>
         Effect.gen(function*() {
           const { renamed } = yield* Files.moveBetween(source.tree, source.path, target.tree, target.path)
           yield* Connect.progress(options, `/${source.path} ${renamed ? "renamed" : "copied and removed"}`)

@@ -20,30 +20,14 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Files from "../../client/Files.js"
 import * as Folders from "../../client/Folders.js"
-import type { TreeShape } from "../../client/Tree.js"
 import * as Connect from "../Connect.js"
 import * as ConnectOptions from "../ConnectOptions.js"
 import { CliError } from "../errors.js"
 import * as Local from "../Local.js"
+import { remoteTarget } from "../RemoteTarget.js"
 import { run } from "../Run.js"
 import * as TreeProgress from "../TreeProgress.js"
 import * as Url from "../Url.js"
-
-/** The remote path: the URL's, or `name` inside it when it is the share root or a directory. */
-const destination = (tree: TreeShape, url: Url.SmbUrl, name: string | undefined) =>
-  Effect.gen(function*() {
-    const path = Url.filePath(url)
-    const isDirectory = path === "" ||
-      (yield* Files.stat(tree, path).pipe(
-        Effect.map((stat) => stat.isDirectory),
-        Effect.catchIf(Files.isNotFound, () => Effect.succeed(false))
-      ))
-    if (!isDirectory) return path
-    if (name === undefined) {
-      return yield* new CliError({ reason: "Usage", detail: "with - (stdin), the URL must name the remote file" })
-    }
-    return path === "" ? name : `${path}/${name}`
-  })
 
 /** put -r: LOCAL's contents into the URL's directory. */
 const putTree = (local: string, url: string, options: ConnectOptions.ConnectOptions) =>
@@ -85,7 +69,7 @@ export const command = Command.make(
         if (!fromStdin) yield* Local.requireFile(local)
         return yield* Connect.withShare(url, options, (tree, target) =>
           Effect.gen(function*() {
-            const remote = yield* destination(tree, target, fromStdin ? undefined : path.basename(local))
+            const remote = yield* remoteTarget(tree, target, fromStdin ? undefined : path.basename(local))
             yield* Connect.progress(options, `putting ${fromStdin ? "stdin" : local} into /${remote}`)
             // From a file: chunks read into reused buffers (Files.upload).
             const bytes = yield* (fromStdin
