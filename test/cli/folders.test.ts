@@ -7,11 +7,11 @@
  */
 import { afterAll, beforeAll, expect, it } from "@effect/vitest"
 import { spawn, spawnSync } from "node:child_process"
-import { createHash, randomUUID } from "node:crypto"
-import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { randomUUID } from "node:crypto"
+import { existsSync, readdirSync } from "node:fs"
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
-import { join, relative } from "node:path"
+import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import * as Files from "../../src/client/Files.js"
 import { scenario } from "../samba/scenario.js"
@@ -20,6 +20,7 @@ import { describeSamba } from "../support/samba/index.js"
 import { seededBytes } from "../support/seeded.js"
 import type { Cli, CliResult } from "./cliProcess.js"
 import { bundleCli } from "./cliProcess.js"
+import { snapshot } from "../support/treeSnapshot.js"
 
 let cli: Cli
 let local: string
@@ -29,23 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(local, { recursive: true, force: true })
 })
-
-/** Every file below `root`, relative path -> SHA-256, and every directory. */
-const snapshot = (root: string) => {
-  const files: Record<string, string> = {}
-  const directories: Array<string> = []
-  const visit = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name)
-      if (entry.isDirectory()) {
-        directories.push(relative(root, path))
-        visit(path)
-      } else files[relative(root, path)] = createHash("sha256").update(readFileSync(path)).digest("hex")
-    }
-  }
-  visit(root)
-  return { files, directories: directories.sort() }
-}
 
 const succeeded = (result: CliResult) => {
   expect(result.stderr).toBe("")

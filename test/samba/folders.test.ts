@@ -9,9 +9,9 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { expect, it } from "@effect/vitest"
 import { createHash } from "node:crypto"
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join, relative } from "node:path"
+import { join } from "node:path"
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -25,6 +25,7 @@ import type { SambaInstance } from "../support/samba/index.js"
 import { describeSamba } from "../support/samba/index.js"
 import { seededBytes } from "../support/seeded.js"
 import { scenario } from "./scenario.js"
+import { snapshot } from "../support/treeSnapshot.js"
 
 let counter = 0
 const fresh = (label: string) => `${label}-${process.pid}-${Date.now()}-${counter++}`
@@ -35,23 +36,6 @@ const localDir = Effect.acquireRelease(
 )
 
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex")
-
-/** Every file below `root` (relative path -> SHA-256), and every directory (relative path). */
-const snapshot = (root: string) => {
-  const files = new Map<string, string>()
-  const directories: Array<string> = []
-  const visit = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name)
-      if (entry.isDirectory()) {
-        directories.push(relative(root, path))
-        visit(path)
-      } else files.set(relative(root, path), sha256(readFileSync(path)))
-    }
-  }
-  visit(root)
-  return { files: Object.fromEntries([...files].sort()), directories: directories.sort() }
-}
 
 /**
  * A local tree: 3 levels, 36 files of uneven sizes (one empty, one of 1.5 MiB: more than one
