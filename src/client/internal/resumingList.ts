@@ -2,17 +2,22 @@
  * A directory listing that survives a reconnect. Directory handles are not durable (Samba gives
  * them no lease and no durable handle), so a reconnect in the middle of a listing loses the handle
  * and the next QUERY_DIRECTORY fails with HandleLost. The listing then opens the directory again,
- * restarts the enumeration and leaves out the names it has already emitted: every entry once.
- * An entry added or removed meanwhile may or may not be seen, as in any listing of a changing
- * directory.
+ * restarts the enumeration and leaves out the entries it has already emitted: every entry once.
  *
- * The names emitted are kept for the length of the listing, on a reconnecting connection only.
+ * It remembers how many entries it emitted and the last one's name, not every name: a server
+ * enumerates an unchanged directory in the same order (Samba in its readdir order), so the new
+ * enumeration's first entries are those, and memory stays bounded by a response however large the
+ * folder (a set of names would have grown with it). When the entry at that position is another
+ * one, the directory changed while the connection was down and the listing fails with
+ * HandleLost("ReopenFailed") rather than emit an entry twice or skip one.
  *
  * @since 0.1.0
  * @internal
  */
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import { HandleLost } from "../../errors.js"
 import type { RequestError } from "../../errors.js"
 import type { DirectoryEntry } from "../File.js"
 
@@ -21,7 +26,7 @@ const MAX_IDLE_RESUMES = 3
 
 /**
  * The entries `listing` emits; on a HandleLost (with `resumable`), `listing` run again (it opens
- * the directory anew) and the names not yet emitted.
+ * the directory anew) and the entries after those already emitted.
  *
  * @since 0.1.0
  * @internal
@@ -32,18 +37,32 @@ export const resumingList = (
 ): Stream.Stream<DirectoryEntry, RequestError> => {
   if (!resumable) return listing
   return Stream.suspend(() => {
-    const emitted = new Set<string>()
+    let emitted = 0
+    let last: string | undefined
+    const changed = new HandleLost({ reason: "ReopenFailed", detail: "the directory changed while the connection was down" })
     const attempt = (idle: number): Stream.Stream<DirectoryEntry, RequestError> => {
-      const before = emitted.size
+      const skip = emitted
+      const expected = last
+      let seen = 0
       return listing.pipe(
-        Stream.filter((entry) => {
-          if (emitted.has(entry.name)) return false
-          emitted.add(entry.name)
-          return true
+        Stream.mapChunksEffect((chunk) => {
+          const fresh: Array<DirectoryEntry> = []
+          for (const entry of chunk) {
+            seen++
+            if (seen < skip) continue
+            if (seen === skip) {
+              if (entry.name !== expected) return Effect.fail(changed)
+              continue
+            }
+            emitted++
+            last = entry.name
+            fresh.push(entry)
+          }
+          return Effect.succeed(Chunk.unsafeFromArray(fresh))
         }),
         Stream.catchAll((error) => {
-          if (error._tag !== "HandleLost") return Stream.fail(error)
-          const next = emitted.size > before ? 0 : idle + 1
+          if (error._tag !== "HandleLost" || error === changed) return Stream.fail(error)
+          const next = emitted > skip ? 0 : idle + 1
           return next > MAX_IDLE_RESUMES
             ? Stream.fail(error)
             : Stream.concat(Stream.fromEffect(Effect.logDebug("listing resumed after a reconnect", error)).pipe(Stream.drain), attempt(next))
